@@ -1,0 +1,173 @@
+package syntax
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// errorTests are also seeds for FuzzParse.
+var errorTests = []struct {
+	name string
+	src  string
+	want []string
+}{
+	{"missing semicolon, next line",
+		"void f(void) {\n\tx = 1\n\ty = 2;\n}\n",
+		[]string{"x.c:2:7: expected ';' after expression, found 'y'"}},
+	{"missing semicolon, same line",
+		"void f(void) {\n\tx = 1 y = 2;\n\tz = 3\n}\n",
+		[]string{
+			"x.c:2:7: expected ';' after expression, found 'y'",
+			"x.c:3:7: expected ';' after expression, found '}'",
+		}},
+	{"missing semicolon after declaration",
+		"int x\nint y;\n",
+		[]string{"x.c:1:6: expected ';' after declaration, found 'int'"}},
+	{"unbalanced closing brace",
+		"void f(void) {\n}\n}\nint x;\n",
+		[]string{"x.c:3:1: unbalanced '}': no block is open here"}},
+	{"unexpected EOF inside a function",
+		"void f(void) {\n\tif (x) {\n\t\ty();\n",
+		[]string{"x.c:4:1: unexpected end of file: missing '}' to close the block at 2:9"}},
+	{"unexpected EOF inside an expression",
+		"void f(void) {\n\tg(1,",
+		[]string{"x.c:2:6: expected expression, found end of file"}},
+	{"unterminated comment",
+		"int x; /* never\nends\n",
+		[]string{"x.c:1:8: comment not terminated"}},
+	{"unterminated string",
+		"void f(void) {\n\tprintk(\"oops);\n}\n",
+		[]string{
+			"x.c:2:9: string literal not terminated",
+			"x.c:3:1: expected ')' to close call, found '}'",
+		}},
+	{"unterminated char", "int c = 'a;\n", []string{"x.c:1:9: character literal not terminated"}},
+	{"empty char", "int c = '';\n", []string{"x.c:1:9: empty character constant"}},
+	{"multi-char", "int c = 'ab';\n", []string{"x.c:1:9: multi-character character constants are not supported"}},
+	{"hex without digits", "int x = 0x;\n", []string{"x.c:1:9: hexadecimal constant 0x has no digits"}},
+	{"bad octal digit", "int x = 09;\n", []string{"x.c:1:9: invalid digit '9' in octal constant"}},
+	{"bad suffix", "int x = 12abc;\n", []string{"x.c:1:9: invalid suffix 'abc' on integer constant"}},
+	{"float", "int x = 1.5;\n", []string{"x.c:1:9: floating-point constants are not supported (the simulator has integers only)"}},
+	{"integer overflow", "long x = 99999999999999999999;\n", []string{"x.c:1:10: integer constant 99999999999999999999 is too large"}},
+	{"signed overflow", "long x = 9223372036854775808;\n", []string{"x.c:1:10: integer constant 9223372036854775808 is too large"}},
+	{"bad escape", "char *s = \"a\\qb\";\n", []string{"x.c:1:13: unknown escape sequence '\\q'"}},
+	{"typedef",
+		"int a;\ntypedef int myint;\nint b;\n",
+		[]string{"x.c:2:1: unsupported construct: typedef (ksim accepts kernel C: functions, globals, locks; see README)"}},
+	{"struct definition",
+		"struct foo {\n\tint a;\n};\nint x y;\n",
+		[]string{
+			"x.c:1:1: struct definitions are not supported (ksim accepts kernel C: functions, globals, locks; see README)",
+			"x.c:4:6: expected ';' after declaration, found 'y'",
+		}},
+	{"union", "union u { int a; };\n", []string{"x.c:1:1: unsupported construct: union (ksim accepts kernel C: functions, globals, locks; see README)"}},
+	{"function-like macro",
+		"#define MAX(a, b) ((a) > (b) ? (a) : (b))\nint x;\n",
+		[]string{"x.c:1:9: function-like macros are not supported (#define MAX(...)); write a function instead"}},
+	{"ifdef",
+		"#ifdef CONFIG_SMP\nint x;\n#endif\n",
+		[]string{
+			"x.c:1:1: unsupported preprocessor directive #ifdef (only #include, #define NAME value and #pragma ksim are accepted)",
+			"x.c:3:1: unsupported preprocessor directive #endif (only #include, #define NAME value and #pragma ksim are accepted)",
+		}},
+	{"bad include", "#include linux/module.h\n", []string{`x.c:1:1: #include expects <file> or "file"`}},
+	{"define without name", "#define\n#define 3 4\n", []string{
+		"x.c:1:8: expected macro name after #define",
+		"x.c:2:9: expected macro name after #define, found '3'",
+	}},
+	{"define with junk", "#define N 3 4\n", []string{"x.c:1:13: expected end of #define, found '4'"}},
+	{"stray @", "void f(void) {\n\tx = @y;\n}\n", []string{"x.c:2:6: invalid character '@'"}},
+	{"stray $", "int $x;\n", []string{"x.c:1:5: invalid character '$'"}},
+	{"stray #", "int x; # define y\n", []string{"x.c:1:8: '#' is only allowed at the start of a preprocessor line"}},
+	{"typographic quotes", "void f(void) { printk(“hi”); }\n", []string{
+		"x.c:1:23: invalid character U+201C '“': a typographic quote, use ' or \" instead",
+		"x.c:1:28: invalid character U+201D '”': a typographic quote, use ' or \" instead",
+	}},
+	{"else without if", "void f(void) {\n\telse x = 1;\n}\n", []string{"x.c:2:2: 'else' without a previous 'if'"}},
+	{"case outside switch", "void f(void) {\n\tcase 1: x();\n}\n", []string{"x.c:2:2: 'case' label not within a switch statement"}},
+	{"missing ) in if", "void f(void) {\n\tif (x {\n\t\ty();\n\t}\n}\n", []string{"x.c:2:8: expected ')' to close the if condition, found '{'"}},
+	{"missing ) in call", "void f(void) {\n\tg(a, b;\n}\n", []string{"x.c:2:8: expected ')' to close call, found ';'"}},
+	{"unknown type", "foo_t x;\nvoid f(void) { my_t y = 1; }\n", []string{
+		"x.c:1:1: unknown type name 'foo_t' (ksim knows the kernel's common types but not typedefs)",
+		"x.c:2:16: unknown type name 'my_t' (ksim knows the kernel's common types but not typedefs)",
+	}},
+	{"invalid type", "long char c;\n", []string{"x.c:1:1: invalid type 'long char'"}},
+	{"missing return type", "foo(void) { return 1; }\nint x;\n", []string{"x.c:1:1: function foo needs a return type (for example: static int foo(void))"}},
+	{"function pointer", "void (*fp)(int);\n", []string{"x.c:1:6: function pointer declarators are not supported (ksim accepts kernel C: functions, globals, locks; see README)"}},
+	{"statement at file scope", "x = 1;\nif (x) y();\n", []string{
+		"x.c:1:1: expected declaration (a function, variable or lock definition), found 'x'",
+		"x.c:2:1: expected declaration (a function, variable or lock definition), found 'if'",
+	}},
+	{"untyped parameters", "void g(a, b) { }\n", []string{"x.c:1:8: expected parameter type, found 'a'"}},
+	{"several errors in one file",
+		"int a\nvoid f(void) {\n\tx = ;\n\tint = 3;\n\tgoto 5;\n\treturn 1 2;\n}\ntypedef int t;\nint ok;\n",
+		[]string{
+			"x.c:1:6: expected ';' after declaration, found 'void'",
+			"x.c:3:6: expected expression, found ';'",
+			"x.c:4:6: expected name in declaration, found '='",
+			"x.c:5:7: expected label name after goto, found '5'",
+			"x.c:6:10: expected ';' after return statement, found '2'",
+			"x.c:8:1: unsupported construct: typedef (ksim accepts kernel C: functions, globals, locks; see README)",
+		}},
+	{"too many errors",
+		strings.Repeat("int x y;\n", 12),
+		[]string{
+			"x.c:1:6: expected ';' after declaration, found 'y'",
+			"x.c:2:6: expected ';' after declaration, found 'y'",
+			"x.c:3:6: expected ';' after declaration, found 'y'",
+			"x.c:4:6: expected ';' after declaration, found 'y'",
+			"x.c:5:6: expected ';' after declaration, found 'y'",
+			"x.c:6:6: expected ';' after declaration, found 'y'",
+			"x.c:7:6: expected ';' after declaration, found 'y'",
+			"x.c:8:6: expected ';' after declaration, found 'y'",
+			"x.c:9:6: expected ';' after declaration, found 'y'",
+			"x.c:10:6: expected ';' after declaration, found 'y'",
+			"x.c:11:6: too many errors",
+		}},
+	{"deep nesting",
+		"int x = " + strings.Repeat("(", 2000) + "1;\n",
+		[]string{"x.c:1:509: code nested more than 1000 levels deep"}},
+}
+
+func TestErrors(t *testing.T) {
+	for _, tt := range errorTests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := ParseFile("x.c", []byte(tt.src))
+			require.NotNil(t, f, "a partial tree is always returned")
+			require.Error(t, err)
+			var list ErrorList
+			require.True(t, errors.As(err, &list))
+			var got []string
+			for _, e := range list {
+				got = append(got, e.Error())
+			}
+			assert.Equal(t, tt.want, got, "source:\n%s", tt.src)
+		})
+	}
+}
+
+// Recovery keeps the rest of the file: declarations after an error are
+// still in the tree.
+func TestRecoveryKeepsLaterDecls(t *testing.T) {
+	src := "typedef int t;\nstruct s { int a; };\nint broken = ;\nDEFINE_MUTEX(m);\nvoid f(void) {\n\tx = @;\n\tmutex_lock(&m);\n}\n"
+	f, err := ParseFile("r.c", []byte(src))
+	require.Error(t, err)
+	var names []string
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *MacroDecl:
+			names = append(names, d.Name.Name)
+		case *FuncDecl:
+			names = append(names, d.Name.Name)
+			require.Len(t, d.Body.List, 2)
+			// The broken operand becomes a BadExpr; the statement survives.
+			assert.Equal(t, "(x = <bad>)", ExprString(d.Body.List[0].(*ExprStmt).X))
+			assert.Equal(t, "mutex_lock(&m)", ExprString(d.Body.List[1].(*ExprStmt).X))
+		}
+	}
+	assert.Equal(t, []string{"DEFINE_MUTEX", "f"}, names)
+}

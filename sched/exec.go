@@ -1,0 +1,352 @@
+package sched
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Program is what an exploration runs: a setup function that creates objects and spawns
+// the initial threads. It runs again for every execution, on fresh state.
+type Program func(e *Execution)
+
+// Execution is one run of a program under one schedule.
+type Execution struct {
+	x           *explorer
+	threads     []*Thread
+	objNames    []string // indexed by ObjID; [0] is the "no object" slot
+	step        int      // steps completed so far
+	inStep      bool
+	events      []event
+	dataLog     []int
+	choices     []choice
+	problems    []Problem
+	toStart     []*Thread
+	aborted     bool
+	deadlock    func() []Problem
+	onEnd       []func(Outcome)
+	preemptions int    // switches away from a thread that could have gone on
+	fp          uint32 // running fingerprint of what ran, to detect a schedule that no longer fits
+}
+
+type event struct {
+	tid    int
+	op     Op
+	note   string
+	d0, d1 int // this step's data choices: dataLog[d0:d1]
+}
+
+// choice is one decision of a schedule: which thread (kind 't') or which data value
+// (kind 'd'), among n alternatives.
+type choice struct {
+	kind byte
+	val  int
+}
+
+// Number is the 1-based index of this execution in its exploration.
+func (e *Execution) Number() int { return int(e.x.res.Stats.Executions) + 1 }
+
+// Step is the number of steps completed so far in this execution.
+func (e *Execution) Step() int { return e.step }
+
+// Threads lists the execution's threads in spawn order.
+func (e *Execution) Threads() []*Thread { return e.threads }
+
+// NewObject registers a shared object and returns its ID. The name appears in traces.
+func (e *Execution) NewObject(name string) ObjID {
+	e.objNames = append(e.objNames, name)
+	return ObjID(len(e.objNames) - 1)
+}
+
+// ObjName is the name an object was registered with.
+func (e *Execution) ObjName(id ObjID) string {
+	if id <= 0 || int(id) >= len(e.objNames) {
+		return ""
+	}
+	return e.objNames[id]
+}
+
+// Spawn creates a thread running fn. It starts (runs up to its first operation) once the
+// current step, or the setup function, has finished.
+func (e *Execution) Spawn(name string, fn func(*Thread)) *Thread {
+	if len(e.threads) >= MaxThreads {
+		panic(fmt.Sprintf("sched: thread %q would be number %d; an execution may have at most %d threads", name, len(e.threads)+1, MaxThreads))
+	}
+	t := &Thread{id: len(e.threads), name: name, ex: e, fn: fn}
+	t.obj = e.NewObject(name)
+	e.threads = append(e.threads, t)
+	e.toStart = append(e.toStart, t)
+	var parent *Thread
+	if e.inStep {
+		parent = e.threads[e.events[len(e.events)-1].tid]
+	}
+	e.x.strat.spawned(e, parent, t)
+	return t
+}
+
+// Choose is a data choice point with n alternatives (does this allocation sleep? does an
+// interrupt fire here?). Every alternative is explored; the choice is part of the schedule.
+func (e *Execution) Choose(n int) int {
+	if n <= 1 {
+		return 0
+	}
+	if n > 64 {
+		panic(fmt.Sprintf("sched: Choose(%d): at most 64 alternatives", n))
+	}
+	v := e.x.strat.data(e, n)
+	e.choices = append(e.choices, choice{'d', v})
+	e.dataLog = append(e.dataLog, v)
+	e.fp = mix(e.fp, uint32(v)+0x9e37)
+	return v
+}
+
+// Report records a problem found in this execution. The execution goes on (the kernel
+// goes on after a BUG, too); call Abort to end it.
+func (e *Execution) Report(p Problem) {
+	if p.Step == 0 {
+		p.Step = e.step + 1 // the running step, or the end of the trace between steps
+	}
+	e.problems = append(e.problems, p)
+}
+
+// Abort ends the execution after the current step.
+func (e *Execution) Abort() { e.aborted = true }
+
+// OnDeadlock sets how a state with no enabled thread is reported. The function sees
+// the execution as it stands (the threads' pending operations) and returns the problems
+// to report; returning none reports the engine's generic deadlock.
+func (e *Execution) OnDeadlock(fn func() []Problem) { e.deadlock = fn }
+
+// Outcome is how an execution ended.
+type Outcome int
+
+const (
+	Finished   Outcome = iota // every thread finished
+	Deadlocked                // no thread could run, some had not finished
+	Hung                      // the step limit was hit
+	Cut                       // ended early: aborted by the model, a panic, or abandoned by DPOR
+)
+
+var outcomeNames = [...]string{"finished", "deadlocked", "hung", "cut"}
+
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// OnEnd registers fn to run when the execution ends, before unfinished threads are
+// unwound: the program's state is still as the execution left it.
+func (e *Execution) OnEnd(fn func(Outcome)) { e.onEnd = append(e.onEnd, fn) }
+
+// Trace returns the steps run so far.
+func (e *Execution) Trace() []Event { return e.trace() }
+
+// Schedule returns the schedule string of the execution so far; at the end of an
+// execution it replays that execution.
+func (e *Execution) Schedule() string { return encodeSchedule(e.choices, e.fp) }
+
+// Note annotates the step being run.
+func (e *Execution) Note(s string) {
+	if ev := e.current(); ev != nil {
+		if ev.note != "" {
+			ev.note += "; " + s
+		} else {
+			ev.note = s
+		}
+	}
+}
+
+func (e *Execution) current() *event {
+	if !e.inStep {
+		return nil
+	}
+	return &e.events[len(e.events)-1]
+}
+
+func (e *Execution) reset(x *explorer) {
+	e.x = x
+	clear(e.threads)
+	e.threads = e.threads[:0]
+	e.objNames = append(e.objNames[:0], "")
+	e.step = 0
+	e.inStep = false
+	clear(e.events)
+	e.events = e.events[:0]
+	e.dataLog = e.dataLog[:0]
+	e.choices = e.choices[:0]
+	e.problems = e.problems[:0]
+	e.toStart = e.toStart[:0]
+	e.aborted = false
+	e.preemptions = 0
+	e.deadlock = nil
+	clear(e.onEnd)
+	e.onEnd = e.onEnd[:0]
+	e.fp = 2166136261
+}
+
+// startThreads runs newly spawned threads up to their first operation, in spawn order.
+func (e *Execution) startThreads() {
+	for i := 0; i < len(e.toStart); i++ {
+		t := e.toStart[i]
+		t.w = e.x.worker()
+		t.w.job = t
+		t.started = true
+		e.resume(t)
+	}
+	e.toStart = e.toStart[:0]
+}
+
+// resume runs t until it announces its next operation or finishes.
+func (e *Execution) resume(t *Thread) {
+	if more, _ := t.w.next(); !more {
+		e.finish(t)
+	}
+}
+
+func (e *Execution) finish(t *Thread) {
+	t.finished = true
+	e.x.release(t.w)
+	t.w = nil
+	e.x.strat.finished(e, t)
+}
+
+// enabled is the set of threads whose pending operation can run now.
+func (e *Execution) enabled() (en uint64, live int) {
+	for _, t := range e.threads {
+		if t.finished {
+			continue
+		}
+		live++
+		if t.pending.Guard == nil || t.pending.Guard.Enabled(&t.pending) {
+			en |= 1 << uint(t.id)
+		}
+	}
+	return en, live
+}
+
+// run executes the pending operation of thread tid: one step.
+func (e *Execution) run(tid int) {
+	t := e.threads[tid]
+	d0 := len(e.dataLog)
+	e.events = append(e.events, event{tid: tid, op: t.pending, d0: d0})
+	e.fp = mix(mix(e.fp, uint32(tid)), strhash(t.pending.Name)^strhash(t.pending.Pos))
+	e.inStep = true
+	e.x.strat.stepping(e, tid)
+	e.resume(t)
+	e.inStep = false
+	e.events[len(e.events)-1].d1 = len(e.dataLog)
+	e.step++
+	e.x.strat.stepped(e, len(e.events)-1)
+	e.startThreads()
+}
+
+// unwind stops every unfinished thread, running its deferred functions, so that no
+// coroutine outlives its execution.
+func (e *Execution) unwind() {
+	for _, t := range e.threads {
+		if t.finished || !t.started {
+			continue
+		}
+		t.stopping = true
+		e.resume(t)
+	}
+}
+
+func (e *Execution) threadPanicked(t *Thread, r any) {
+	msg := fmt.Sprint(r)
+	e.Report(Problem{
+		Kind:   KindPanic,
+		Site:   msg,
+		Title:  "panic: " + msg,
+		Report: fmt.Sprintf("panic: %s\n\nthread %s panicked at step %d", msg, t.name, e.step+1),
+	})
+	e.aborted = true
+}
+
+// deadlockProblems describes a state where no thread can run but some have not finished.
+func (e *Execution) deadlockProblems() []Problem {
+	if e.deadlock != nil {
+		if ps := e.deadlock(); len(ps) > 0 {
+			return ps
+		}
+	}
+	var b strings.Builder
+	var sites []string
+	n := 0
+	for _, t := range e.threads {
+		if !t.finished {
+			n++
+		}
+	}
+	fmt.Fprintf(&b, "deadlock: %d thread(s) blocked, none can proceed\n", n)
+	for _, t := range e.threads {
+		if t.finished {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s blocked in %s", t.name, t.pending.Name)
+		if obj := e.ObjName(t.pending.Obj); obj != "" {
+			fmt.Fprintf(&b, " on %s", obj)
+		}
+		if t.pending.Pos != "" {
+			fmt.Fprintf(&b, " at %s", t.pending.Pos)
+		}
+		b.WriteByte('\n')
+		sites = append(sites, t.pending.Name+"@"+t.pending.Pos)
+	}
+	sort.Strings(sites)
+	return []Problem{{
+		Kind:   KindDeadlock,
+		Site:   strings.Join(sites, ","),
+		Title:  fmt.Sprintf("deadlock: %d thread(s) blocked", n),
+		Report: b.String(),
+	}}
+}
+
+// trace materialises the public trace of the current execution.
+func (e *Execution) trace() []Event {
+	out := make([]Event, len(e.events))
+	for i, ev := range e.events {
+		out[i] = Event{
+			Step: i + 1, Thread: ev.tid, Op: ev.op.Name, Obj: e.ObjName(ev.op.Obj),
+			Pos: ev.op.Pos, Note: ev.note,
+		}
+		if ev.d1 > ev.d0 {
+			out[i].Data = append([]int(nil), e.dataLog[ev.d0:ev.d1]...)
+		}
+	}
+	return out
+}
+
+func (e *Execution) pendingOps() []Pending {
+	en, _ := e.enabled()
+	var out []Pending
+	for _, t := range e.threads {
+		if t.finished || !t.started {
+			continue
+		}
+		out = append(out, Pending{Thread: t.id, Op: t.pending.Name, Obj: e.ObjName(t.pending.Obj),
+			Pos: t.pending.Pos, Enabled: en&(1<<uint(t.id)) != 0})
+	}
+	return out
+}
+
+func (e *Execution) threadNames() []string {
+	out := make([]string, len(e.threads))
+	for i, t := range e.threads {
+		out[i] = t.name
+	}
+	return out
+}
+
+func mix(h, v uint32) uint32 {
+	h ^= v
+	h *= 16777619
+	return h
+}
+
+// strhash is FNV-1a, written out so that the step loop does not allocate.
+func strhash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}

@@ -1,0 +1,409 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Strategy is how an exploration chooses among interleavings.
+type Strategy int
+
+const (
+	// DFS explores every interleaving up to equivalence: depth-first search with dynamic
+	// partial-order reduction (source sets and sleep sets). The default.
+	DFS Strategy = iota
+	// Naive explores every interleaving, equivalent or not: the reference DPOR is
+	// checked against, and a baseline for its savings.
+	Naive
+	// Bounded runs iterative preemption bounding: every interleaving with 0 preemptions,
+	// then 1, 2 … up to MaxPreemptions, so the first problem found has the fewest.
+	Bounded
+	// Random runs uniformly random schedules from Seed.
+	Random
+	// PCT runs probabilistic concurrency testing with bug depth Depth from Seed.
+	PCT
+	// Replay runs exactly the execution that Schedule describes.
+	Replay
+)
+
+var strategyNames = [...]string{"dfs", "naive", "bounded", "random", "pct", "replay"}
+
+func (s Strategy) String() string {
+	if int(s) < len(strategyNames) {
+		return strategyNames[s]
+	}
+	return fmt.Sprintf("strategy(%d)", int(s))
+}
+
+// ParseStrategy turns a name (dfs, naive, bounded, random, pct, replay) into a Strategy.
+func ParseStrategy(name string) (Strategy, error) {
+	for i, n := range strategyNames {
+		if n == name {
+			return Strategy(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown strategy %q: want dfs, naive, bounded, random, pct or replay", name)
+}
+
+// Options configure an exploration. The zero value explores exhaustively with DPOR,
+// with the default step limit and no other limit.
+type Options struct {
+	Strategy       Strategy
+	Seed           int64         // Random and PCT
+	Depth          int           // PCT bug depth d (default 3)
+	MaxPreemptions int           // Bounded: the highest bound tried (default 3)
+	Schedule       string        // Replay
+	MaxExecutions  int           // 0: unlimited for DFS, Naive, Bounded; 1000 for Random and PCT
+	MaxSteps       int           // per execution; exceeding it is a hang (default 10000)
+	Timeout        time.Duration // 0: none
+	StopAtFirst    bool          // stop at the first execution that shows a problem
+	// Progress, if set, is called about every 100ms of exploring, and once at the end.
+	Progress func(Stats)
+}
+
+// DefaultMaxSteps bounds one execution when Options.MaxSteps is zero.
+const DefaultMaxSteps = 10000
+
+// Stats count what an exploration did.
+type Stats struct {
+	Executions   int64 // executions run, including ones cut short
+	Steps        int64 // steps run, over all executions
+	Finished     int64 // executions in which every thread finished
+	Deadlocked   int64 // executions that ended with threads blocked
+	Hung         int64 // executions that hit the step limit
+	SleepBlocked int64 // executions DPOR abandoned as redundant (sleep-set blocked)
+	WithProblems int64 // executions that showed at least one problem
+	MaxSteps     int   // the longest execution, in steps
+	Elapsed      time.Duration
+}
+
+// StepsPerSecond is the exploration's throughput.
+func (s Stats) StepsPerSecond() float64 {
+	if s.Elapsed <= 0 {
+		return 0
+	}
+	return float64(s.Steps) / s.Elapsed.Seconds()
+}
+
+// Result is what an exploration found.
+type Result struct {
+	// Complete is true only when no limit cut the search short: then "no problem"
+	// is a proof over every interleaving (up to equivalence), not a sample.
+	Complete bool
+	// Cut says what stopped the search when it is not complete.
+	Cut      string
+	Problems []*Found
+	Stats    Stats
+	Strategy Strategy
+	// Bound is, for Bounded, the preemption bound of the last round run.
+	Bound int
+	// Err is set when the exploration could not run as asked (a schedule that does not
+	// fit the program).
+	Err error
+}
+
+// Failed reports whether any problem was found.
+func (r *Result) Failed() bool { return len(r.Problems) > 0 }
+
+// Verdict is a one-line summary that never overstates: it says "no problem" as a
+// proof only after a complete exploration.
+func (r *Result) Verdict() string {
+	execs := r.Stats.Executions
+	switch {
+	case r.Err != nil:
+		return "error: " + r.Err.Error()
+	case len(r.Problems) > 0:
+		p := r.Problems[0]
+		more := ""
+		if len(r.Problems) > 1 {
+			more = fmt.Sprintf(" (and %d more distinct problem(s))", len(r.Problems)-1)
+		}
+		return fmt.Sprintf("%s found in execution %d of %d%s (%s)", p.Kind, p.Execution, execs, more, r.completeness())
+	case r.Complete:
+		return fmt.Sprintf("ok: no problem in any of %d interleavings (exploration complete)", execs)
+	default:
+		return fmt.Sprintf("no problem found in %d executions, but the search is not complete: %s", execs, r.Cut)
+	}
+}
+
+func (r *Result) completeness() string {
+	if r.Complete {
+		return "exploration complete"
+	}
+	return "not complete: " + r.Cut
+}
+
+// strategy is the part of the engine that makes choices. The explorer calls it at every
+// scheduling point, data choice and step.
+type strategy interface {
+	// begin starts an execution; it returns false when there is nothing left to explore.
+	begin(e *Execution) bool
+	// pick chooses a thread among the enabled set, or returns -1 to abandon the execution.
+	pick(e *Execution, enabled uint64, prev int) int
+	data(e *Execution, n int) int
+	spawned(e *Execution, parent, child *Thread)
+	stepping(e *Execution, tid int)
+	stepped(e *Execution, ev int)
+	finished(e *Execution, t *Thread)
+	// ending sees the execution's final state, before its threads are unwound.
+	ending(e *Execution)
+	// end closes an execution; it returns false when the search is exhausted.
+	end(e *Execution) bool
+}
+
+// errReplay marks a schedule that does not fit the program.
+var errReplay = errors.New("schedule does not fit this program")
+
+type explorer struct {
+	prog  Program
+	opts  Options
+	strat strategy
+	ex    Execution
+	free  []*worker
+	all   []*worker
+	res   Result
+	seen  map[string]*Found
+	start time.Time
+	abort error // set by a strategy that cannot go on (replay mismatch)
+}
+
+// Explore runs prog under the strategy and limits of opts and reports what it found.
+// No goroutine outlives the call, whatever the program does (panics, runtime.Goexit).
+func Explore(prog Program, opts Options) *Result {
+	if opts.MaxSteps <= 0 {
+		opts.MaxSteps = DefaultMaxSteps
+	}
+	if opts.MaxExecutions <= 0 && (opts.Strategy == Random || opts.Strategy == PCT) {
+		opts.MaxExecutions = 1000
+	}
+	if opts.Depth <= 0 {
+		opts.Depth = 3
+	}
+	if opts.MaxPreemptions <= 0 {
+		opts.MaxPreemptions = 3
+	}
+	x := &explorer{prog: prog, opts: opts, seen: map[string]*Found{}}
+	x.res.Strategy = opts.Strategy
+	defer x.close()
+	switch opts.Strategy {
+	case DFS:
+		x.strat = newDFS(true, true, -1)
+	case Naive:
+		x.strat = newDFS(false, false, -1)
+	case Bounded:
+		x.runBounded()
+		return &x.res
+	case Random:
+		x.strat = newRandom(opts.Seed, 0)
+	case PCT:
+		x.strat = newRandom(opts.Seed, opts.Depth)
+	case Replay:
+		r, err := newReplay(opts.Schedule)
+		if err != nil {
+			x.res.Err = err
+			return &x.res
+		}
+		x.strat = r
+	default:
+		x.res.Err = fmt.Errorf("unknown strategy %d", int(opts.Strategy))
+		return &x.res
+	}
+	x.loop()
+	return &x.res
+}
+
+// runBounded explores with preemption bounds 0, 1, … until a bound cuts nothing
+// (complete), a problem is found, or the highest bound is done.
+func (x *explorer) runBounded() {
+	x.start = time.Now()
+	for k := 0; k <= x.opts.MaxPreemptions; k++ {
+		d := newDFS(false, false, k)
+		x.strat = d
+		x.res.Bound = k
+		x.loop()
+		if x.res.Cut != "" || len(x.res.Problems) > 0 && x.opts.StopAtFirst {
+			return
+		}
+		if !d.pruned {
+			x.res.Complete = true
+			return
+		}
+		x.res.Complete = false
+	}
+	x.res.Cut = fmt.Sprintf("preemption bound %d reached", x.opts.MaxPreemptions)
+}
+
+// loop runs executions until the strategy is exhausted or a limit is hit.
+func (x *explorer) loop() {
+	if x.start.IsZero() {
+		x.start = time.Now()
+	}
+	lastProgress := x.start
+	st := &x.res.Stats
+	for {
+		if x.opts.MaxExecutions > 0 && st.Executions >= int64(x.opts.MaxExecutions) {
+			x.res.Cut = fmt.Sprintf("execution limit reached (%d)", x.opts.MaxExecutions)
+			break
+		}
+		if x.opts.Timeout > 0 && time.Since(x.start) > x.opts.Timeout {
+			x.res.Cut = fmt.Sprintf("time limit reached (%s)", x.opts.Timeout)
+			break
+		}
+		x.ex.reset(x)
+		if !x.strat.begin(&x.ex) {
+			x.res.Complete = true
+			break
+		}
+		more := x.runOne()
+		if x.abort != nil {
+			x.res.Err = x.abort
+			x.res.Problems = nil // found under a schedule that does not fit: not evidence
+			break
+		}
+		if x.opts.StopAtFirst && len(x.res.Problems) > 0 {
+			x.res.Cut = "stopped at the first problem"
+			if !more {
+				x.res.Complete = true
+				x.res.Cut = ""
+			}
+			break
+		}
+		if x.opts.Progress != nil && st.Executions&255 == 0 {
+			if now := time.Now(); now.Sub(lastProgress) >= 100*time.Millisecond {
+				lastProgress = now
+				st.Elapsed = now.Sub(x.start)
+				x.opts.Progress(*st)
+			}
+		}
+		if !more {
+			x.res.Complete = true
+			break
+		}
+	}
+	if x.opts.Strategy == Random || x.opts.Strategy == PCT {
+		x.res.Complete = false
+		if x.res.Cut == "" || x.res.Cut == "stopped at the first problem" && len(x.res.Problems) == 0 {
+			x.res.Cut = "random search is never exhaustive"
+		}
+	}
+	if x.opts.Strategy == Replay {
+		x.res.Complete = false
+		x.res.Cut = "a replay runs one execution"
+	}
+	st.Elapsed = time.Since(x.start)
+	if x.opts.Progress != nil {
+		x.opts.Progress(*st)
+	}
+}
+
+// runOne runs one execution from setup to its end and records what it found.
+// It returns whether the strategy has more to explore.
+func (x *explorer) runOne() bool {
+	e := &x.ex
+	st := &x.res.Stats
+	x.prog(e)
+	e.startThreads()
+	prev := -1
+	outcome := Cut
+	for !e.aborted {
+		en, live := e.enabled()
+		if live == 0 {
+			st.Finished++
+			outcome = Finished
+			break
+		}
+		if en == 0 {
+			st.Deadlocked++
+			outcome = Deadlocked
+			for _, p := range e.deadlockProblems() {
+				e.Report(p)
+			}
+			break
+		}
+		if e.step >= x.opts.MaxSteps {
+			st.Hung++
+			outcome = Hung
+			e.Report(Problem{
+				Kind:   KindHang,
+				Site:   "step-limit",
+				Title:  fmt.Sprintf("hang: an execution ran more than %d steps", x.opts.MaxSteps),
+				Report: fmt.Sprintf("hang: an execution ran more than %d steps without ending: a livelock or an unbounded loop (raise --max-steps if the program is just long)\n", x.opts.MaxSteps),
+			})
+			break
+		}
+		tid := x.strat.pick(e, en, prev)
+		if tid < 0 {
+			if x.abort == nil {
+				st.SleepBlocked++
+			}
+			break
+		}
+		if en&(en-1) != 0 {
+			e.choices = append(e.choices, choice{'t', tid})
+			if prev >= 0 && tid != prev && en&bit(prev) != 0 {
+				e.preemptions++
+			}
+		}
+		prev = tid
+		e.run(tid)
+	}
+	for _, fn := range e.onEnd {
+		fn(outcome)
+	}
+	x.strat.ending(e)
+	st.Executions++
+	st.Steps += int64(e.step)
+	st.MaxSteps = max(st.MaxSteps, e.step)
+	if len(e.problems) > 0 {
+		st.WithProblems++
+		x.record(e) // before unwinding: the pending operations are part of the evidence
+	}
+	e.unwind()
+	return x.strat.end(e)
+}
+
+// record keeps the first execution of each distinct problem, with its evidence.
+func (x *explorer) record(e *Execution) {
+	var sched string
+	var trace []Event
+	for _, p := range e.problems {
+		key := p.Kind + "\x00" + p.Site
+		if f := x.seen[key]; f != nil {
+			f.Count++
+			continue
+		}
+		if sched == "" {
+			sched = encodeSchedule(e.choices, e.fp)
+			trace = e.trace()
+		}
+		f := &Found{Problem: p, Execution: int(x.res.Stats.Executions), Schedule: sched, Trace: trace,
+			Threads: e.threadNames(), Pending: e.pendingOps(), Preemptions: e.preemptions, Count: 1}
+		x.seen[key] = f
+		x.res.Problems = append(x.res.Problems, f)
+	}
+}
+
+func (x *explorer) worker() *worker {
+	if n := len(x.free); n > 0 {
+		w := x.free[n-1]
+		x.free = x.free[:n-1]
+		return w
+	}
+	w := newWorker()
+	x.all = append(x.all, w)
+	return w
+}
+
+func (x *explorer) release(w *worker) { x.free = append(x.free, w) }
+
+// close unwinds whatever is still running (after a panic or runtime.Goexit escaped a
+// thread) and stops every pooled coroutine.
+func (x *explorer) close() {
+	for _, w := range x.all {
+		w.stop()
+	}
+	x.all, x.free = nil, nil
+	runtime.KeepAlive(x)
+}

@@ -1,0 +1,365 @@
+package sched
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDisjointLocksOneExecution(t *testing.T) {
+	for n := 1; n <= 6; n++ {
+		res := Explore(func(e *Execution) {
+			for i := 0; i < n; i++ {
+				l := newLock(e, fmt.Sprint("L", i))
+				e.Spawn(fmt.Sprint("T", i), func(t *Thread) { l.lock(t); l.unlock(t) })
+			}
+		}, Options{})
+		require.NoError(t, res.Err)
+		assert.True(t, res.Complete)
+		assert.Empty(t, res.Problems)
+		assert.EqualValues(t, 1, res.Stats.Executions, "n=%d", n)
+	}
+}
+
+func TestABBAExactlyThreeExecutions(t *testing.T) {
+	res := Explore(abba, Options{})
+	require.NoError(t, res.Err)
+	assert.True(t, res.Complete)
+	assert.EqualValues(t, 3, res.Stats.Executions)
+	assert.EqualValues(t, 2, res.Stats.Finished)
+	assert.EqualValues(t, 1, res.Stats.Deadlocked)
+	assert.EqualValues(t, 0, res.Stats.SleepBlocked)
+	require.Len(t, res.Problems, 1)
+	p := res.Problems[0]
+	assert.Equal(t, KindDeadlock, p.Kind)
+	assert.Equal(t, "lock@lock A,lock@lock B", p.Site)
+	assert.Contains(t, res.Verdict(), "deadlock found in execution 2 of 3 (exploration complete)")
+}
+
+func TestReadersTwoToTheN(t *testing.T) {
+	for n := 2; n <= 10; n++ {
+		res := Explore(readers(n), Options{})
+		require.True(t, res.Complete)
+		assert.EqualValues(t, 1<<n, res.Stats.Executions, "readers n=%d", n)
+		assert.EqualValues(t, 0, res.Stats.SleepBlocked, "readers n=%d", n)
+	}
+}
+
+// lockTraceKey identifies an execution's Mazurkiewicz trace in a program whose only
+// operations are exclusive lock operations: the order in which threads touched each
+// object.
+func lockTraceKey(tr []Event) string {
+	per := map[string][]string{}
+	for _, ev := range tr {
+		per[ev.Obj] = append(per[ev.Obj], fmt.Sprint(ev.Thread))
+	}
+	keys := make([]string, 0, len(per))
+	for k, v := range per {
+		keys = append(keys, k+"="+strings.Join(v, ","))
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ";")
+}
+
+// distinctTraces explores prog without DPOR's race analysis and counts the distinct
+// traces among the executions it finishes. With sleep sets it is the classic
+// sleep-set-only search (every enabled thread is tried at every node): sound, and it
+// shares no code with the race analysis it checks; naive search without sleep sets
+// is beyond reach for more than three philosophers (5 of them interleave 3·10^11 ways).
+func distinctTraces(prog Program, sleep bool) (traces, execs int) {
+	seen := map[string]bool{}
+	x := &explorer{prog: func(e *Execution) {
+		prog(e)
+		e.OnEnd(func(o Outcome) {
+			if o != Cut {
+				seen[lockTraceKey(e.Trace())] = true
+			}
+		})
+	}, opts: Options{MaxSteps: DefaultMaxSteps}, seen: map[string]*Found{}}
+	defer x.close()
+	x.strat = newDFS(false, sleep, -1)
+	x.loop()
+	return len(seen), int(x.res.Stats.Executions)
+}
+
+func TestPhilosophersNaiveAndSleepSetSearchAgree(t *testing.T) {
+	a, naive := distinctTraces(philosophers(3, false), false)
+	b, sleepOnly := distinctTraces(philosophers(3, false), true)
+	assert.Equal(t, a, b)
+	t.Logf("philosophers n=3: %d traces; naive %d executions, sleep sets only %d", a, naive, sleepOnly)
+}
+
+func TestPhilosophersDPORMatchesDistinctTraces(t *testing.T) {
+	for n := 3; n <= 6; n++ {
+		if n == 6 && testing.Short() {
+			continue
+		}
+		want, naive := distinctTraces(philosophers(n, false), true)
+		res := Explore(philosophers(n, false), Options{})
+		require.True(t, res.Complete)
+		got := res.Stats.Executions - res.Stats.SleepBlocked
+		assert.EqualValues(t, want, got, "philosophers n=%d: DPOR explored %d full executions (+%d sleep-set blocked), the reference found %d distinct traces in %d executions",
+			n, got, res.Stats.SleepBlocked, want, naive)
+		assert.Less(t, res.Stats.Executions, int64(naive))
+		require.Len(t, res.Problems, 1, "n=%d", n)
+		assert.Equal(t, KindDeadlock, res.Problems[0].Kind)
+		t.Logf("philosophers n=%d: %d traces; DPOR %d executions (%d sleep-set blocked); sleep-set-only search %d executions",
+			n, want, res.Stats.Executions, res.Stats.SleepBlocked, naive)
+	}
+}
+
+func TestOrderedPhilosophersAreClean(t *testing.T) {
+	res := Explore(philosophers(5, true), Options{})
+	assert.True(t, res.Complete)
+	assert.Empty(t, res.Problems)
+	assert.Contains(t, res.Verdict(), "ok: no problem in any of")
+}
+
+func TestBoundedFindsABBAWithOnePreemption(t *testing.T) {
+	res := Explore(abba, Options{Strategy: Bounded, StopAtFirst: true})
+	require.NoError(t, res.Err)
+	require.Len(t, res.Problems, 1)
+	assert.Equal(t, 1, res.Bound, "bound 0 has no deadlock; bound 1 has")
+	p := res.Problems[0]
+	assert.Equal(t, 1, p.Preemptions, "the counterexample has exactly one preemption")
+	dfs := Explore(abba, Options{})
+	assert.Equal(t, 1, dfs.Problems[0].Preemptions)
+}
+
+func TestBoundedIsCompleteWhenTheBoundCutsNothing(t *testing.T) {
+	res := Explore(func(e *Execution) {
+		l := newLock(e, "L")
+		e.Spawn("T", func(t *Thread) { l.lock(t); l.unlock(t) })
+	}, Options{Strategy: Bounded})
+	assert.True(t, res.Complete)
+	assert.Equal(t, 0, res.Bound)
+}
+
+func TestRandomAndPCTAreReproducible(t *testing.T) {
+	for _, s := range []Strategy{Random, PCT} {
+		run := func(seed int64) []string {
+			var scheds []string
+			Explore(func(e *Execution) {
+				philosophers(4, false)(e)
+				e.OnEnd(func(Outcome) { scheds = append(scheds, e.Schedule()) })
+			}, Options{Strategy: s, Seed: seed, MaxExecutions: 50})
+			return scheds
+		}
+		a, b, c := run(7), run(7), run(8)
+		assert.Equal(t, a, b, "%s: same seed, same executions", s)
+		assert.NotEqual(t, a, c, "%s: another seed, other executions", s)
+		res := Explore(philosophers(4, false), Options{Strategy: s, Seed: 1, MaxExecutions: 300})
+		assert.False(t, res.Complete, "%s never claims completeness", s)
+		assert.NotEmpty(t, res.Problems, "%s finds the philosophers' deadlock in 300 runs", s)
+	}
+}
+
+func TestReplayReproducesEveryProblemByteForByte(t *testing.T) {
+	progs := map[string]Program{"abba": abba, "phil4": philosophers(4, false), "lost": lostUpdate}
+	strategies := []Options{{}, {Strategy: Naive}, {Strategy: Bounded}, {Strategy: Random, Seed: 3, MaxExecutions: 200}, {Strategy: PCT, Seed: 3, MaxExecutions: 200}}
+	for name, prog := range progs {
+		for _, o := range strategies {
+			res := Explore(prog, o)
+			require.NotEmpty(t, res.Problems, "%s/%s", name, o.Strategy)
+			for _, p := range res.Problems {
+				r := Explore(prog, Options{Strategy: Replay, Schedule: p.Schedule})
+				require.NoError(t, r.Err, "%s/%s %s", name, o.Strategy, p.Schedule)
+				require.Len(t, r.Problems, 1)
+				q := r.Problems[0]
+				assert.Equal(t, p.Report, q.Report)
+				assert.Equal(t, p.Trace, q.Trace)
+				assert.Equal(t, p.FormatTrace(), q.FormatTrace())
+				assert.Equal(t, p.Schedule, q.Schedule)
+			}
+		}
+	}
+}
+
+// lostUpdate is two threads incrementing a shared counter without a lock; the model
+// reports a problem when the final value is wrong.
+func lostUpdate(e *Execution) {
+	x := newVar(e, "counter")
+	done := 0
+	for i := 0; i < 2; i++ {
+		e.Spawn(fmt.Sprint("inc", i), func(t *Thread) {
+			v := x.read(t)
+			x.write(t, v+1)
+			done++
+			if done == 2 && x.v != 2 {
+				e.Report(Problem{Kind: "bug", Site: "counter", Title: "lost update", Report: fmt.Sprintf("counter is %d, want 2\n", x.v)})
+			}
+		})
+	}
+}
+
+func TestReplayRejectsSchedulesThatDoNotFit(t *testing.T) {
+	res := Explore(abba, Options{})
+	require.Len(t, res.Problems, 1)
+	good := res.Problems[0].Schedule
+	cases := map[string]string{
+		"garbage":          "nonsense",
+		"version":          "ksim9:01:abc",
+		"bad char":         "ksim1:0*1:abc",
+		"too many choices": strings.Replace(good, ":", ":0101010101", 1),
+		"other program":    good,
+	}
+	for name, s := range cases {
+		prog := Program(abba)
+		if name == "other program" {
+			prog = philosophers(2, false) // same shape, other operations
+		}
+		r := Explore(prog, Options{Strategy: Replay, Schedule: s})
+		assert.Error(t, r.Err, name)
+		assert.Empty(t, r.Problems, name)
+	}
+	r := Explore(abba, Options{Strategy: Replay, Schedule: good})
+	assert.NoError(t, r.Err)
+}
+
+func TestScheduleRoundTrip(t *testing.T) {
+	cs := []choice{{'t', 0}, {'t', 0}, {'t', 0}, {'t', 0}, {'d', 1}, {'t', 63}, {'t', 63}, {'t', 5}}
+	for i := 0; i < 100; i++ {
+		cs = append(cs, choice{'t', 2})
+	}
+	s := encodeSchedule(cs, 12345)
+	got, fp, err := decodeSchedule(s)
+	require.NoError(t, err)
+	assert.Equal(t, cs, got)
+	assert.EqualValues(t, 12345, fp)
+	assert.Less(t, len(s), 30, "runs are compressed: %s", s)
+}
+
+func TestStepLimitIsAHang(t *testing.T) {
+	res := Explore(func(e *Execution) {
+		e.Spawn("spinner", func(t *Thread) {
+			for {
+				t.Yield("spin", "loop")
+			}
+		})
+	}, Options{MaxSteps: 50})
+	require.Len(t, res.Problems, 1)
+	assert.Equal(t, KindHang, res.Problems[0].Kind)
+	assert.Len(t, res.Problems[0].Trace, 50)
+}
+
+func TestLimitsAreReportedNotProof(t *testing.T) {
+	res := Explore(philosophers(5, true), Options{MaxExecutions: 3})
+	assert.False(t, res.Complete)
+	assert.EqualValues(t, 3, res.Stats.Executions)
+	assert.Contains(t, res.Verdict(), "not complete: execution limit reached (3)")
+
+	res = Explore(philosophers(5, false), Options{StopAtFirst: true})
+	assert.False(t, res.Complete)
+	assert.Equal(t, "stopped at the first problem", res.Cut)
+}
+
+func TestPanicsAndGoexitLeakNothing(t *testing.T) {
+	res := Explore(func(e *Execution) {
+		l := newLock(e, "L")
+		e.Spawn("holder", func(t *Thread) {
+			defer l.unlock(t) // runs during unwinding and must not schedule
+			l.lock(t)
+			t.Yield("y", "")
+		})
+		e.Spawn("boom", func(t *Thread) { t.Yield("y", ""); panic("kaboom") })
+	}, Options{})
+	require.NotEmpty(t, res.Problems)
+	assert.Equal(t, KindPanic, res.Problems[0].Kind)
+	assert.Equal(t, "panic: kaboom", res.Problems[0].Title)
+
+	// runtime.Goexit inside a thread (what t.FailNow does) ends the exploring goroutine
+	// as it would end a test; no coroutine survives. goleak in TestMain checks.
+	done := make(chan bool)
+	go func() {
+		defer close(done)
+		Explore(func(e *Execution) {
+			l := newLock(e, "L")
+			e.Spawn("a", func(t *Thread) { l.lock(t); t.Yield("y", ""); l.unlock(t) })
+			e.Spawn("b", func(t *Thread) { l.lock(t); runtimeGoexit() })
+		}, Options{})
+		t.Error("Explore returned after a Goexit")
+	}()
+	<-done
+}
+
+func TestNondeterministicProgramIsAnError(t *testing.T) {
+	calls := 0 // state outside the setup function: the mistake being detected
+	res := Explore(func(e *Execution) {
+		calls++
+		n := 2
+		if calls > 1 {
+			n = 3
+		}
+		for i := 0; i < n; i++ {
+			x := newVar(e, "x")
+			e.Spawn(fmt.Sprint(i), func(t *Thread) { x.write(t, 1); x.write(t, 2) })
+		}
+		y := newVar(e, "y")
+		e.Spawn("w1", func(t *Thread) { y.write(t, 1) })
+		e.Spawn("w2", func(t *Thread) { y.write(t, 2) })
+	}, Options{})
+	require.Error(t, res.Err)
+	assert.Contains(t, res.Err.Error(), "not deterministic")
+}
+
+func TestDataChoicesAreExploredAndReplayed(t *testing.T) {
+	var seen []string
+	res := Explore(func(e *Execution) {
+		x := newVar(e, "x")
+		e.Spawn("T", func(t *Thread) {
+			a := t.Choose(3)
+			b := t.Choose(2)
+			x.write(t, a*10+b)
+			if a == 2 && b == 1 {
+				e.Report(Problem{Kind: "bug", Site: "21", Title: "found 21"})
+			}
+		})
+		e.OnEnd(func(Outcome) { seen = append(seen, fmt.Sprint(x.v)) })
+	}, Options{})
+	assert.True(t, res.Complete)
+	assert.Equal(t, []string{"0", "1", "10", "11", "20", "21"}, seen)
+	require.Len(t, res.Problems, 1)
+	r := Explore(func(e *Execution) {
+		x := newVar(e, "x")
+		e.Spawn("T", func(t *Thread) {
+			a := t.Choose(3)
+			b := t.Choose(2)
+			x.write(t, a*10+b)
+			if a == 2 && b == 1 {
+				e.Report(Problem{Kind: "bug", Site: "21", Title: "found 21"})
+			}
+		})
+	}, Options{Strategy: Replay, Schedule: res.Problems[0].Schedule})
+	require.NoError(t, r.Err)
+	require.Len(t, r.Problems, 1)
+}
+
+func TestJoinOrdersAfterTheJoinedThread(t *testing.T) {
+	res := Explore(func(e *Execution) {
+		x := newVar(e, "x")
+		w := e.Spawn("w", func(t *Thread) { x.write(t, 1) })
+		e.Spawn("j", func(t *Thread) {
+			t.Join(w, "join")
+			if x.read(t) != 1 {
+				e.Report(Problem{Kind: "bug", Site: "join", Title: "read before join"})
+			}
+		})
+	}, Options{})
+	assert.True(t, res.Complete)
+	assert.Empty(t, res.Problems)
+	assert.EqualValues(t, 1, res.Stats.Executions, "join removes the only race")
+}
+
+func TestTraceTable(t *testing.T) {
+	res := Explore(abba, Options{})
+	require.Len(t, res.Problems, 1)
+	got := res.Problems[0].FormatTrace()
+	assert.Contains(t, got, "step | T1")
+	assert.Contains(t, got, "blocked in lock(B)")
+	assert.Contains(t, got, "blocked in lock(A)")
+	t.Log("\n" + got)
+}

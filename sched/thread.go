@@ -1,0 +1,143 @@
+package sched
+
+import (
+	"fmt"
+	"iter"
+)
+
+// MaxThreads is how many threads one execution may have: thread sets are 64-bit masks,
+// which keeps every scheduling step free of allocation. Exhaustive search over more
+// threads than this would not finish anyway.
+const MaxThreads = 64
+
+// stopSignal unwinds a thread's Go stack when its execution ends before it does.
+type stopSignal struct{}
+
+// exitSignal ends a thread early, on the model's request (a task that oopsed).
+type exitSignal struct{}
+
+// worker is a pooled coroutine that runs thread bodies one after another, so that an
+// exploration of a million executions creates a handful of coroutines, not millions.
+type worker struct {
+	next  func() (bool, bool)
+	stop  func()
+	yield func(bool) bool
+	job   *Thread
+}
+
+func newWorker() *worker {
+	w := &worker{}
+	w.next, w.stop = iter.Pull(func(yield func(bool) bool) {
+		w.yield = yield
+		for {
+			t := w.job
+			w.job = nil
+			w.run(t)
+			// false means "this body has finished"; true from yield means "run the next job".
+			if !yield(false) {
+				return
+			}
+		}
+	})
+	return w
+}
+
+func (w *worker) run(t *Thread) {
+	defer func() {
+		switch r := recover().(type) {
+		case nil, stopSignal, exitSignal:
+		default:
+			t.ex.threadPanicked(t, r)
+		}
+	}()
+	t.fn(t)
+}
+
+// Thread is one simulated thread of an execution. Its methods may be called only from
+// the thread's own body (the function given to Spawn), except ID, Name and Finished.
+type Thread struct {
+	id   int
+	name string
+	ex   *Execution
+	fn   func(*Thread)
+	w    *worker
+	obj  ObjID // the thread as an object, for Join
+
+	pending      Op
+	pendingSince int // the step from which the pending operation was schedulable
+	started      bool
+	finished     bool
+	stopping     bool
+}
+
+// ID is the thread's index in its execution, in spawn order, starting at 0.
+func (t *Thread) ID() int { return t.id }
+
+// Name is the name given to Spawn.
+func (t *Thread) Name() string { return t.name }
+
+// Finished reports whether the thread's body has returned.
+func (t *Thread) Finished() bool { return t.finished }
+
+// Execution is the execution the thread belongs to.
+func (t *Thread) Execution() *Execution { return t.ex }
+
+// PendingOp is the operation the thread has announced and not yet run.
+func (t *Thread) PendingOp() *Op { return &t.pending }
+
+// Op announces the thread's next visible operation and returns when the scheduler has
+// chosen to run it. The caller then performs the operation's effect, which is atomic
+// with respect to every other thread until the caller's next Op.
+func (t *Thread) Op(op Op) {
+	if t.stopping {
+		panic(stopSignal{})
+	}
+	t.pending = op
+	t.pendingSince = t.ex.step + 1
+	if !t.ex.inStep {
+		t.pendingSince = t.ex.step
+	}
+	if !t.w.yield(true) || t.stopping {
+		panic(stopSignal{})
+	}
+}
+
+// Yield is a visible operation on no object: a scheduling point that lets other threads
+// run, independent of everything for DPOR.
+func (t *Thread) Yield(name, pos string) { t.Op(Op{Name: name, Pos: pos}) }
+
+// Join waits until other has finished. Everything other did happens before Join returns.
+func (t *Thread) Join(other *Thread, pos string) {
+	t.Op(Op{Name: "join " + other.name, Obj: other.obj, Access: Read, Guard: joinGuard{other}, Pos: pos})
+}
+
+type joinGuard struct{ t *Thread }
+
+func (g joinGuard) Enabled(*Op) bool { return g.t.finished }
+
+// Choose is a data choice point with n alternatives: the exploration tries each of
+// 0..n-1. It returns 0 without a choice point when n <= 1.
+func (t *Thread) Choose(n int) int { return t.ex.Choose(n) }
+
+// Spawn starts a new thread in the same execution.
+func (t *Thread) Spawn(name string, fn func(*Thread)) *Thread { return t.ex.Spawn(name, fn) }
+
+// Note annotates the operation being run with what happened ("acquired", "sleeps").
+func (t *Thread) Note(s string) { t.ex.Note(s) }
+
+// SetAccess corrects how the running operation touched its object, once the model knows
+// (a trylock that failed only read the lock). Reporting less than the truth is unsound.
+func (t *Thread) SetAccess(a Access) {
+	if ev := t.ex.current(); ev != nil {
+		ev.op.Access = a
+	}
+}
+
+// Exit ends the thread now, unwinding its Go stack: the model's way to kill a thread
+// (a task that oopsed). Deferred functions run; further operations are not allowed.
+func (t *Thread) Exit() {
+	t.stopping = true
+	panic(exitSignal{})
+}
+
+func (t *Thread) String() string { return fmt.Sprintf("%s#%d", t.name, t.id) }

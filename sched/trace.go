@@ -1,0 +1,110 @@
+package sched
+
+import (
+	"fmt"
+	"strings"
+)
+
+// FormatTrace renders an execution the way Lincheck does: one column per thread, one
+// row per step, so that who did what when reads at a glance. The step at which the
+// problem was reported is marked with '>'; a last row shows what each unfinished thread
+// was waiting to do.
+func (f *Found) FormatTrace() string {
+	return FormatTrace(f.Threads, f.Trace, f.Pending, f.Step)
+}
+
+// FormatTrace renders trace as a table; see Found.FormatTrace. mark is the step to mark
+// (0 for none).
+func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) string {
+	ncol := len(threads)
+	cols := make([][]string, 0, len(trace)+1)
+	at := make([]string, 0, len(trace)+1)
+	steps := make([]string, 0, len(trace)+1)
+	for _, ev := range trace {
+		row := make([]string, ncol)
+		cell := ev.Op
+		if ev.Obj != "" && !strings.Contains(ev.Op, ev.Obj) {
+			cell += "(" + ev.Obj + ")"
+		}
+		if ev.Note != "" {
+			cell += ": " + ev.Note
+		}
+		if ev.Thread < ncol {
+			row[ev.Thread] = cell
+		}
+		cols = append(cols, row)
+		at = append(at, ev.Pos)
+		s := fmt.Sprint(ev.Step)
+		if ev.Step == mark {
+			s = ">" + s
+		}
+		steps = append(steps, s)
+	}
+	if len(pending) > 0 {
+		row := make([]string, ncol)
+		var pos []string
+		for _, p := range pending {
+			what := "blocked in "
+			if p.Enabled {
+				what = "next: "
+			}
+			cell := what + p.Op
+			if p.Obj != "" && !strings.Contains(p.Op, p.Obj) {
+				cell += "(" + p.Obj + ")"
+			}
+			if p.Thread < ncol {
+				row[p.Thread] = cell
+			}
+			if p.Pos != "" {
+				pos = append(pos, p.Pos)
+			}
+		}
+		cols = append(cols, row)
+		at = append(at, strings.Join(pos, " "))
+		end := "end"
+		if mark > len(trace) {
+			end = ">end"
+		}
+		steps = append(steps, end)
+	}
+
+	header := make([]string, ncol)
+	width := make([]int, ncol)
+	for i, name := range threads {
+		header[i] = name
+		width[i] = len(name)
+	}
+	for _, row := range cols {
+		for i, c := range row {
+			width[i] = max(width[i], len(c))
+		}
+	}
+	sw := len("step")
+	for _, s := range steps {
+		sw = max(sw, len(s))
+	}
+	var b strings.Builder
+	line := func(step string, cells []string, pos string) {
+		fmt.Fprintf(&b, "%*s", sw, step)
+		for i, c := range cells {
+			fmt.Fprintf(&b, " | %-*s", width[i], c)
+		}
+		if pos != "" {
+			b.WriteString(" | " + pos)
+		}
+		trimmed := strings.TrimRight(b.String(), " ")
+		b.Reset()
+		b.WriteString(trimmed)
+		b.WriteString("\n")
+	}
+	line("step", header, "at")
+	sep := make([]string, ncol)
+	for i := range sep {
+		sep[i] = strings.Repeat("-", width[i])
+	}
+	line(strings.Repeat("-", sw), sep, "--")
+	for r, row := range cols {
+		line(steps[r], row, at[r])
+	}
+	return b.String()
+}
