@@ -23,10 +23,13 @@ type Execution struct {
 	problems    []Problem
 	toStart     []*Thread
 	aborted     bool
+	spawnObj    ObjID     // the thread table, written by every spawn inside a thread
+	live        uint64    // threads started and not finished
+	guarded     uint64    // live threads whose pending operation has a Guard
+	spare       []*Thread // Thread structs of earlier executions, reused in spawn order
 	deadlock    func() []Problem
 	onEnd       []func(Outcome)
-	preemptions int    // switches away from a thread that could have gone on
-	fp          uint32 // running fingerprint of what ran, to detect a schedule that no longer fits
+	preemptions int // switches away from a thread that could have gone on
 }
 
 type event struct {
@@ -66,13 +69,27 @@ func (e *Execution) ObjName(id ObjID) string {
 	return e.objNames[id]
 }
 
-// Spawn creates a thread running fn. It starts (runs up to its first operation) once the
-// current step, or the setup function, has finished.
+// Spawn creates a thread running fn, from the setup function; inside a thread use
+// Thread.Spawn. It starts (runs up to its first operation) once setup has finished.
 func (e *Execution) Spawn(name string, fn func(*Thread)) *Thread {
+	if e.inStep {
+		panic("sched: Execution.Spawn inside a thread; use Thread.Spawn, which is a visible operation")
+	}
+	return e.spawn(name, fn)
+}
+
+func (e *Execution) spawn(name string, fn func(*Thread)) *Thread {
 	if len(e.threads) >= MaxThreads {
 		panic(fmt.Sprintf("sched: thread %q would be number %d; an execution may have at most %d threads", name, len(e.threads)+1, MaxThreads))
 	}
-	t := &Thread{id: len(e.threads), name: name, ex: e, fn: fn}
+	var t *Thread
+	if n := len(e.threads); n < len(e.spare) {
+		t = e.spare[n] // reuse: a thread lives for one execution only
+	} else {
+		t = new(Thread)
+		e.spare = append(e.spare, t)
+	}
+	*t = Thread{id: len(e.threads), name: name, ex: e, fn: fn}
 	t.obj = e.NewObject(name)
 	e.threads = append(e.threads, t)
 	e.toStart = append(e.toStart, t)
@@ -96,7 +113,6 @@ func (e *Execution) Choose(n int) int {
 	v := e.x.strat.data(e, n)
 	e.choices = append(e.choices, choice{'d', v})
 	e.dataLog = append(e.dataLog, v)
-	e.fp = mix(e.fp, uint32(v)+0x9e37)
 	return v
 }
 
@@ -140,7 +156,21 @@ func (e *Execution) Trace() []Event { return e.trace() }
 
 // Schedule returns the schedule string of the execution so far; at the end of an
 // execution it replays that execution.
-func (e *Execution) Schedule() string { return encodeSchedule(e.choices, e.fp) }
+func (e *Execution) Schedule() string { return encodeSchedule(e.choices, e.fingerprint()) }
+
+// fingerprint hashes what ran (thread, operation, position, data choices) so that a
+// schedule replayed against a changed program is caught. It is computed from the
+// kept events when a schedule is needed, not on every step.
+func (e *Execution) fingerprint() uint32 {
+	h := uint32(2166136261)
+	for _, ev := range e.events {
+		h = mix(mix(h, uint32(ev.tid)), strhash(ev.op.Name)^strhash(ev.op.Pos))
+		for _, v := range e.dataLog[ev.d0:ev.d1] {
+			h = mix(h, uint32(v)+0x9e37)
+		}
+	}
+	return h
+}
 
 // Note annotates the step being run.
 func (e *Execution) Note(s string) {
@@ -174,11 +204,12 @@ func (e *Execution) reset(x *explorer) {
 	e.problems = e.problems[:0]
 	e.toStart = e.toStart[:0]
 	e.aborted = false
+	e.spawnObj = 0
 	e.preemptions = 0
 	e.deadlock = nil
 	clear(e.onEnd)
 	e.onEnd = e.onEnd[:0]
-	e.fp = 2166136261
+	e.live, e.guarded = 0, 0
 }
 
 // startThreads runs newly spawned threads up to their first operation, in spawn order.
@@ -188,6 +219,7 @@ func (e *Execution) startThreads() {
 		t.w = e.x.worker()
 		t.w.job = t
 		t.started = true
+		e.live |= bit(t.id)
 		e.resume(t)
 	}
 	e.toStart = e.toStart[:0]
@@ -202,23 +234,24 @@ func (e *Execution) resume(t *Thread) {
 
 func (e *Execution) finish(t *Thread) {
 	t.finished = true
+	e.live &^= bit(t.id)
+	e.guarded &^= bit(t.id)
 	e.x.release(t.w)
 	t.w = nil
 	e.x.strat.finished(e, t)
 }
 
-// enabled is the set of threads whose pending operation can run now.
-func (e *Execution) enabled() (en uint64, live int) {
-	for _, t := range e.threads {
-		if t.finished {
-			continue
-		}
-		live++
-		if t.pending.Guard == nil || t.pending.Guard.Enabled(&t.pending) {
-			en |= 1 << uint(t.id)
+// enabled is the set of threads whose pending operation can run now; only guarded
+// operations need asking.
+func (e *Execution) enabled() (en uint64, live uint64) {
+	en = e.live &^ e.guarded
+	for g := e.guarded; g != 0; g &= g - 1 {
+		t := e.threads[lowest(g)]
+		if t.pending.Guard.Enabled(&t.pending) {
+			en |= bit(t.id)
 		}
 	}
-	return en, live
+	return en, e.live
 }
 
 // run executes the pending operation of thread tid: one step.
@@ -226,7 +259,6 @@ func (e *Execution) run(tid int) {
 	t := e.threads[tid]
 	d0 := len(e.dataLog)
 	e.events = append(e.events, event{tid: tid, op: t.pending, d0: d0})
-	e.fp = mix(mix(e.fp, uint32(tid)), strhash(t.pending.Name)^strhash(t.pending.Pos))
 	e.inStep = true
 	e.x.strat.stepping(e, tid)
 	e.resume(t)

@@ -375,7 +375,7 @@ func (x *explorer) record(e *Execution) {
 			continue
 		}
 		if sched == "" {
-			sched = encodeSchedule(e.choices, e.fp)
+			sched = e.Schedule()
 			trace = e.trace()
 		}
 		f := &Found{Problem: p, Execution: int(x.res.Stats.Executions), Schedule: sched, Trace: trace,

@@ -36,7 +36,7 @@ func TestABBAExactlyThreeExecutions(t *testing.T) {
 	require.Len(t, res.Problems, 1)
 	p := res.Problems[0]
 	assert.Equal(t, KindDeadlock, p.Kind)
-	assert.Equal(t, "lock@lock A,lock@lock B", p.Site)
+	assert.Equal(t, "lock@A,lock@B", p.Site)
 	assert.Contains(t, res.Verdict(), "deadlock found in execution 2 of 3 (exploration complete)")
 }
 

@@ -28,18 +28,18 @@ func newLock(e *Execution, name string) *tlock { return &tlock{id: e.NewObject(n
 func (l *tlock) Enabled(*Op) bool { return l.owner == nil }
 
 func (l *tlock) lock(t *Thread) {
-	t.Op(Op{Name: "lock", Obj: l.id, Access: Acquire, Guard: l, Pos: "lock " + l.name})
+	t.Op(Op{Name: "lock", Obj: l.id, Access: Acquire, Guard: l, Pos: l.name})
 	l.owner = t
 	t.Note("acquired")
 }
 
 func (l *tlock) unlock(t *Thread) {
-	t.Op(Op{Name: "unlock", Obj: l.id, Access: Release, Pos: "unlock " + l.name})
+	t.Op(Op{Name: "unlock", Obj: l.id, Access: Release, Pos: l.name})
 	l.owner = nil
 }
 
 func (l *tlock) trylock(t *Thread) bool {
-	t.Op(Op{Name: "trylock", Obj: l.id, Access: Acquire, Pos: "trylock " + l.name})
+	t.Op(Op{Name: "trylock", Obj: l.id, Access: Acquire, Pos: l.name})
 	if l.owner != nil {
 		t.SetAccess(Read)
 		return false
@@ -76,17 +76,21 @@ func abba(e *Execution) {
 // philosophers is n dining philosophers; ordered makes the last one take its forks in
 // the other order, which breaks the cycle.
 func philosophers(n int, ordered bool) Program {
+	forkNames, philNames := make([]string, n), make([]string, n)
+	for i := range n {
+		forkNames[i], philNames[i] = fmt.Sprintf("fork%d", i), fmt.Sprintf("phil%d", i)
+	}
 	return func(e *Execution) {
 		forks := make([]*tlock, n)
 		for i := range forks {
-			forks[i] = newLock(e, fmt.Sprintf("fork%d", i))
+			forks[i] = newLock(e, forkNames[i])
 		}
 		for i := 0; i < n; i++ {
 			l, r := forks[i], forks[(i+1)%n]
 			if ordered && i == n-1 {
 				l, r = r, l
 			}
-			e.Spawn(fmt.Sprintf("phil%d", i), func(t *Thread) {
+			e.Spawn(philNames[i], func(t *Thread) {
 				l.lock(t)
 				r.lock(t)
 				r.unlock(t)

@@ -188,9 +188,9 @@ func (r *replayStrat) end(e *Execution) bool {
 	case e.x.abort != nil:
 	case r.pos < len(r.cs):
 		r.mismatch(e, "the program ended with %d choice(s) of the schedule unused", len(r.cs)-r.pos)
-	case e.fp != r.fp:
+	case e.fingerprint() != r.fp:
 		r.mismatch(e, "the execution differs from the one recorded (fingerprint %s, schedule has %s): the program has changed",
-			strconv.FormatUint(uint64(e.fp), 36), strconv.FormatUint(uint64(r.fp), 36))
+			strconv.FormatUint(uint64(e.fingerprint()), 36), strconv.FormatUint(uint64(r.fp), 36))
 	}
 	return false
 }

@@ -93,6 +93,11 @@ func (t *Thread) Op(op Op) {
 		panic(stopSignal{})
 	}
 	t.pending = op
+	if op.Guard != nil {
+		t.ex.guarded |= bit(t.id)
+	} else {
+		t.ex.guarded &^= bit(t.id)
+	}
 	t.pendingSince = t.ex.step + 1
 	if !t.ex.inStep {
 		t.pendingSince = t.ex.step
@@ -119,8 +124,17 @@ func (g joinGuard) Enabled(*Op) bool { return g.t.finished }
 // 0..n-1. It returns 0 without a choice point when n <= 1.
 func (t *Thread) Choose(n int) int { return t.ex.Choose(n) }
 
-// Spawn starts a new thread in the same execution.
-func (t *Thread) Spawn(name string, fn func(*Thread)) *Thread { return t.ex.Spawn(name, fn) }
+// Spawn starts a new thread in the same execution. It is a visible operation: thread
+// IDs are handed out in spawn order, so two threads spawning are dependent, and DPOR
+// must see every order in which they can do it.
+func (t *Thread) Spawn(name string, fn func(*Thread)) *Thread {
+	e := t.ex
+	if e.spawnObj == 0 {
+		e.spawnObj = e.NewObject("threads")
+	}
+	t.Op(Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write})
+	return e.spawn(name, fn)
+}
 
 // Note annotates the operation being run with what happened ("acquired", "sleeps").
 func (t *Thread) Note(s string) { t.ex.Note(s) }
