@@ -125,6 +125,17 @@ func (e *Execution) Report(p Problem) {
 	e.problems = append(e.problems, p)
 }
 
+// RequireFullSearch tells the engine that this program's operations affect each
+// other's enabledness beyond the objects they name (ksync's CPU model: a task that
+// pins the last CPU disables every other task). DPOR's independence would then be
+// unsound, so an exhaustive DPOR exploration restarts as a full search (every enabled
+// thread at every step). Call it during setup or as soon as the coupling begins.
+func (e *Execution) RequireFullSearch(reason string) {
+	if e.x.fullSearch == "" {
+		e.x.fullSearch = reason
+	}
+}
+
 // Abort ends the execution after the current step.
 func (e *Execution) Abort() { e.aborted = true }
 

@@ -99,6 +99,9 @@ type Result struct {
 	Strategy Strategy
 	// Bound is, for Bounded, the preemption bound of the last round run.
 	Bound int
+	// FullSearch, when set, says why DPOR was replaced by a full search (the program
+	// asked for it with RequireFullSearch).
+	FullSearch string
 	// Err is set when the exploration could not run as asked (a schedule that does not
 	// fit the program).
 	Err error
@@ -167,6 +170,10 @@ type explorer struct {
 	seen  map[string]*Found
 	start time.Time
 	abort error // set by a strategy that cannot go on (replay mismatch)
+	// fullSearch, once set by the program, makes a DPOR exploration start over as a
+	// full search; restarted records that it did.
+	fullSearch string
+	restarted  bool
 }
 
 // Explore runs prog under the strategy and limits of opts and reports what it found.
@@ -257,6 +264,18 @@ func (x *explorer) loop() {
 			break
 		}
 		more := x.runOne()
+		if x.fullSearch != "" && !x.restarted {
+			if d, ok := x.strat.(*dfs); ok && d.dpor {
+				// Start over: what DPOR found so far may rest on independence that
+				// does not hold.
+				x.restarted = true
+				x.res.Problems, x.seen = nil, map[string]*Found{}
+				x.res.Stats = Stats{}
+				x.res.FullSearch = x.fullSearch
+				x.strat = newDFS(false, false, -1)
+				continue
+			}
+		}
 		if x.abort != nil {
 			x.res.Err = x.abort
 			x.res.Problems = nil // found under a schedule that does not fit: not evidence

@@ -363,3 +363,15 @@ func TestTraceTable(t *testing.T) {
 	assert.Contains(t, got, "blocked in lock(A)")
 	t.Log("\n" + got)
 }
+
+func TestRequireFullSearchRestartsWithoutReduction(t *testing.T) {
+	prog := func(e *Execution) {
+		e.RequireFullSearch("coupled")
+		readers(3)(e)
+	}
+	res := Explore(prog, Options{})
+	assert.True(t, res.Complete)
+	assert.Equal(t, "coupled", res.FullSearch)
+	naive := Explore(readers(3), Options{Strategy: Naive})
+	assert.Equal(t, naive.Stats.Executions, res.Stats.Executions, "a full search explores what naive search does")
+}

@@ -1,0 +1,157 @@
+package ksync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// Config sets up a simulated kernel.
+type Config struct {
+	// CPUs is the number of simulated CPUs (default 2). With fewer CPUs than tasks a
+	// task must hold a CPU to run, and one with preemption disabled keeps it.
+	CPUs int
+	// MemoryPressure makes allocations that may block (GFP_KERNEL) possibly sleep in
+	// direct reclaim, and ones that may not (GFP_ATOMIC, GFP_NOWAIT) possibly fail.
+	// Both are explored choices.
+	MemoryPressure bool
+	// Signals lets signals interrupt interruptible and killable sleeps (an explored
+	// choice), and lets timeouts expire.
+	Signals bool
+	// Release is the kernel release printed in report headers.
+	Release string
+}
+
+const defaultRelease = "6.12.0-ksim #1"
+
+// Kernel is the state of one simulated kernel, for one execution.
+type Kernel struct {
+	e       *sched.Execution
+	cfg     Config
+	tasks   []*Task
+	nextPID int
+	log     []string
+	taint   uint32
+	pinned  int  // tasks holding a CPU: atomic and not asleep
+	gated   bool // more tasks than CPUs: running needs a CPU
+	nextAdr uint64
+	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
+	// name the task that last took one.
+	semaphores map[*lockBase]*Semaphore
+}
+
+// New creates the kernel of one execution.
+func New(e *sched.Execution, cfg Config) *Kernel {
+	if cfg.CPUs <= 0 {
+		cfg.CPUs = 2
+	}
+	if cfg.Release == "" {
+		cfg.Release = defaultRelease
+	}
+	k := &Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000, semaphores: map[*lockBase]*Semaphore{}}
+	e.OnDeadlock(k.deadlock)
+	return k
+}
+
+// Program turns a kernel setup function into a program for sched.Explore. setup runs
+// once per execution on a fresh kernel; it defines locks and starts tasks.
+func Program(cfg Config, setup func(k *Kernel)) sched.Program {
+	return func(e *sched.Execution) { setup(New(e, cfg)) }
+}
+
+// Execution is the sched execution the kernel runs in.
+func (k *Kernel) Execution() *sched.Execution { return k.e }
+
+// Config is the kernel's configuration.
+func (k *Kernel) Config() Config { return k.cfg }
+
+// Tasks lists the kernel's tasks in creation order.
+func (k *Kernel) Tasks() []*Task { return k.tasks }
+
+// Dmesg is the kernel log of this execution so far, with virtual timestamps.
+func (k *Kernel) Dmesg() string { return strings.Join(k.log, "") }
+
+// KernelThread starts a task running fn, from setup (the module loader's context).
+// Inside a task use Task.KthreadRun.
+func (k *Kernel) KernelThread(comm string, fn func(t *Task)) *Task {
+	t := k.newTask(comm, 1)
+	t.th = k.e.Spawn(comm, func(th *sched.Thread) { t.run(fn) })
+	return t
+}
+
+func (k *Kernel) newTask(comm string, ppid int) *Task {
+	t := &Task{k: k, Comm: comm, PID: k.nextPID, PPID: ppid, state: Running}
+	k.nextPID++
+	t.cpu = len(k.tasks) % k.cfg.CPUs
+	t.gate.t = t
+	k.tasks = append(k.tasks, t)
+	if k.live() > k.cfg.CPUs && !k.gated {
+		// From here on a task needs a CPU to run, which couples every task's
+		// enabledness to every other's: DPOR's independence no longer holds.
+		k.gated = true
+		k.e.RequireFullSearch(fmt.Sprintf("%d tasks on %d CPU(s): running needs a CPU", k.live(), k.cfg.CPUs))
+	}
+	return t
+}
+
+func (k *Kernel) live() int {
+	n := 0
+	for _, t := range k.tasks {
+		if !t.exited {
+			n++
+		}
+	}
+	return n
+}
+
+// addr hands out stable, kernel-looking addresses for report lines.
+func (k *Kernel) addr() uint64 {
+	a := k.nextAdr
+	k.nextAdr += 0x40
+	return a
+}
+
+// timestamp is the virtual time of the current step: boot finished at 5 s, and each
+// step takes a millisecond. Deterministic, so dmesg is the same on every replay.
+func (k *Kernel) timestamp(extra float64) string {
+	s := 5.0 + float64(k.e.Step())*0.001 + extra
+	return fmt.Sprintf("[%5d.%06d] ", int64(s), int64((s-float64(int64(s)))*1e6+0.5)%1000000)
+}
+
+// printk appends lines to dmesg, each with the current timestamp.
+func (k *Kernel) printk(text string) { k.printkAt(0, text) }
+
+func (k *Kernel) printkAt(extra float64, text string) {
+	ts := k.timestamp(extra)
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		k.log = append(k.log, ts+line+"\n")
+	}
+}
+
+// Taint flags, in the kernel's order of print_tainted().
+const taintFlags = "GFSRMBUDAWCIOELKXTN"
+
+const (
+	taintDie      = 7  // D: an oops happened
+	taintWarn     = 9  // W: a warning
+	taintSoftLock = 14 // L: a soft lockup
+)
+
+func (k *Kernel) addTaint(bit int) { k.taint |= 1 << bit }
+
+// tainted is the header's "Not tainted" or "Tainted: G        W".
+func (k *Kernel) tainted() string {
+	if k.taint == 0 {
+		return "Not tainted"
+	}
+	b := []byte{'G'}
+	for i := 1; i < len(taintFlags); i++ {
+		if k.taint&(1<<i) != 0 {
+			b = append(b, taintFlags[i])
+		} else {
+			b = append(b, ' ')
+		}
+	}
+	return "Tainted: " + strings.TrimRight(string(b), " ")
+}

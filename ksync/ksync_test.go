@@ -1,0 +1,420 @@
+package ksync
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/ksim-dev/ksim/sched"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var update = flag.Bool("update", false, "rewrite the golden report files in testdata")
+
+// golden compares got with testdata/name.golden; -update rewrites the file.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "missing golden file; run go test ./ksync -update")
+	assert.Equal(t, string(want), got, "report differs from %s (regenerate with -update after checking)", path)
+}
+
+// explore runs a kernel program exhaustively.
+func explore(t *testing.T, cfg Config, setup func(k *Kernel)) *sched.Result {
+	t.Helper()
+	res := sched.Explore(Program(cfg, setup), sched.Options{})
+	require.NoError(t, res.Err)
+	return res
+}
+
+func kinds(res *sched.Result) []string {
+	var ks []string
+	seen := map[string]bool{}
+	for _, p := range res.Problems {
+		if !seen[p.Kind] {
+			seen[p.Kind] = true
+			ks = append(ks, p.Kind)
+		}
+	}
+	return ks
+}
+
+func find(res *sched.Result, kind string) *sched.Found {
+	for _, p := range res.Problems {
+		if p.Kind == kind {
+			return p
+		}
+	}
+	return nil
+}
+
+// seed000 is the ABBA module of the first seed document: module_init starts two
+// kernel threads taking sem1 and sem2. variant: "bug" as published, "fixed" with both
+// taking sem1 first, "article" with the article's printed fix (fixed_function, which
+// is bad_function again, while another_function keeps the reversed order).
+func seed000(variant string) func(k *Kernel) {
+	return func(k *Kernel) {
+		sem1, sem2 := k.DefineSemaphore("sem1", 1), k.DefineSemaphore("sem2", 1)
+		inOrder := func(first, second *Semaphore, line int) func(t *Task) {
+			return func(t *Task) {
+				t.At(pos(line))
+				first.Down(t)
+				t.At(pos(line + 1))
+				second.Down(t)
+				t.At(pos(line + 3))
+				second.Up(t)
+				t.At(pos(line + 4))
+				first.Up(t)
+			}
+		}
+		k.KernelThread("insmod", func(t *Task) {
+			t.At(pos(27))
+			switch variant {
+			case "bug":
+				t.KthreadRun("bad_function", inOrder(sem1, sem2, 10))
+				t.KthreadRun("another_function", inOrder(sem2, sem1, 18))
+			case "fixed":
+				t.KthreadRun("bad_function", inOrder(sem1, sem2, 10))
+				t.KthreadRun("another_function", inOrder(sem1, sem2, 18))
+			case "article":
+				t.KthreadRun("fixed_function", inOrder(sem1, sem2, 10))
+				t.KthreadRun("another_function", inOrder(sem2, sem1, 18))
+			}
+		})
+	}
+}
+
+func pos(line int) string { return "abba.c:" + itoa(line) }
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
+
+func TestSeed000ABBADeadlocks(t *testing.T) {
+	res := explore(t, Config{}, seed000("bug"))
+	assert.True(t, res.Complete)
+	assert.Equal(t, []string{"deadlock"}, kinds(res))
+	p := find(res, "deadlock")
+	assert.Contains(t, p.Report, "INFO: task bad_function:3 blocked for more than 120 seconds.")
+	assert.Contains(t, p.Report, "INFO: task another_functio:4 blocked for more than 120 seconds.")
+	assert.Contains(t, p.Report, "blocked on a semaphore likely last held by task another_functio:4")
+	assert.Contains(t, p.Report, "lockdep does not track semaphores")
+	golden(t, "seed000-hung-task", p.Report)
+}
+
+func TestSeed000RealFixIsClean(t *testing.T) {
+	res := explore(t, Config{}, seed000("fixed"))
+	assert.True(t, res.Complete)
+	assert.Empty(t, res.Problems)
+	assert.Contains(t, res.Verdict(), "ok: no problem in any of")
+}
+
+func TestSeed000ArticleFixStillDeadlocks(t *testing.T) {
+	// The article's "fixed_function" takes the locks in the same order as the
+	// function it replaces; another_function still takes them the other way round.
+	res := explore(t, Config{}, seed000("article"))
+	assert.True(t, res.Complete)
+	assert.Equal(t, []string{"deadlock"}, kinds(res))
+}
+
+// faulty is seed 001's function; fix selects the published fixes.
+func faulty(l *Spinlock, fix string) func(t *Task) {
+	return func(t *Task) {
+		t.At("sleep-atomic.c:3")
+		l.Lock(t)
+		t.At("sleep-atomic.c:4")
+		gfp := GFPKernel
+		if fix == "atomic" {
+			gfp = GFPAtomic
+		}
+		if fix == "relock" {
+			t.At("sleep-atomic.c:4")
+			l.Unlock(t)
+			t.At("sleep-atomic.c:5")
+		}
+		buf := t.Kmalloc(1024, gfp)
+		if fix == "relock" {
+			t.At("sleep-atomic.c:6")
+			l.Lock(t)
+		}
+		if buf != nil {
+			t.At("sleep-atomic.c:7")
+			t.Store(buf, 0, 1)
+			t.At("sleep-atomic.c:8")
+			t.Kfree(buf)
+		}
+		t.At("sleep-atomic.c:10")
+		l.Unlock(t)
+	}
+}
+
+func TestSeed001SleepingWhileAtomicEveryExecution(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		l := k.DefineSpinlock("my_lock")
+		k.KernelThread("faulty_function", faulty(l, ""))
+	})
+	assert.True(t, res.Complete)
+	require.Equal(t, []string{"bug"}, kinds(res))
+	p := res.Problems[0]
+	assert.EqualValues(t, res.Stats.Executions, p.Count, "the BUG shows in every execution")
+	assert.Contains(t, p.Report, "BUG: sleeping function called from invalid context at include/linux/sched/mm.h:321")
+	assert.Contains(t, p.Report, "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: 2, name: faulty_function")
+	assert.Contains(t, p.Report, "preempt_count: 1, expected: 0")
+	assert.Contains(t, p.Report, "1 lock held by faulty_function/2:\n #0: ")
+	assert.Contains(t, p.Report, "(my_lock){+.+.}-{2:2}")
+	golden(t, "seed001-might-sleep", p.Report)
+}
+
+func TestSeed001UnderPressureOnOneCPULocksUp(t *testing.T) {
+	res := explore(t, Config{CPUs: 1, MemoryPressure: true}, func(k *Kernel) {
+		l := k.DefineSpinlock("my_lock")
+		k.KernelThread("faulty_function", faulty(l, ""))
+		k.KernelThread("faulty_function", faulty(l, ""))
+	})
+	assert.True(t, res.Complete)
+	assert.NotEmpty(t, res.FullSearch, "two tasks on one CPU couple every step")
+	assert.ElementsMatch(t, []string{"bug", "lockup"}, kinds(res))
+	lock := find(res, "lockup")
+	assert.Contains(t, lock.Report, "watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [faulty_function:")
+	assert.Contains(t, lock.Report, "is now runnable\nksim: but has no CPU")
+	golden(t, "seed001-soft-lockup", lock.Report)
+	var swa bool
+	for _, p := range res.Problems {
+		if strings.HasPrefix(p.Title, "BUG: scheduling while atomic") {
+			swa = true
+			assert.Contains(t, p.Report, "BUG: scheduling while atomic: faulty_function/")
+			assert.Contains(t, p.Report, "/0x00000002")
+		}
+	}
+	assert.True(t, swa, "the sleeper is caught scheduling while atomic")
+}
+
+func TestSeed001GFPAtomicFixIsCleanUnderPressure(t *testing.T) {
+	nulls := 0
+	res := sched.Explore(func(e *sched.Execution) {
+		k := New(e, Config{CPUs: 1, MemoryPressure: true})
+		l := k.DefineSpinlock("my_lock")
+		k.KernelThread("faulty_function", faulty(l, "atomic"))
+		k.KernelThread("faulty_function", faulty(l, "atomic"))
+		e.OnEnd(func(sched.Outcome) {
+			if strings.Contains(k.Dmesg(), "page allocation failure: order:0, mode:0x820(GFP_ATOMIC)") {
+				nulls++
+			}
+		})
+	}, sched.Options{})
+	require.NoError(t, res.Err)
+	assert.True(t, res.Complete)
+	assert.Empty(t, res.Problems)
+	assert.Positive(t, nulls, "the NULL branch was explored (and logged, as the kernel does)")
+}
+
+func TestSeed001UnlockAllocRelockIsClean(t *testing.T) {
+	res := explore(t, Config{CPUs: 1, MemoryPressure: true}, func(k *Kernel) {
+		l := k.DefineSpinlock("my_lock")
+		k.KernelThread("faulty_function", faulty(l, "relock"))
+		k.KernelThread("faulty_function", faulty(l, "relock"))
+	})
+	assert.True(t, res.Complete)
+	assert.Empty(t, res.Problems)
+}
+
+func TestMutexRecursionSelfDeadlocks(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		m := k.DefineMutex("m")
+		k.KernelThread("worker", func(t *Task) { m.Lock(t); m.Lock(t) })
+	})
+	require.Equal(t, []string{"deadlock"}, kinds(res))
+	assert.Contains(t, res.Problems[0].Report, "INFO: task worker:2 is blocked on a mutex likely owned by task worker:2.")
+	assert.Contains(t, res.Problems[0].Report, "1 lock held by worker/2:\n #0: ")
+}
+
+func TestMutexUnlockByNonOwnerWarns(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		m := k.DefineMutex("m")
+		c := k.DeclareCompletion("locked")
+		k.KernelThread("owner", func(t *Task) { m.Lock(t); c.Complete(t) })
+		k.KernelThread("thief", func(t *Task) { c.Wait(t); m.Unlock(t) })
+	})
+	require.Equal(t, []string{"warning"}, kinds(res))
+	assert.Contains(t, res.Problems[0].Report, "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)")
+	assert.Contains(t, res.Problems[0].Title, "WARNING: CPU: ")
+}
+
+func TestSemaphoreReturnValues(t *testing.T) {
+	var got []int
+	res := explore(t, Config{}, func(k *Kernel) {
+		s := k.DefineSemaphore("s", 1)
+		k.KernelThread("t", func(t *Task) {
+			got = append(got, s.DownTrylock(t)) // 0: acquired
+			got = append(got, s.DownTrylock(t)) // 1: not
+			s.Up(t)
+		})
+	})
+	assert.Empty(t, res.Problems)
+	assert.Equal(t, []int{0, 1}, got)
+}
+
+func TestDownInterruptibleSignalReturnsEINTR(t *testing.T) {
+	var rets []int
+	res := explore(t, Config{Signals: true}, func(k *Kernel) {
+		s := k.DefineSemaphore("s", 0) // never upped: only a signal ends the wait
+		k.KernelThread("waiter", func(t *Task) { rets = append(rets, s.DownInterruptible(t)) })
+	})
+	assert.True(t, res.Complete)
+	assert.Empty(t, res.Problems, "the task does not hang")
+	assert.Equal(t, []int{-EINTR}, rets)
+}
+
+func TestInterruptibleSleepWithoutSignalsHangsSilently(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		s := k.DefineSemaphore("s", 0)
+		k.KernelThread("waiter", func(t *Task) { s.DownInterruptible(t) })
+	})
+	require.Equal(t, []string{"deadlock"}, kinds(res))
+	assert.Contains(t, res.Problems[0].Report, "the kernel prints nothing for this")
+}
+
+func TestSemaphoreFIFOHandOff(t *testing.T) {
+	var order []string
+	res := explore(t, Config{CPUs: 4}, func(k *Kernel) {
+		s := k.DefineSemaphore("s", 0)
+		a := k.KernelThread("a", func(t *Task) { s.Down(t); order = append(order, "a") })
+		_ = a
+		k.KernelThread("b", func(t *Task) { s.Down(t); order = append(order, "b") })
+		k.KernelThread("upper", func(t *Task) { s.Up(t); s.Up(t) })
+	})
+	assert.Empty(t, res.Problems)
+	assert.NotEmpty(t, order)
+}
+
+func TestNullDereferenceOopsesAndTheTaskDiesHoldingItsLocks(t *testing.T) {
+	res := explore(t, Config{MemoryPressure: true}, func(k *Kernel) {
+		m := k.DefineMutex("m")
+		k.KernelThread("careless", func(t *Task) {
+			m.Lock(t)
+			buf := t.Kmalloc(16, GFPAtomic) // may fail under pressure
+			t.Store(buf, 0, 1)              // not checked for NULL
+			t.Kfree(buf)
+			m.Unlock(t)
+		})
+		k.KernelThread("next", func(t *Task) { m.Lock(t); m.Unlock(t) })
+	})
+	assert.Contains(t, kinds(res), "bug")
+	p := find(res, "bug")
+	assert.Contains(t, p.Report, "BUG: kernel NULL pointer dereference, address: 0000000000000000")
+	assert.Contains(t, kinds(res), "deadlock", "the dead task still holds m")
+}
+
+func TestDoubleFreeAndUseAfterFree(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		k.KernelThread("a", func(t *Task) {
+			b := t.Kmalloc(8, GFPKernel)
+			t.Kfree(b)
+			t.Kfree(b)
+		})
+		k.KernelThread("b", func(t *Task) {
+			b := t.Kmalloc(8, GFPKernel)
+			t.Kfree(b)
+			t.Store(b, 0, 1)
+		})
+	})
+	var titles []string
+	for _, p := range res.Problems {
+		titles = append(titles, p.Title)
+	}
+	assert.ElementsMatch(t, []string{"BUG: KASAN: double-free", "BUG: KASAN: slab-use-after-free"}, titles)
+}
+
+func TestBugOnAndWarnOn(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		k.KernelThread("w", func(t *Task) { t.At("x.c:3"); t.WarnOn(true) })
+		k.KernelThread("b", func(t *Task) { t.At("x.c:9"); t.BugOn(true) })
+	})
+	assert.ElementsMatch(t, []string{"warning", "bug"}, kinds(res))
+	assert.Equal(t, "kernel BUG at x.c:9!", find(res, "bug").Title)
+}
+
+func TestLostUpdateOnSharedCounter(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		counter := k.NewInt("counter", 0)
+		done := k.NewAtomic("done", 0)
+		for _, name := range []string{"inc1", "inc2"} {
+			k.KernelThread(name, func(t *Task) {
+				counter.Store(t, counter.Load(t)+1)
+				if done.Inc(t) == 2 {
+					t.BugOn(counter.Load(t) != 2)
+				}
+			})
+		}
+	})
+	assert.Equal(t, []string{"bug"}, kinds(res))
+}
+
+func TestModuleExitRunsAfterEveryTask(t *testing.T) {
+	var order []string
+	res := explore(t, Config{}, func(k *Kernel) {
+		k.KernelThread("insmod", func(t *Task) {
+			t.KthreadRun("worker", func(t *Task) { t.Msleep(10); order = append(order, "worker") })
+			order = append(order, "init")
+		})
+		k.RunAfterAll("rmmod", func(t *Task) { order = append(order, "exit") })
+	})
+	assert.Empty(t, res.Problems)
+	for i := 0; i+2 < len(order); i += 3 {
+		assert.Equal(t, "exit", order[i+2], "module_exit runs last: %v", order)
+	}
+}
+
+func TestSpinlockSleepInAtomicMsleep(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		l := k.DefineSpinlock("l")
+		k.KernelThread("s", func(t *Task) { l.Lock(t); t.Msleep(1); l.Unlock(t) })
+	})
+	require.Len(t, res.Problems, 1)
+	assert.True(t, strings.HasPrefix(res.Problems[0].Title, "BUG: scheduling while atomic"),
+		"msleep has no might_sleep of its own: %s", res.Problems[0].Title)
+}
+
+func TestReplayReproducesKernelReportsByteForByte(t *testing.T) {
+	setups := map[string]func(*Kernel){
+		"abba": seed000("bug"),
+		"pressure": func(k *Kernel) {
+			l := k.DefineSpinlock("my_lock")
+			k.KernelThread("faulty_function", faulty(l, ""))
+			k.KernelThread("faulty_function", faulty(l, ""))
+		},
+	}
+	for name, setup := range setups {
+		cfg := Config{CPUs: 1, MemoryPressure: true}
+		res := sched.Explore(Program(cfg, setup), sched.Options{})
+		require.NotEmpty(t, res.Problems, name)
+		for _, p := range res.Problems {
+			r := sched.Explore(Program(cfg, setup), sched.Options{Strategy: sched.Replay, Schedule: p.Schedule})
+			require.NoError(t, r.Err)
+			var same *sched.Found
+			for _, q := range r.Problems {
+				if q.Kind == p.Kind && q.Site == p.Site {
+					same = q
+				}
+			}
+			require.NotNil(t, same, "%s: replay shows %s", name, p.Title)
+			assert.Equal(t, p.Report, same.Report)
+			assert.Equal(t, p.FormatTrace(), same.FormatTrace())
+		}
+	}
+}

@@ -1,0 +1,467 @@
+package ksync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// lockKind says what sort of primitive a lock is.
+type lockKind int
+
+const (
+	kindSemaphore lockKind = iota
+	kindMutex
+	kindSpinlock
+	kindRWLock
+	kindRWSem
+	kindCompletion
+)
+
+var kindNames = [...]string{"semaphore", "mutex", "spinlock", "rwlock", "rw_semaphore", "completion"}
+
+// lockBase is what every primitive has: an object for the scheduler, a name (the lock
+// class name lockdep would print), and a stable address for report lines.
+type lockBase struct {
+	k    *Kernel
+	id   sched.ObjID
+	name string
+	addr uint64
+	kind lockKind
+}
+
+func (k *Kernel) newBase(name string, kind lockKind) lockBase {
+	return lockBase{k: k, id: k.e.NewObject(name), name: name, addr: k.addr(), kind: kind}
+}
+
+// Name is the lock's name: the variable of a statically defined lock.
+func (l *lockBase) Name() string { return l.name }
+
+// tracked reports whether lockdep knows the lock: semaphores and completions have no
+// lockdep map in the kernel, so they never appear in its held-locks listings.
+func (l *lockBase) tracked() bool { return l.kind != kindSemaphore && l.kind != kindCompletion }
+
+// waitTypes is lockdep's "-{outer:inner}" wait-type pair.
+func (l *lockBase) waitTypes() string {
+	if l.kind == kindSpinlock || l.kind == kindRWLock {
+		return "{2:2}"
+	}
+	return "{3:3}"
+}
+
+// heldLock is one entry of a task's held-locks list.
+type heldLock struct {
+	l    *lockBase
+	at   string // where it was taken, as func+0xoff/0xsize
+	read bool
+}
+
+func (t *Task) hold(l *lockBase, read bool) {
+	t.held = append(t.held, &heldLock{l: l, at: t.site(), read: read})
+}
+
+func (t *Task) unhold(l *lockBase) bool {
+	for i := len(t.held) - 1; i >= 0; i-- {
+		if t.held[i].l == l {
+			t.held = append(t.held[:i], t.held[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// usage is lockdep's four usage characters; process-context locks taken with irqs
+// enabled are "+.+." (irq contexts come with the interrupts model).
+func (h *heldLock) usage() string {
+	if h.read {
+		return "++++"
+	}
+	return "+.+."
+}
+
+// heldLocks is lockdep's listing of what a task holds: "1 lock held by x/2:".
+func (t *Task) heldLocks() string {
+	var hs []*heldLock
+	for _, h := range t.held {
+		if h.l.tracked() {
+			hs = append(hs, h)
+		}
+	}
+	if len(hs) == 0 {
+		return fmt.Sprintf("no locks held by %s/%d.\n", t.Comm, t.PID)
+	}
+	var b strings.Builder
+	s := "s"
+	if len(hs) == 1 {
+		s = ""
+	}
+	fmt.Fprintf(&b, "%d lock%s held by %s/%d:\n", len(hs), s, t.Comm, t.PID)
+	for i, h := range hs {
+		fmt.Fprintf(&b, " #%d: %016x (%s){%s}-%s, at: %s\n", i, h.l.addr, h.l.name, h.usage(), h.l.waitTypes(), h.at)
+	}
+	return b.String()
+}
+
+// Enabled makes a task a guard for waits that end when someone hands it something
+// (a semaphore's FIFO hand-off).
+func (t *Task) Enabled(*sched.Op) bool { return t.granted }
+
+// ---- semaphore ----
+
+// Semaphore is struct semaphore: a counting semaphore with FIFO hand-off. Lockdep
+// does not track semaphores, as in the kernel.
+type Semaphore struct {
+	lockBase
+	count   int
+	waiters []*Task
+	last    *Task // the task that last took it, for hung-task reports
+}
+
+// DefineSemaphore is DEFINE_SEMAPHORE(name, count).
+func (k *Kernel) DefineSemaphore(name string, count int) *Semaphore {
+	s := &Semaphore{lockBase: k.newBase(name, kindSemaphore), count: count}
+	k.semaphores[&s.lockBase] = s
+	return s
+}
+
+// Count is the semaphore's count.
+func (s *Semaphore) Count() int { return s.count }
+
+// Init is sema_init(&s, count).
+func (s *Semaphore) Init(t *Task, count int) {
+	t.op("sema_init", s.id, sched.Write, nil)
+	s.count, s.waiters = count, nil
+}
+
+// Down is down(): it sleeps uninterruptibly until it gets the semaphore.
+func (s *Semaphore) Down(t *Task) { s.down(t, "down", Uninterruptible, false, false) }
+
+// DownInterruptible is down_interruptible(): 0, or -EINTR when a signal arrives.
+func (s *Semaphore) DownInterruptible(t *Task) int {
+	return s.down(t, "down_interruptible", Interruptible, t.k.cfg.Signals, false)
+}
+
+// DownKillable is down_killable(): 0, or -EINTR on a fatal signal.
+func (s *Semaphore) DownKillable(t *Task) int {
+	return s.down(t, "down_killable", Uninterruptible, t.k.cfg.Signals, true)
+}
+
+// DownTimeout is down_timeout(): 0, or -ETIME when the timeout expires first.
+func (s *Semaphore) DownTimeout(t *Task, jiffies int) int {
+	return s.down(t, "down_timeout", Uninterruptible, true, false)
+}
+
+// DownTrylock is down_trylock(): 0 when it took the semaphore, 1 when it did not
+// (inverted against spin_trylock and mutex_trylock, as in the kernel).
+func (s *Semaphore) DownTrylock(t *Task) int {
+	t.op("down_trylock", s.id, sched.Acquire, nil)
+	if s.count > 0 {
+		s.count--
+		s.last = t
+		t.note("acquired %s", s.name)
+		return 0
+	}
+	t.th.SetAccess(sched.Read)
+	t.note("fails: %s unavailable", s.name)
+	return 1
+}
+
+// down is the common path: try; otherwise queue and sleep until up hands the count
+// over. interruptible means the wait may also end without it (a signal, a timeout).
+func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, killable bool) int {
+	t.op(prim, s.id, sched.Acquire, nil)
+	t.mightSleep("kernel/locking/semaphore.c:58", prim)
+	if s.count > 0 {
+		s.count--
+		s.last = t
+		t.note("acquired %s", s.name)
+		return 0
+	}
+	t.th.SetAccess(sched.Write) // queued as a waiter
+	s.waiters = append(s.waiters, t)
+	holder := "nobody"
+	if s.last != nil {
+		holder = s.last.Comm
+	}
+	t.note("blocks: %s unavailable (last taken by %s)", s.name, holder)
+	t.killable = killable
+	t.sleep(st, waiting{kind: "semaphore", lock: &s.lockBase, pos: t.pos}, "schedule_timeout", "__down_common", "__"+prim, prim)
+	var g sched.Guard = t
+	if interruptible {
+		g = nil // a signal or a timeout can end the wait at any moment
+	}
+	t.op(prim, s.id, sched.Acquire, g)
+	t.wake()
+	t.killable = false
+	if t.granted {
+		t.granted = false
+		s.last = t
+		t.note("acquired %s (handed over by up)", s.name)
+		return 0
+	}
+	s.dequeue(t)
+	if prim == "down_timeout" {
+		t.note("times out: -ETIME")
+		return -ETIME
+	}
+	t.note("interrupted by a signal: -EINTR")
+	return -EINTR
+}
+
+func (s *Semaphore) dequeue(t *Task) {
+	for i, w := range s.waiters {
+		if w == t {
+			s.waiters = append(s.waiters[:i], s.waiters[i+1:]...)
+			return
+		}
+	}
+}
+
+// Up is up(): any task, any context; it hands the count to the first waiter, or
+// increments it.
+func (s *Semaphore) Up(t *Task) {
+	t.op("up", s.id, sched.Write, nil)
+	if len(s.waiters) > 0 {
+		w := s.waiters[0]
+		s.waiters = s.waiters[1:]
+		w.granted = true
+		t.note("wakes %s", w.Comm)
+		return
+	}
+	s.count++
+}
+
+// ---- mutex ----
+
+// Mutex is struct mutex: one owner, only the owner unlocks, no recursion, sleeping
+// waits in TASK_UNINTERRUPTIBLE.
+type Mutex struct {
+	lockBase
+	owner *Task
+}
+
+// DefineMutex is DEFINE_MUTEX(name), or a mutex_init'ed struct mutex.
+func (k *Kernel) DefineMutex(name string) *Mutex {
+	return &Mutex{lockBase: k.newBase(name, kindMutex)}
+}
+
+// Enabled reports whether the mutex is free, for waiters.
+func (m *Mutex) Enabled(*sched.Op) bool { return m.owner == nil }
+
+// Owner is the task holding the mutex, or nil.
+func (m *Mutex) Owner() *Task { return m.owner }
+
+// Lock is mutex_lock().
+func (m *Mutex) Lock(t *Task) { m.lock(t, "mutex_lock", Uninterruptible, false) }
+
+// LockNested is mutex_lock_nested(): the subclass matters to lockdep only.
+func (m *Mutex) LockNested(t *Task, subclass int) {
+	m.lock(t, "mutex_lock_nested", Uninterruptible, false)
+}
+
+// LockInterruptible is mutex_lock_interruptible(): 0, or -EINTR on a signal.
+func (m *Mutex) LockInterruptible(t *Task) int {
+	return m.lock(t, "mutex_lock_interruptible", Interruptible, t.k.cfg.Signals)
+}
+
+// LockKillable is mutex_lock_killable(): 0, or -EINTR on a fatal signal.
+func (m *Mutex) LockKillable(t *Task) int {
+	t.killable = true
+	defer func() { t.killable = false }()
+	return m.lock(t, "mutex_lock_killable", Uninterruptible, t.k.cfg.Signals)
+}
+
+func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool) int {
+	t.op(prim, m.id, sched.Acquire, nil)
+	t.mightSleep("kernel/locking/mutex.c:283", prim)
+	if m.owner == nil {
+		m.take(t)
+		return 0
+	}
+	t.th.SetAccess(sched.Read)
+	if m.owner == t {
+		t.note("blocks: %s is already held by this task", m.name)
+	} else {
+		t.note("blocks: %s held by %s", m.name, m.owner.Comm)
+	}
+	t.sleep(st, waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos}, "schedule_preempt_disabled", "__mutex_lock.constprop.0", prim)
+	var g sched.Guard = m
+	if interruptible {
+		g = nil
+	}
+	t.op(prim, m.id, sched.Acquire, g)
+	t.wake()
+	if m.owner == nil {
+		m.take(t)
+		return 0
+	}
+	t.th.SetAccess(sched.Read)
+	t.note("interrupted by a signal: -EINTR")
+	return -EINTR
+}
+
+func (m *Mutex) take(t *Task) {
+	m.owner = t
+	t.hold(&m.lockBase, false)
+	t.note("acquired %s", m.name)
+}
+
+// Trylock is mutex_trylock(): 1 when it took the mutex, 0 when not.
+func (m *Mutex) Trylock(t *Task) int {
+	t.op("mutex_trylock", m.id, sched.Acquire, nil)
+	if m.owner == nil {
+		m.take(t)
+		return 1
+	}
+	t.th.SetAccess(sched.Read)
+	t.note("fails: %s held by %s", m.name, m.owner.Comm)
+	return 0
+}
+
+// IsLocked is mutex_is_locked().
+func (m *Mutex) IsLocked(t *Task) int {
+	t.op("mutex_is_locked", m.id, sched.Read, nil)
+	return b2i(m.owner != nil)
+}
+
+// Unlock is mutex_unlock(). Only the owner may unlock; anyone else gets the kernel's
+// DEBUG_LOCKS_WARN_ON warning.
+func (m *Mutex) Unlock(t *Task) {
+	t.op("mutex_unlock", m.id, sched.Release, nil)
+	switch {
+	case m.owner == nil:
+		t.badUnlock(&m.lockBase)
+		return
+	case m.owner != t:
+		t.warn("DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)", "kernel/locking/mutex.c:927",
+			"__mutex_unlock_slowpath+0x1d5/0x2c0", "mutex_unlock by non-owner at "+t.where())
+		m.owner.unhold(&m.lockBase)
+	default:
+		t.unhold(&m.lockBase)
+	}
+	m.owner = nil
+	t.note("released %s", m.name)
+}
+
+// ---- spinlock ----
+
+// Spinlock is spinlock_t: preemption is disabled while it is held, and a contended
+// spin_lock spins on its CPU, making no progress and never leaving it.
+type Spinlock struct {
+	lockBase
+	owner *Task
+}
+
+// DefineSpinlock is DEFINE_SPINLOCK(name), or a spinlock_t (usable as is).
+func (k *Kernel) DefineSpinlock(name string) *Spinlock {
+	return &Spinlock{lockBase: k.newBase(name, kindSpinlock)}
+}
+
+// Enabled reports whether the spinlock is free, for spinners.
+func (l *Spinlock) Enabled(*sched.Op) bool { return l.owner == nil }
+
+// Lock is spin_lock().
+func (l *Spinlock) Lock(t *Task) { l.lock(t, "spin_lock", 1) }
+
+// LockNested is spin_lock_nested(): the subclass matters to lockdep only.
+func (l *Spinlock) LockNested(t *Task, subclass int) { l.lock(t, "spin_lock_nested", 1) }
+
+// LockBH is spin_lock_bh(): bottom halves off too (preempt_count += 0x201).
+func (l *Spinlock) LockBH(t *Task) { l.lock(t, "spin_lock_bh", softirqDisableOffset+1) }
+
+// LockIRQ is spin_lock_irq(): local irqs off, unconditionally.
+func (l *Spinlock) LockIRQ(t *Task) {
+	t.op("spin_lock_irq", 0, sched.None, nil)
+	t.irqsOff = true
+	t.updatePin()
+	l.lock(t, "spin_lock_irq", 1)
+}
+
+// LockIrqsave is spin_lock_irqsave(): it saves the irq state, which it returns as the
+// flags to give back to UnlockIrqrestore.
+func (l *Spinlock) LockIrqsave(t *Task) int {
+	flags := t.LocalIrqSave()
+	l.lock(t, "spin_lock_irqsave", 1)
+	return flags
+}
+
+func (l *Spinlock) lock(t *Task, prim string, count int) {
+	t.op(prim, l.id, sched.Acquire, nil)
+	if count > 1 {
+		t.preempt += count - 1
+	}
+	t.preemptDisable()
+	if l.owner == nil {
+		l.take(t)
+		return
+	}
+	t.th.SetAccess(sched.Read)
+	if l.owner == t {
+		t.spinRecursion(l)
+	}
+	t.note("spins: %s held by %s", l.name, l.owner.Comm)
+	t.wait = waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos}
+	t.op(prim, l.id, sched.Acquire, l)
+	t.wait = waiting{}
+	l.take(t)
+}
+
+func (l *Spinlock) take(t *Task) {
+	l.owner = t
+	t.hold(&l.lockBase, false)
+	t.note("acquired %s", l.name)
+}
+
+// Trylock is spin_trylock(): 1 when it took the lock, 0 when not.
+func (l *Spinlock) Trylock(t *Task) int {
+	t.op("spin_trylock", l.id, sched.Acquire, nil)
+	if l.owner == nil {
+		t.preemptDisable()
+		l.take(t)
+		return 1
+	}
+	t.th.SetAccess(sched.Read)
+	t.note("fails: %s held by %s", l.name, l.owner.Comm)
+	return 0
+}
+
+// Unlock is spin_unlock().
+func (l *Spinlock) Unlock(t *Task) { l.unlock(t, "spin_unlock", 1) }
+
+// UnlockBH is spin_unlock_bh().
+func (l *Spinlock) UnlockBH(t *Task) { l.unlock(t, "spin_unlock_bh", softirqDisableOffset+1) }
+
+// UnlockIRQ is spin_unlock_irq(): irqs back on, unconditionally.
+func (l *Spinlock) UnlockIRQ(t *Task) {
+	l.unlock(t, "spin_unlock_irq", 1)
+	t.irqsOff = false
+	t.updatePin()
+}
+
+// UnlockIrqrestore is spin_unlock_irqrestore(): irqs back to what flags saved.
+func (l *Spinlock) UnlockIrqrestore(t *Task, flags int) {
+	l.unlock(t, "spin_unlock_irqrestore", 1)
+	t.irqsOff = flags&irqFlagIF == 0
+	t.updatePin()
+}
+
+func (l *Spinlock) unlock(t *Task, prim string, count int) {
+	t.op(prim, l.id, sched.Release, nil)
+	switch {
+	case l.owner == nil:
+		t.spinBug(l, "BUG: spinlock already unlocked")
+	case l.owner != t:
+		t.spinBug(l, "BUG: spinlock wrong owner")
+		l.owner.unhold(&l.lockBase)
+		l.owner = nil
+	default:
+		t.unhold(&l.lockBase)
+		l.owner = nil
+		t.note("released %s", l.name)
+	}
+	if count > 1 {
+		t.preempt = max(t.preempt-(count-1), 0)
+	}
+	t.preemptEnable()
+}

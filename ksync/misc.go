@@ -1,0 +1,248 @@
+package ksync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// Kernel constants with their kernel values.
+const (
+	EINTR       = 4
+	EAGAIN      = 11
+	ENOMEM      = 12
+	EBUSY       = 16
+	EINVAL      = 22
+	ETIME       = 62
+	ERESTARTSYS = 512
+
+	SingleDepthNesting = 1 // SINGLE_DEPTH_NESTING
+
+	softirqDisableOffset = 0x200   // what local_bh_disable adds to preempt_count
+	hardirqOffset        = 0x10000 // what a hardirq handler adds
+	irqFlagIF            = 0x200   // X86_EFLAGS_IF in saved flags
+)
+
+// KthreadRun is kthread_run(fn, data, name) from inside a task: it starts a new task.
+func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
+	if len(comm) > taskCommLen {
+		comm = comm[:taskCommLen]
+	}
+	c := t.k.newTask(comm, t.PID)
+	c.th = t.th.Spawn(comm, func(*sched.Thread) { c.run(fn) })
+	t.note("starts %s (pid %d)", comm, c.PID)
+	return c
+}
+
+// RunAfterAll starts a task that runs fn once every other task has exited: the
+// module's exit function, run by rmmod after the module's threads are done.
+func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
+	t := k.newTask(comm, 1)
+	t.th = k.e.Spawn(comm, func(th *sched.Thread) {
+		t.run(func(t *Task) {
+			t.wait = waiting{kind: "exit"}
+			for {
+				var other *Task
+				for _, o := range k.tasks {
+					if o != t && !o.exited {
+						other = o
+						break
+					}
+				}
+				if other == nil {
+					break
+				}
+				th.Join(other.th, "")
+			}
+			t.wait = waiting{}
+			fn(t)
+		})
+	})
+	return t
+}
+
+// PreemptDisable is preempt_disable().
+func (t *Task) PreemptDisable() {
+	t.op("preempt_disable", 0, sched.None, nil)
+	t.preemptDisable()
+}
+
+// PreemptEnable is preempt_enable().
+func (t *Task) PreemptEnable() {
+	t.op("preempt_enable", 0, sched.None, nil)
+	t.preemptEnable()
+}
+
+// LocalIrqDisable is local_irq_disable().
+func (t *Task) LocalIrqDisable() {
+	t.op("local_irq_disable", 0, sched.None, nil)
+	t.irqsOff = true
+	t.updatePin()
+}
+
+// LocalIrqEnable is local_irq_enable().
+func (t *Task) LocalIrqEnable() {
+	t.op("local_irq_enable", 0, sched.None, nil)
+	t.irqsOff = false
+	t.updatePin()
+}
+
+// LocalIrqSave is local_irq_save(flags): it disables irqs and returns the saved state.
+func (t *Task) LocalIrqSave() int {
+	t.op("local_irq_save", 0, sched.None, nil)
+	flags := 0x46
+	if !t.irqsOff {
+		flags |= irqFlagIF
+	}
+	t.irqsOff = true
+	t.updatePin()
+	return flags
+}
+
+// LocalIrqRestore is local_irq_restore(flags).
+func (t *Task) LocalIrqRestore(flags int) {
+	t.op("local_irq_restore", 0, sched.None, nil)
+	t.irqsOff = flags&irqFlagIF == 0
+	t.updatePin()
+}
+
+// LocalBHDisable is local_bh_disable().
+func (t *Task) LocalBHDisable() {
+	t.op("local_bh_disable", 0, sched.None, nil)
+	t.preempt += softirqDisableOffset
+	t.updatePin()
+}
+
+// LocalBHEnable is local_bh_enable().
+func (t *Task) LocalBHEnable() {
+	t.op("local_bh_enable", 0, sched.None, nil)
+	t.preempt = max(t.preempt-softirqDisableOffset, 0)
+	t.updatePin()
+}
+
+// InAtomic is in_atomic(): preempt_count() != 0.
+func (t *Task) InAtomic() bool { return t.preempt != 0 }
+
+// IrqsDisabled is irqs_disabled().
+func (t *Task) IrqsDisabled() bool { return t.irqsOff }
+
+// MightSleep is might_sleep().
+func (t *Task) MightSleep() { t.mightSleep("include/linux/kernel.h:91", "might_sleep") }
+
+// Msleep is msleep(ms): the task sleeps uninterruptibly. It has no might_sleep of its
+// own: in atomic context it is "scheduling while atomic" only.
+func (t *Task) Msleep(ms int) {
+	t.op("msleep", 0, sched.None, nil)
+	t.note("sleeps %d ms", ms)
+	t.sleep(Uninterruptible, waiting{kind: "msleep", pos: t.pos}, "schedule_timeout", "msleep")
+	t.op("msleep (wakes)", 0, sched.None, nil)
+	t.wake()
+}
+
+// Schedule is schedule(): the task gives up its CPU.
+func (t *Task) Schedule() {
+	t.op("schedule", 0, sched.None, nil)
+	if t.atomic() {
+		t.schedulingWhileAtomic(nil)
+	}
+}
+
+// CondResched is cond_resched().
+func (t *Task) CondResched() {
+	t.op("cond_resched", 0, sched.None, nil)
+	t.mightSleep("kernel/sched/core.c:8738", "__cond_resched")
+}
+
+// Printk is printk(): the message goes to dmesg with the current timestamp.
+func (t *Task) Printk(msg string) {
+	t.k.printk(strings.TrimRight(msg, "\n"))
+}
+
+// BugOn is BUG_ON(cond): when cond holds, the kernel oopses and the task dies,
+// holding whatever it holds.
+func (t *Task) BugOn(cond bool) {
+	if !cond {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("------------[ cut here ]------------\n")
+	fmt.Fprintf(&b, "kernel BUG at %s!\n", t.where())
+	b.WriteString("Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI\n")
+	t.die(&b, "BUG_ON at "+t.where(), "kernel BUG at "+t.where()+"!")
+}
+
+// WarnOn is WARN_ON(cond): a warning with a stack dump when cond holds; it returns cond.
+func (t *Task) WarnOn(cond bool) bool {
+	if cond {
+		t.warn("", t.where(), t.site(), "WARN_ON at "+t.where())
+	}
+	return cond
+}
+
+// warn prints the kernel's "cut here" warning. msg is the line before WARNING (empty
+// for a plain WARN_ON).
+func (t *Task) warn(msg, file, rip, site string) {
+	var b strings.Builder
+	b.WriteString("------------[ cut here ]------------\n")
+	if msg != "" {
+		b.WriteString(msg + "\n")
+	}
+	title := fmt.Sprintf("WARNING: CPU: %d PID: %d at %s %s", t.cpu, t.PID, file, rip)
+	b.WriteString(title + "\n")
+	b.WriteString("Modules linked in:\n")
+	b.WriteString(t.header())
+	fmt.Fprintf(&b, "RIP: 0010:%s\n", rip)
+	b.WriteString(t.callTrace())
+	b.WriteString("---[ end trace 0000000000000000 ]---\n")
+	t.report("warning", site, title, b.String())
+	t.k.addTaint(taintWarn)
+}
+
+// die finishes an oops: header, RIP, call trace, and the task is killed.
+func (t *Task) die(b *strings.Builder, site, title string) {
+	b.WriteString(t.header())
+	fmt.Fprintf(b, "RIP: 0010:%s\n", t.site())
+	b.WriteString(t.callTrace())
+	b.WriteString("---[ end trace 0000000000000000 ]---\n")
+	t.report("bug", site, title, b.String())
+	t.k.addTaint(taintDie)
+	t.exit()
+	t.th.Exit()
+}
+
+// badUnlock is lockdep's "bad unlock balance detected!": releasing a lock not held.
+func (t *Task) badUnlock(l *lockBase) {
+	var b strings.Builder
+	title := "WARNING: bad unlock balance detected!"
+	sep := strings.Repeat("=", len(title))
+	fmt.Fprintf(&b, "%s\n%s\n%s %s\n%s\n", sep, title, t.k.cfg.Release, t.k.tainted(), strings.Repeat("-", len(title)))
+	fmt.Fprintf(&b, "%s/%d is trying to release lock (%s) at:\n", t.Comm, t.PID, l.name)
+	fmt.Fprintf(&b, "[<%016x>] %s\n", fakeText(t.site()), t.site())
+	b.WriteString("but there are no more locks to release!\n\nother info that might help us debug this:\n")
+	b.WriteString(t.heldLocks())
+	b.WriteString("\nstack backtrace:\n")
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace())
+	t.report("warning", "bad unlock balance "+l.name+" at "+t.where(), title, b.String())
+	t.k.addTaint(taintWarn)
+}
+
+// spinRecursion is the spinlock debug check for taking a spinlock one already holds:
+// the kernel prints it, then the task spins on itself forever.
+func (t *Task) spinRecursion(l *Spinlock) {
+	t.spinBug(l, fmt.Sprintf("BUG: spinlock recursion on CPU#%d, %s/%d", t.cpu, t.Comm, t.PID))
+}
+
+func (t *Task) spinBug(l *Spinlock, title string) {
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	owner, ownerPID := "<none>", -1
+	if l.owner != nil {
+		owner, ownerPID = l.owner.Comm, l.owner.PID
+	}
+	fmt.Fprintf(&b, " lock: %s+0x0/0x%x, .magic: dead4ead, .owner: %s/%d, .owner_cpu: %d\n", l.name, 0x40, owner, ownerPID, t.cpu)
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", "do_raw_spin_lock"))
+	t.report("bug", title+" "+l.name+" at "+t.where(), title, b.String())
+}

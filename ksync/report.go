@@ -1,0 +1,184 @@
+package ksync
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// deadlock reports a state where no task can run, the way the kernel would: spinners
+// are soft lockups, TASK_UNINTERRUPTIBLE sleepers are hung tasks; tasks asleep
+// interruptibly or killably hang without the kernel saying anything.
+func (k *Kernel) deadlock() []sched.Problem {
+	var spinners, hung, quiet []*Task
+	for _, t := range k.tasks {
+		switch {
+		case t.exited || t.wait.kind == "exit" || t.wantsCPUOnly():
+		case t.wait.kind == "spinlock" || t.wait.kind == "rwlock":
+			spinners = append(spinners, t)
+		case t.asleep && t.state == Uninterruptible && !t.killable:
+			hung = append(hung, t)
+		case t.asleep:
+			quiet = append(quiet, t)
+		}
+	}
+	var ps []sched.Problem
+	for _, t := range spinners {
+		ps = append(ps, k.softLockup(t))
+	}
+	if len(hung) > 0 {
+		ps = append(ps, k.hungTasks(hung))
+	} else if len(quiet) > 0 && len(spinners) == 0 {
+		ps = append(ps, k.silentHang(quiet))
+	}
+	return ps
+}
+
+// holder finds the task that owns l, or for a semaphore the one that last took it.
+func (k *Kernel) holder(l *lockBase) *Task {
+	for _, t := range k.tasks {
+		for _, h := range t.held {
+			if h.l == l {
+				return t
+			}
+		}
+	}
+	if s, ok := k.semaphores[l]; ok {
+		return s.last
+	}
+	return nil
+}
+
+func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
+	var b strings.Builder
+	var sites []string
+	semaphores := false
+	for _, t := range hung {
+		fmt.Fprintf(&b, "INFO: task %s:%d blocked for more than 120 seconds.\n", t.Comm, t.PID)
+		fmt.Fprintf(&b, "      %s %s\n", k.tainted(), k.cfg.Release)
+		b.WriteString("\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n")
+		fmt.Fprintf(&b, "task:%-15.15s state:%c stack:%-5d pid:%-5d tgid:%-5d ppid:%-6d flags:0x%08x\n",
+			t.Comm, t.state, 0, t.PID, t.PID, t.PPID, 0x00004000)
+		b.WriteString(t.callTrace(append([]string{"__schedule", "schedule"}, t.wait.chain...)...))
+		if h := k.holder(t.wait.lock); h != nil {
+			switch t.wait.lock.kind {
+			case kindSemaphore:
+				fmt.Fprintf(&b, "INFO: task %s:%d blocked on a semaphore likely last held by task %s:%d\n", t.Comm, t.PID, h.Comm, h.PID)
+			case kindMutex:
+				fmt.Fprintf(&b, "INFO: task %s:%d is blocked on a mutex likely owned by task %s:%d.\n", t.Comm, t.PID, h.Comm, h.PID)
+			}
+		}
+		if t.wait.lock != nil && t.wait.lock.kind == kindSemaphore {
+			semaphores = true
+		}
+		sites = append(sites, t.wait.kind+" at "+t.wait.pos)
+	}
+	b.WriteString("\nShowing all locks held in the system:\n")
+	b.WriteString("1 lock held by khungtaskd/30:\n #0: ffffffff82b3c9e0 (rcu_read_lock){....}-{1:3}, at: debug_show_all_locks+0x36/0x1c0\n")
+	for _, t := range k.tasks {
+		if !t.exited && t.tracksAny() {
+			b.WriteString(t.heldLocks())
+		}
+	}
+	b.WriteString("\n=============================================\n")
+	k.printkAt(122, b.String())
+
+	// What ksim adds, on lines of its own.
+	b.WriteString("\n")
+	for _, t := range hung {
+		what := t.wait.kind
+		if t.wait.lock != nil {
+			what = t.wait.lock.name
+		}
+		by := ""
+		if h := k.holder(t.wait.lock); h != nil {
+			verb := "held by"
+			if t.wait.lock.kind == kindSemaphore {
+				verb = "last taken by"
+			}
+			by = fmt.Sprintf(" (%s %s)", verb, h.id())
+		}
+		fmt.Fprintf(&b, "ksim: %s waits for %s%s at %s\n", t.id(), what, by, t.wait.pos)
+	}
+	if semaphores {
+		b.WriteString("ksim: lockdep does not track semaphores (struct semaphore has no lockdep map), so a real\n" +
+			"ksim: kernel reports this deadlock only through the hung-task messages above, never as a lockdep splat.\n")
+	}
+	sort.Strings(sites)
+	title := fmt.Sprintf("INFO: task %s:%d blocked for more than 120 seconds.", hung[0].Comm, hung[0].PID)
+	return sched.Problem{Kind: "deadlock", Site: strings.Join(sites, ", "), Title: title, Report: b.String()}
+}
+
+// wantsCPUOnly reports whether the task could run but for a CPU: its pending operation
+// is enabled and only the CPU gate holds it back (a sleep that has ended).
+func (t *Task) wantsCPUOnly() bool {
+	if !t.k.gated || t.exited || t.th == nil || t.th.Finished() {
+		return false
+	}
+	return t.gate.inner == nil || t.gate.inner.Enabled(t.th.PendingOp())
+}
+
+func (t *Task) tracksAny() bool {
+	for _, h := range t.held {
+		if h.l.tracked() {
+			return true
+		}
+	}
+	return false
+}
+
+func (k *Kernel) softLockup(t *Task) sched.Problem {
+	k.addTaint(taintSoftLock)
+	var b strings.Builder
+	title := fmt.Sprintf("watchdog: BUG: soft lockup - CPU#%d stuck for 22s! [%s:%d]", t.cpu, t.Comm, t.PID)
+	b.WriteString(title + "\n")
+	b.WriteString("Modules linked in:\n")
+	b.WriteString(t.header())
+	slow, lockFn := "queued_spin_lock_slowpath", "_raw_spin_lock"
+	if t.wait.kind == "rwlock" {
+		slow, lockFn = "queued_write_lock_slowpath", "_raw_write_lock"
+	}
+	fmt.Fprintf(&b, "RIP: 0010:%s+0x7c/0x2d0\n", slow)
+	b.WriteString(t.callTrace(lockFn))
+	k.printkAt(22, b.String())
+
+	b.WriteString("\n")
+	name := t.wait.lock.name
+	switch h := k.holder(t.wait.lock); {
+	case h == nil:
+		fmt.Fprintf(&b, "ksim: %s spins on %s at %s, and nothing will release it\n", t.id(), name, t.wait.pos)
+	case h == t:
+		fmt.Fprintf(&b, "ksim: %s spins on %s, which it holds itself\n", t.id(), name)
+	case h.exited:
+		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which died holding it\n", t.id(), name, h.id())
+	case h.wantsCPUOnly() && h.wait.kind != "":
+		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which slept (%s) holding it and is now runnable\n"+
+			"ksim: but has no CPU: every CPU is held by a task with preemption disabled\n", t.id(), name, h.id(), h.wait.kind)
+	case h.asleep:
+		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which is asleep (%s) and will not release it\n", t.id(), name, h.id(), h.wait.kind)
+	default:
+		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which is runnable but has no CPU: every CPU is held by a task with preemption disabled\n", t.id(), name, h.id())
+	}
+	return sched.Problem{Kind: "lockup", Site: "soft lockup on " + name + " at " + t.wait.pos, Title: title, Report: b.String()}
+}
+
+func (k *Kernel) silentHang(quiet []*Task) sched.Problem {
+	var b strings.Builder
+	var sites []string
+	for _, t := range quiet {
+		what := t.wait.kind
+		if t.wait.lock != nil {
+			what = t.wait.lock.name
+		}
+		fmt.Fprintf(&b, "ksim: %s sleeps forever in state %c waiting for %s at %s\n", t.id(), t.state, what, t.wait.pos)
+		sites = append(sites, t.wait.kind+" at "+t.wait.pos)
+	}
+	b.WriteString("ksim: the kernel prints nothing for this: the hung-task detector ignores interruptible and\n" +
+		"ksim: killable sleepers, so only a signal (kill) would end these waits.\n")
+	sort.Strings(sites)
+	return sched.Problem{Kind: "deadlock", Site: strings.Join(sites, ", "),
+		Title:  fmt.Sprintf("deadlock: %d task(s) asleep forever (interruptible or killable: no kernel report)", len(quiet)),
+		Report: b.String()}
+}

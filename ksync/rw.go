@@ -1,0 +1,408 @@
+package ksync
+
+import "github.com/ksim-dev/ksim/sched"
+
+// modes of a reader-writer acquire, carried in sched.Op.Arg for the guard.
+const (
+	modeRead  = 0
+	modeWrite = 1
+)
+
+// ---- rwlock_t ----
+
+// RWLock is rwlock_t: a spinning reader-writer lock. Readers share it; a writer
+// excludes everyone. Readers are recursive, as lockdep knows.
+type RWLock struct {
+	lockBase
+	readers int
+	writer  *Task
+}
+
+// DefineRWLock is DEFINE_RWLOCK(name), or an rwlock_init'ed rwlock_t.
+func (k *Kernel) DefineRWLock(name string) *RWLock {
+	return &RWLock{lockBase: k.newBase(name, kindRWLock)}
+}
+
+// Enabled reports whether a spinner in the op's mode can take the lock.
+func (l *RWLock) Enabled(op *sched.Op) bool {
+	if op.Arg == modeRead {
+		return l.writer == nil
+	}
+	return l.writer == nil && l.readers == 0
+}
+
+func (l *RWLock) free(mode int) bool {
+	return l.Enabled(&sched.Op{Arg: mode})
+}
+
+// ReadLock is read_lock().
+func (l *RWLock) ReadLock(t *Task) { l.lock(t, "read_lock", modeRead) }
+
+// WriteLock is write_lock().
+func (l *RWLock) WriteLock(t *Task) { l.lock(t, "write_lock", modeWrite) }
+
+// ReadLockIrqsave is read_lock_irqsave(); it returns the saved flags.
+func (l *RWLock) ReadLockIrqsave(t *Task) int {
+	f := t.LocalIrqSave()
+	l.lock(t, "read_lock_irqsave", modeRead)
+	return f
+}
+
+// WriteLockIrqsave is write_lock_irqsave(); it returns the saved flags.
+func (l *RWLock) WriteLockIrqsave(t *Task) int {
+	f := t.LocalIrqSave()
+	l.lock(t, "write_lock_irqsave", modeWrite)
+	return f
+}
+
+func rwAccess(mode int) sched.Access {
+	if mode == modeRead {
+		return sched.AcquireShared
+	}
+	return sched.Acquire
+}
+
+func (l *RWLock) lock(t *Task, prim string, mode int) {
+	t.op(prim, l.id, rwAccess(mode), nil)
+	t.preemptDisable()
+	if !l.free(mode) {
+		t.th.SetAccess(sched.Read)
+		holder := "readers"
+		if l.writer != nil {
+			holder = l.writer.Comm
+		}
+		t.note("spins: %s held by %s", l.name, holder)
+		t.wait = waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos}
+		t.opx(sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode})
+		t.wait = waiting{}
+	}
+	l.take(t, mode)
+}
+
+func (l *RWLock) take(t *Task, mode int) {
+	if mode == modeRead {
+		l.readers++
+	} else {
+		l.writer = t
+	}
+	t.hold(&l.lockBase, mode == modeRead)
+	t.note("acquired %s", l.name)
+}
+
+// ReadTrylock is read_trylock(): 1 on success.
+func (l *RWLock) ReadTrylock(t *Task) int { return l.trylock(t, "read_trylock", modeRead) }
+
+// WriteTrylock is write_trylock(): 1 on success.
+func (l *RWLock) WriteTrylock(t *Task) int { return l.trylock(t, "write_trylock", modeWrite) }
+
+func (l *RWLock) trylock(t *Task, prim string, mode int) int {
+	t.op(prim, l.id, rwAccess(mode), nil)
+	if !l.free(mode) {
+		t.th.SetAccess(sched.Read)
+		t.note("fails: %s busy", l.name)
+		return 0
+	}
+	t.preemptDisable()
+	l.take(t, mode)
+	return 1
+}
+
+// ReadUnlock is read_unlock().
+func (l *RWLock) ReadUnlock(t *Task) {
+	t.op("read_unlock", l.id, sched.ReleaseShared, nil)
+	if l.readers == 0 || !t.unhold(&l.lockBase) {
+		t.badUnlock(&l.lockBase)
+	} else {
+		l.readers--
+	}
+	t.preemptEnable()
+}
+
+// WriteUnlock is write_unlock().
+func (l *RWLock) WriteUnlock(t *Task) {
+	t.op("write_unlock", l.id, sched.Release, nil)
+	if l.writer != t {
+		t.badUnlock(&l.lockBase)
+	} else {
+		t.unhold(&l.lockBase)
+		l.writer = nil
+	}
+	t.preemptEnable()
+}
+
+// ReadUnlockIrqrestore is read_unlock_irqrestore().
+func (l *RWLock) ReadUnlockIrqrestore(t *Task, flags int) {
+	l.ReadUnlock(t)
+	t.LocalIrqRestore(flags)
+}
+
+// WriteUnlockIrqrestore is write_unlock_irqrestore().
+func (l *RWLock) WriteUnlockIrqrestore(t *Task, flags int) {
+	l.WriteUnlock(t)
+	t.LocalIrqRestore(flags)
+}
+
+// ---- rw_semaphore ----
+
+// RWSem is struct rw_semaphore: a sleeping reader-writer lock.
+type RWSem struct {
+	lockBase
+	readers int
+	writer  *Task
+}
+
+// DeclareRWSem is DECLARE_RWSEM(name), or an init_rwsem'ed rw_semaphore.
+func (k *Kernel) DeclareRWSem(name string) *RWSem {
+	return &RWSem{lockBase: k.newBase(name, kindRWSem)}
+}
+
+// Enabled reports whether a sleeper in the op's mode can take the semaphore.
+func (s *RWSem) Enabled(op *sched.Op) bool {
+	if op.Arg == modeRead {
+		return s.writer == nil
+	}
+	return s.writer == nil && s.readers == 0
+}
+
+// DownRead is down_read().
+func (s *RWSem) DownRead(t *Task) { s.down(t, "down_read", modeRead) }
+
+// DownWrite is down_write().
+func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
+
+func (s *RWSem) down(t *Task, prim string, mode int) {
+	t.op(prim, s.id, rwAccess(mode), nil)
+	t.mightSleep("kernel/locking/rwsem.c:1525", prim)
+	if !s.Enabled(&sched.Op{Arg: mode}) {
+		t.th.SetAccess(sched.Read)
+		t.note("blocks: %s busy", s.name)
+		slow := "rwsem_down_read_slowpath"
+		if mode == modeWrite {
+			slow = "rwsem_down_write_slowpath"
+		}
+		t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos}, slow, prim)
+		t.opx(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
+		t.wake()
+	}
+	if mode == modeRead {
+		s.readers++
+	} else {
+		s.writer = t
+	}
+	t.hold(&s.lockBase, mode == modeRead)
+	t.note("acquired %s", s.name)
+}
+
+// DownReadTrylock is down_read_trylock(): 1 on success.
+func (s *RWSem) DownReadTrylock(t *Task) int { return s.trylock(t, "down_read_trylock", modeRead) }
+
+// DownWriteTrylock is down_write_trylock(): 1 on success.
+func (s *RWSem) DownWriteTrylock(t *Task) int { return s.trylock(t, "down_write_trylock", modeWrite) }
+
+func (s *RWSem) trylock(t *Task, prim string, mode int) int {
+	t.op(prim, s.id, rwAccess(mode), nil)
+	if !s.Enabled(&sched.Op{Arg: mode}) {
+		t.th.SetAccess(sched.Read)
+		return 0
+	}
+	if mode == modeRead {
+		s.readers++
+	} else {
+		s.writer = t
+	}
+	t.hold(&s.lockBase, mode == modeRead)
+	return 1
+}
+
+// UpRead is up_read().
+func (s *RWSem) UpRead(t *Task) {
+	t.op("up_read", s.id, sched.ReleaseShared, nil)
+	if s.readers == 0 || !t.unhold(&s.lockBase) {
+		t.badUnlock(&s.lockBase)
+		return
+	}
+	s.readers--
+}
+
+// UpWrite is up_write().
+func (s *RWSem) UpWrite(t *Task) {
+	t.op("up_write", s.id, sched.Release, nil)
+	if s.writer != t {
+		t.badUnlock(&s.lockBase)
+		return
+	}
+	t.unhold(&s.lockBase)
+	s.writer = nil
+}
+
+// ---- completion ----
+
+// Completion is struct completion: waiters sleep until complete() or complete_all().
+// Not tracked by lockdep.
+type Completion struct {
+	lockBase
+	done int
+}
+
+const completeAll = 1 << 30
+
+// DeclareCompletion is DECLARE_COMPLETION(name), or an init_completion'ed one.
+func (k *Kernel) DeclareCompletion(name string) *Completion {
+	return &Completion{lockBase: k.newBase(name, kindCompletion)}
+}
+
+// Enabled reports whether a waiter can go on.
+func (c *Completion) Enabled(*sched.Op) bool { return c.done > 0 }
+
+// Reinit is reinit_completion().
+func (c *Completion) Reinit(t *Task) {
+	t.op("reinit_completion", c.id, sched.Write, nil)
+	c.done = 0
+}
+
+// Wait is wait_for_completion(): it sleeps uninterruptibly until completed.
+func (c *Completion) Wait(t *Task) { c.wait(t, "wait_for_completion", Uninterruptible, false) }
+
+// WaitInterruptible is wait_for_completion_interruptible(): 0, or -ERESTARTSYS.
+func (c *Completion) WaitInterruptible(t *Task) int {
+	if c.wait(t, "wait_for_completion_interruptible", Interruptible, t.k.cfg.Signals) {
+		return 0
+	}
+	return -ERESTARTSYS
+}
+
+// WaitTimeout is wait_for_completion_timeout(): 0 on timeout, else the jiffies left
+// (at least 1).
+func (c *Completion) WaitTimeout(t *Task, jiffies int) int {
+	if c.wait(t, "wait_for_completion_timeout", Uninterruptible, true) {
+		return max(jiffies, 1)
+	}
+	return 0
+}
+
+func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bool {
+	t.op(prim, c.id, sched.Acquire, nil)
+	t.mightSleep("kernel/sched/completion.c:112", prim)
+	if c.done == 0 {
+		t.th.SetAccess(sched.Read)
+		t.note("waits for %s", c.name)
+		t.sleep(st, waiting{kind: "completion", lock: &c.lockBase, pos: t.pos}, "schedule_timeout", "__wait_for_common", prim)
+		var g sched.Guard = c
+		if mayGiveUp {
+			g = nil
+		}
+		t.op(prim, c.id, sched.Acquire, g)
+		t.wake()
+		if c.done == 0 {
+			t.th.SetAccess(sched.Read)
+			t.note("gives up waiting")
+			return false
+		}
+	}
+	if c.done != completeAll {
+		c.done--
+	}
+	t.note("%s completed", c.name)
+	return true
+}
+
+// Complete is complete(): it wakes one waiter.
+func (c *Completion) Complete(t *Task) {
+	t.op("complete", c.id, sched.Write, nil)
+	if c.done != completeAll {
+		c.done++
+	}
+}
+
+// CompleteAll is complete_all(): every waiter, now and later, goes on.
+func (c *Completion) CompleteAll(t *Task) {
+	t.op("complete_all", c.id, sched.Write, nil)
+	c.done = completeAll
+}
+
+// ---- atomic_t and plain shared variables ----
+
+// Atomic is atomic_t.
+type Atomic struct {
+	id   sched.ObjID
+	name string
+	v    int
+}
+
+// NewAtomic is atomic_t name = ATOMIC_INIT(v).
+func (k *Kernel) NewAtomic(name string, v int) *Atomic {
+	return &Atomic{id: k.e.NewObject(name), name: name, v: v}
+}
+
+func (a *Atomic) rmw(t *Task, prim string, f func(int) int) int {
+	t.op(prim, a.id, sched.Write, nil)
+	a.v = f(a.v)
+	return a.v
+}
+
+// Read is atomic_read().
+func (a *Atomic) Read(t *Task) int {
+	t.op("atomic_read", a.id, sched.Read, nil)
+	return a.v
+}
+
+// Set is atomic_set().
+func (a *Atomic) Set(t *Task, v int) { a.rmw(t, "atomic_set", func(int) int { return v }) }
+
+// Add is atomic_add(); it returns the new value (atomic_add_return).
+func (a *Atomic) Add(t *Task, d int) int {
+	return a.rmw(t, "atomic_add", func(x int) int { return x + d })
+}
+
+// Inc is atomic_inc_return().
+func (a *Atomic) Inc(t *Task) int { return a.rmw(t, "atomic_inc", func(x int) int { return x + 1 }) }
+
+// Dec is atomic_dec_return().
+func (a *Atomic) Dec(t *Task) int { return a.rmw(t, "atomic_dec", func(x int) int { return x - 1 }) }
+
+// DecAndTest is atomic_dec_and_test(): true when the new value is 0.
+func (a *Atomic) DecAndTest(t *Task) bool { return a.Dec(t) == 0 }
+
+// Cmpxchg is atomic_cmpxchg(): it stores new if the value is old, and returns the
+// value it found.
+func (a *Atomic) Cmpxchg(t *Task, old, new int) int {
+	t.op("atomic_cmpxchg", a.id, sched.Write, nil)
+	v := a.v
+	if v == old {
+		a.v = new
+	} else {
+		t.th.SetAccess(sched.Read)
+	}
+	return v
+}
+
+// Value is the current value, for checks outside any task (tests, reports).
+func (a *Atomic) Value() int { return a.v }
+
+// Int is a plain shared integer (a global int in a scenario). Every access is a
+// visible operation, so an unprotected counter++ can lose an update, as it should.
+type Int struct {
+	id   sched.ObjID
+	name string
+	v    int64
+}
+
+// NewInt is a global integer with an initial value.
+func (k *Kernel) NewInt(name string, v int64) *Int {
+	return &Int{id: k.e.NewObject(name), name: name, v: v}
+}
+
+// Load reads the integer (a plain read, or READ_ONCE).
+func (x *Int) Load(t *Task) int64 {
+	t.op("read", x.id, sched.Read, nil)
+	return x.v
+}
+
+// Store writes the integer.
+func (x *Int) Store(t *Task, v int64) {
+	t.op("write", x.id, sched.Write, nil)
+	x.v = v
+}
+
+// Value is the current value, for checks outside any task.
+func (x *Int) Value() int64 { return x.v }

@@ -1,0 +1,323 @@
+package ksync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// TaskState is a task's state as ps shows it.
+type TaskState byte
+
+const (
+	Running         TaskState = 'R' // TASK_RUNNING: on a CPU, or ready for one
+	Interruptible   TaskState = 'S' // TASK_INTERRUPTIBLE: asleep, a signal wakes it
+	Uninterruptible TaskState = 'D' // TASK_UNINTERRUPTIBLE: asleep; the hung-task detector watches these
+	Dead            TaskState = 'X' // exited, or killed by an oops
+)
+
+// Frame is one line of a task's C call stack, as the scenario interpreter knows it.
+// FuncLine and FuncEnd are the function's first and last source lines; they give the
+// "+0x1c/0x80" offsets in report lines a stable, meaningful value.
+type Frame struct {
+	Func     string
+	File     string
+	Line     int
+	FuncLine int
+	FuncEnd  int
+}
+
+// taskCommLen is TASK_COMM_LEN - 1: the kernel truncates a task's name to 15 bytes,
+// and reports print it that way.
+const taskCommLen = 15
+
+// Task is a simulated kernel task.
+type Task struct {
+	k    *Kernel
+	th   *sched.Thread
+	Comm string // the task's name as the kernel prints it (at most 15 bytes)
+	PID  int
+	PPID int
+
+	state     TaskState
+	cpu       int
+	preempt   int  // preempt_count, with the kernel's bit layout
+	irqsOff   bool // local irqs disabled (a per-CPU flag, held by the task while pinned)
+	preemptAt string
+	held      []*heldLock
+	pos       string
+	stack     func() []Frame
+	asleep    bool
+	pinned    bool
+	exited    bool
+	wait      waiting
+	gate      gate
+	granted   bool // a semaphore's up handed it the count
+	killable  bool // asleep in TASK_KILLABLE: the hung-task detector skips it
+}
+
+// waiting is what an asleep or spinning task waits for, for reports.
+type waiting struct {
+	kind  string // "semaphore", "mutex", "spinlock", "rwlock", "rwsem", "completion", "reclaim", "msleep", "exit"
+	lock  *lockBase
+	pos   string
+	chain []string // kernel frames below schedule(), innermost first
+}
+
+// gate makes a task's operation wait for a CPU, when there are fewer CPUs than tasks.
+type gate struct {
+	t     *Task
+	inner sched.Guard
+}
+
+func (g *gate) Enabled(op *sched.Op) bool {
+	if g.inner != nil && !g.inner.Enabled(op) {
+		return false
+	}
+	k := g.t.k
+	return g.t.pinned || k.pinned < k.cfg.CPUs
+}
+
+// State is the task's state (R, S, D, X).
+func (t *Task) State() TaskState { return t.state }
+
+// CPU is the CPU the task runs (or last ran) on.
+func (t *Task) CPU() int { return t.cpu }
+
+// PreemptCount is the task's preempt_count.
+func (t *Task) PreemptCount() int { return t.preempt }
+
+// Kernel is the kernel the task runs in.
+func (t *Task) Kernel() *Kernel { return t.k }
+
+// Thread is the sched thread running the task.
+func (t *Task) Thread() *sched.Thread { return t.th }
+
+// At sets the source position of what the task does next, for traces and reports.
+func (t *Task) At(pos string) { t.pos = pos }
+
+// SetStack gives the task a view of its C call stack (the interpreter's frames).
+func (t *Task) SetStack(fn func() []Frame) { t.stack = fn }
+
+func (t *Task) run(fn func(*Task)) {
+	defer t.exit()
+	fn(t)
+}
+
+func (t *Task) exit() {
+	t.exited = true
+	t.state = Dead
+	t.updatePin()
+}
+
+// op announces a visible operation of the task and returns when it runs.
+func (t *Task) op(name string, obj sched.ObjID, acc sched.Access, g sched.Guard) {
+	t.opx(sched.Op{Name: name, Obj: obj, Access: acc, Guard: g})
+}
+
+// opx announces o at the task's position; with fewer CPUs than tasks it also waits
+// for a CPU.
+func (t *Task) opx(o sched.Op) {
+	o.Pos = t.pos
+	if t.k.gated {
+		t.gate.inner = o.Guard
+		o.Guard = &t.gate
+	}
+	t.th.Op(o)
+}
+
+// note annotates the step being run in the trace.
+func (t *Task) note(format string, args ...any) { t.th.Note(fmt.Sprintf(format, args...)) }
+
+// updatePin keeps the count of CPUs held: a task holds its CPU while it runs with
+// preemption or irqs disabled; asleep (even "while atomic") it has left it.
+func (t *Task) updatePin() {
+	want := !t.asleep && !t.exited && (t.preempt > 0 || t.irqsOff)
+	if want == t.pinned {
+		return
+	}
+	t.pinned = want
+	if want {
+		t.k.pinned++
+		if t.k.gated {
+			t.cpu = t.k.freeCPU(t)
+		}
+	} else {
+		t.k.pinned--
+	}
+}
+
+// freeCPU is the lowest CPU no other pinned task holds.
+func (k *Kernel) freeCPU(self *Task) int {
+	var used uint64
+	for _, o := range k.tasks {
+		if o != self && o.pinned {
+			used |= 1 << uint(o.cpu)
+		}
+	}
+	for c := 0; c < k.cfg.CPUs; c++ {
+		if used&(1<<uint(c)) == 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// id is "comm/pid", how ksim's own notes name a task (two tasks may share a comm).
+func (t *Task) id() string { return fmt.Sprintf("%s/%d", t.Comm, t.PID) }
+
+func (t *Task) atomic() bool { return t.preempt != 0 || t.irqsOff }
+
+func (t *Task) preemptDisable() {
+	if t.preempt == 0 {
+		t.preemptAt = t.site()
+	}
+	t.preempt++
+	t.updatePin()
+}
+
+func (t *Task) preemptEnable() {
+	if t.preempt > 0 {
+		t.preempt--
+	}
+	t.updatePin()
+}
+
+// sleep puts the task to sleep in state st waiting for w. A task that sleeps while
+// atomic is the kernel's "scheduling while atomic": the kernel complains and switches
+// away anyway, the task leaving its CPU with its locks and its preempt_count.
+func (t *Task) sleep(st TaskState, w waiting, chain ...string) {
+	if t.atomic() {
+		t.schedulingWhileAtomic(chain)
+	}
+	t.state = st
+	t.asleep = true
+	w.chain = chain
+	t.wait = w
+	t.updatePin()
+}
+
+func (t *Task) wake() {
+	t.state = Running
+	t.asleep = false
+	t.wait = waiting{}
+	t.updatePin()
+}
+
+// where is the task's current source position, or its name when it has none.
+func (t *Task) where() string {
+	if t.pos != "" {
+		return t.pos
+	}
+	return t.Comm
+}
+
+func (t *Task) frames() []Frame {
+	if t.stack == nil {
+		return nil
+	}
+	return t.stack()
+}
+
+// site is "func+0xoff/0xsize" of the innermost frame, the kernel's way of saying where.
+func (t *Task) site() string {
+	fs := t.frames()
+	if len(fs) == 0 {
+		if t.pos != "" {
+			return t.pos
+		}
+		return t.Comm
+	}
+	return frameSite(fs[len(fs)-1])
+}
+
+func frameSite(f Frame) string {
+	size := max(f.FuncEnd-f.FuncLine+1, 1) * 0x10
+	off := max(f.Line-f.FuncLine, 0) * 0x10
+	return fmt.Sprintf("%s+0x%x/0x%x", f.Func, off, size)
+}
+
+// callTrace is a "Call Trace:" block: kernel frames (innermost first), then the
+// task's own C frames, decoded with file:line as decode_stacktrace.sh prints them.
+func (t *Task) callTrace(kernelFrames ...string) string {
+	var b strings.Builder
+	b.WriteString("Call Trace:\n <TASK>\n")
+	for _, f := range kernelFrames {
+		b.WriteString(" " + f + "\n")
+	}
+	fs := t.frames()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, " %s (%s:%d)\n", fs[i].Func, fs[i].File, fs[i].Line)
+	}
+	if len(fs) == 0 && t.pos != "" {
+		fmt.Fprintf(&b, " %s (%s)\n", t.Comm, t.pos)
+	}
+	b.WriteString(" </TASK>\n")
+	return b.String()
+}
+
+// header is the "CPU: PID: Comm:" line that precedes a stack dump.
+func (t *Task) header() string {
+	return fmt.Sprintf("CPU: %d PID: %d Comm: %s %s %s\n", t.cpu, t.PID, t.Comm, t.k.tainted(), t.k.cfg.Release)
+}
+
+// report prints text to dmesg and records it as a problem.
+func (t *Task) report(kind, site, title, text string) {
+	t.k.printk(text)
+	t.k.e.Report(sched.Problem{Kind: kind, Site: site, Title: title, Report: text})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// mightSleep is the kernel's might_sleep(): a primitive that may sleep, called from
+// atomic context, is a bug even when this time it would not have slept.
+func (t *Task) mightSleep(file, prim string) {
+	if !t.atomic() {
+		return
+	}
+	title := "BUG: sleeping function called from invalid context at " + file
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	fmt.Fprintf(&b, "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s\n",
+		b2i(t.preempt != 0), b2i(t.irqsOff), t.PID, t.Comm)
+	fmt.Fprintf(&b, "preempt_count: %x, expected: 0\n", t.preempt)
+	b.WriteString(t.heldLocks())
+	if t.preempt > 0 && t.preemptAt != "" {
+		fmt.Fprintf(&b, "Preemption disabled at:\n[<%016x>] %s\n", fakeText(t.preemptAt), t.preemptAt)
+	}
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", "__might_resched", prim))
+	t.report("bug", "might_sleep "+prim+" at "+t.where(), title, b.String())
+	t.k.addTaint(taintWarn)
+}
+
+func (t *Task) schedulingWhileAtomic(chain []string) {
+	title := fmt.Sprintf("BUG: scheduling while atomic: %s/%d/0x%08x", t.Comm, t.PID, t.preempt+1)
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	b.WriteString(t.heldLocks())
+	if t.preempt > 0 && t.preemptAt != "" {
+		fmt.Fprintf(&b, "Preemption disabled at:\n[<%016x>] %s\n", fakeText(t.preemptAt), t.preemptAt)
+	}
+	b.WriteString(t.header())
+	frames := append([]string{"dump_stack_lvl", "__schedule_bug", "__schedule", "schedule"}, chain...)
+	b.WriteString(t.callTrace(frames...))
+	t.report("bug", "scheduling while atomic at "+t.where(), "BUG: scheduling while atomic", b.String())
+	t.k.addTaint(taintWarn)
+}
+
+// fakeText is a stable stand-in for a code address, derived from the site's name.
+func fakeText(site string) uint64 {
+	h := uint64(1469598103934665603)
+	for i := 0; i < len(site); i++ {
+		h ^= uint64(site[i])
+		h *= 1099511628211
+	}
+	return 0xffffffff81000000 | (h & 0xffff0)
+}
