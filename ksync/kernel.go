@@ -30,6 +30,7 @@ type Kernel struct {
 	e       *sched.Execution
 	cfg     Config
 	tasks   []*Task
+	chunk   []Task // storage for tasks; never grown in place, so pointers stay valid
 	nextPID int
 	log     []string
 	taint   uint32
@@ -49,7 +50,7 @@ func New(e *sched.Execution, cfg Config) *Kernel {
 	if cfg.Release == "" {
 		cfg.Release = defaultRelease
 	}
-	k := &Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000, semaphores: map[*lockBase]*Semaphore{}}
+	k := &Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000}
 	e.OnDeadlock(k.deadlock)
 	return k
 }
@@ -81,10 +82,16 @@ func (k *Kernel) KernelThread(comm string, fn func(t *Task)) *Task {
 }
 
 func (k *Kernel) newTask(comm string, ppid int) *Task {
-	t := &Task{k: k, Comm: comm, PID: k.nextPID, PPID: ppid, state: Running}
+	if len(k.chunk) == cap(k.chunk) {
+		// Tasks come in chunks: one allocation per execution, not one per task.
+		k.chunk = make([]Task, 0, 8)
+	}
+	k.chunk = append(k.chunk, Task{k: k, Comm: comm, PID: k.nextPID, PPID: ppid, state: Running})
+	t := &k.chunk[len(k.chunk)-1]
 	k.nextPID++
 	t.cpu = len(k.tasks) % k.cfg.CPUs
 	t.gate.t = t
+	t.held = t.heldBuf[:0]
 	k.tasks = append(k.tasks, t)
 	if k.live() > k.cfg.CPUs && !k.gated {
 		// From here on a task needs a CPU to run, which couples every task's

@@ -58,7 +58,8 @@ type heldLock struct {
 }
 
 func (t *Task) hold(l *lockBase, read bool) {
-	t.held = append(t.held, &heldLock{l: l, at: t.site(), read: read})
+	t.held = append(t.held, heldLock{l: l, at: t.site(), read: read})
+	t.th.Note("acquired") // the trace names the lock already: mutex_lock(m): acquired
 }
 
 func (t *Task) unhold(l *lockBase) bool {
@@ -73,7 +74,7 @@ func (t *Task) unhold(l *lockBase) bool {
 
 // usage is lockdep's four usage characters; process-context locks taken with irqs
 // enabled are "+.+." (irq contexts come with the interrupts model).
-func (h *heldLock) usage() string {
+func (h heldLock) usage() string {
 	if h.read {
 		return "++++"
 	}
@@ -82,7 +83,7 @@ func (h *heldLock) usage() string {
 
 // heldLocks is lockdep's listing of what a task holds: "1 lock held by x/2:".
 func (t *Task) heldLocks() string {
-	var hs []*heldLock
+	var hs []heldLock
 	for _, h := range t.held {
 		if h.l.tracked() {
 			hs = append(hs, h)
@@ -121,6 +122,9 @@ type Semaphore struct {
 // DefineSemaphore is DEFINE_SEMAPHORE(name, count).
 func (k *Kernel) DefineSemaphore(name string, count int) *Semaphore {
 	s := &Semaphore{lockBase: k.newBase(name, kindSemaphore), count: count}
+	if k.semaphores == nil {
+		k.semaphores = map[*lockBase]*Semaphore{}
+	}
 	k.semaphores[&s.lockBase] = s
 	return s
 }
@@ -186,7 +190,7 @@ func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, kill
 	}
 	t.note("blocks: %s unavailable (last taken by %s)", s.name, holder)
 	t.killable = killable
-	t.sleep(st, waiting{kind: "semaphore", lock: &s.lockBase, pos: t.pos}, "schedule_timeout", "__down_common", "__"+prim, prim)
+	t.sleep(st, waiting{kind: "semaphore", lock: &s.lockBase, pos: t.pos, prim: prim})
 	var g sched.Guard = t
 	if interruptible {
 		g = nil // a signal or a timeout can end the wait at any moment
@@ -273,6 +277,12 @@ func (m *Mutex) LockKillable(t *Task) int {
 }
 
 func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool) int {
+	if t.fastPath() && !interruptible {
+		t.blockOn(sched.Op{Name: prim, Obj: m.id, Access: sched.Acquire, Guard: m}, st,
+			waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos})
+		m.take(t)
+		return 0
+	}
 	t.op(prim, m.id, sched.Acquire, nil)
 	t.mightSleep("kernel/locking/mutex.c:283", prim)
 	if m.owner == nil {
@@ -285,7 +295,7 @@ func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool) int
 	} else {
 		t.note("blocks: %s held by %s", m.name, m.owner.Comm)
 	}
-	t.sleep(st, waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos}, "schedule_preempt_disabled", "__mutex_lock.constprop.0", prim)
+	t.sleep(st, waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos, prim: prim})
 	var g sched.Guard = m
 	if interruptible {
 		g = nil
@@ -304,7 +314,6 @@ func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool) int
 func (m *Mutex) take(t *Task) {
 	m.owner = t
 	t.hold(&m.lockBase, false)
-	t.note("acquired %s", m.name)
 }
 
 // Trylock is mutex_trylock(): 1 when it took the mutex, 0 when not.
@@ -341,7 +350,7 @@ func (m *Mutex) Unlock(t *Task) {
 		t.unhold(&m.lockBase)
 	}
 	m.owner = nil
-	t.note("released %s", m.name)
+	t.th.Note("released")
 }
 
 // ---- spinlock ----
@@ -387,6 +396,20 @@ func (l *Spinlock) LockIrqsave(t *Task) int {
 }
 
 func (l *Spinlock) lock(t *Task, prim string, count int) {
+	if !t.k.gated {
+		// With a CPU each, spinning is just waiting: one blocking step.
+		if count > 1 {
+			t.preempt += count - 1
+		}
+		t.preemptDisable()
+		if l.owner == t {
+			t.spinRecursion(l)
+		}
+		t.blockOn(sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running,
+			waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos})
+		l.take(t)
+		return
+	}
 	t.op(prim, l.id, sched.Acquire, nil)
 	if count > 1 {
 		t.preempt += count - 1
@@ -410,7 +433,6 @@ func (l *Spinlock) lock(t *Task, prim string, count int) {
 func (l *Spinlock) take(t *Task) {
 	l.owner = t
 	t.hold(&l.lockBase, false)
-	t.note("acquired %s", l.name)
 }
 
 // Trylock is spin_trylock(): 1 when it took the lock, 0 when not.
@@ -458,7 +480,7 @@ func (l *Spinlock) unlock(t *Task, prim string, count int) {
 	default:
 		t.unhold(&l.lockBase)
 		l.owner = nil
-		t.note("released %s", l.name)
+		t.th.Note("released")
 	}
 	if count > 1 {
 		t.preempt = max(t.preempt-(count-1), 0)

@@ -68,8 +68,7 @@ func (t *Task) alloc(prim string, size int, gfp GFP) *Buffer {
 		if gfp&GFPDirectReclaim != 0 {
 			if t.th.Choose(2) == 1 {
 				t.note("memory is low: sleeps in direct reclaim")
-				t.sleep(Uninterruptible, waiting{kind: "reclaim", pos: t.pos},
-					"__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", "__kmalloc_noprof")
+				t.sleep(Uninterruptible, waiting{kind: "reclaim", pos: t.pos})
 				t.op(prim+" (reclaim done)", 0, sched.None, nil)
 				t.wake()
 			}

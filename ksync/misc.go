@@ -135,7 +135,7 @@ func (t *Task) MightSleep() { t.mightSleep("include/linux/kernel.h:91", "might_s
 func (t *Task) Msleep(ms int) {
 	t.op("msleep", 0, sched.None, nil)
 	t.note("sleeps %d ms", ms)
-	t.sleep(Uninterruptible, waiting{kind: "msleep", pos: t.pos}, "schedule_timeout", "msleep")
+	t.sleep(Uninterruptible, waiting{kind: "msleep", pos: t.pos, prim: "msleep"})
 	t.op("msleep (wakes)", 0, sched.None, nil)
 	t.wake()
 }

@@ -18,9 +18,9 @@ func (k *Kernel) deadlock() []sched.Problem {
 		case t.exited || t.wait.kind == "exit" || t.wantsCPUOnly():
 		case t.wait.kind == "spinlock" || t.wait.kind == "rwlock":
 			spinners = append(spinners, t)
-		case t.asleep && t.state == Uninterruptible && !t.killable:
+		case t.state == Uninterruptible && !t.killable:
 			hung = append(hung, t)
-		case t.asleep:
+		case t.state == Interruptible || t.state == Uninterruptible:
 			quiet = append(quiet, t)
 		}
 	}
@@ -61,7 +61,7 @@ func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
 		b.WriteString("\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n")
 		fmt.Fprintf(&b, "task:%-15.15s state:%c stack:%-5d pid:%-5d tgid:%-5d ppid:%-6d flags:0x%08x\n",
 			t.Comm, t.state, 0, t.PID, t.PID, t.PPID, 0x00004000)
-		b.WriteString(t.callTrace(append([]string{"__schedule", "schedule"}, t.wait.chain...)...))
+		b.WriteString(t.callTrace(append([]string{"__schedule", "schedule"}, t.wait.chain()...)...))
 		if h := k.holder(t.wait.lock); h != nil {
 			switch t.wait.lock.kind {
 			case kindSemaphore:

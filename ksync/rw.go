@@ -63,6 +63,13 @@ func rwAccess(mode int) sched.Access {
 }
 
 func (l *RWLock) lock(t *Task, prim string, mode int) {
+	if !t.k.gated {
+		t.preemptDisable()
+		t.blockOn(sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running,
+			waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos})
+		l.take(t, mode)
+		return
+	}
 	t.op(prim, l.id, rwAccess(mode), nil)
 	t.preemptDisable()
 	if !l.free(mode) {
@@ -86,7 +93,6 @@ func (l *RWLock) take(t *Task, mode int) {
 		l.writer = t
 	}
 	t.hold(&l.lockBase, mode == modeRead)
-	t.note("acquired %s", l.name)
 }
 
 // ReadTrylock is read_trylock(): 1 on success.
@@ -171,26 +177,31 @@ func (s *RWSem) DownRead(t *Task) { s.down(t, "down_read", modeRead) }
 func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 
 func (s *RWSem) down(t *Task, prim string, mode int) {
+	if t.fastPath() {
+		t.blockOn(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible,
+			waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos})
+		s.take(t, mode)
+		return
+	}
 	t.op(prim, s.id, rwAccess(mode), nil)
 	t.mightSleep("kernel/locking/rwsem.c:1525", prim)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
 		t.th.SetAccess(sched.Read)
 		t.note("blocks: %s busy", s.name)
-		slow := "rwsem_down_read_slowpath"
-		if mode == modeWrite {
-			slow = "rwsem_down_write_slowpath"
-		}
-		t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos}, slow, prim)
+		t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos, prim: prim})
 		t.opx(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
 		t.wake()
 	}
+	s.take(t, mode)
+}
+
+func (s *RWSem) take(t *Task, mode int) {
 	if mode == modeRead {
 		s.readers++
 	} else {
 		s.writer = t
 	}
 	t.hold(&s.lockBase, mode == modeRead)
-	t.note("acquired %s", s.name)
 }
 
 // DownReadTrylock is down_read_trylock(): 1 on success.
@@ -281,12 +292,21 @@ func (c *Completion) WaitTimeout(t *Task, jiffies int) int {
 }
 
 func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bool {
+	if t.fastPath() && !mayGiveUp {
+		t.blockOn(sched.Op{Name: prim, Obj: c.id, Access: sched.Acquire, Guard: c}, st,
+			waiting{kind: "completion", lock: &c.lockBase, pos: t.pos})
+		if c.done != completeAll {
+			c.done--
+		}
+		t.note("%s completed", c.name)
+		return true
+	}
 	t.op(prim, c.id, sched.Acquire, nil)
 	t.mightSleep("kernel/sched/completion.c:112", prim)
 	if c.done == 0 {
 		t.th.SetAccess(sched.Read)
 		t.note("waits for %s", c.name)
-		t.sleep(st, waiting{kind: "completion", lock: &c.lockBase, pos: t.pos}, "schedule_timeout", "__wait_for_common", prim)
+		t.sleep(st, waiting{kind: "completion", lock: &c.lockBase, pos: t.pos, prim: prim})
 		var g sched.Guard = c
 		if mayGiveUp {
 			g = nil

@@ -45,7 +45,8 @@ type Task struct {
 	preempt   int  // preempt_count, with the kernel's bit layout
 	irqsOff   bool // local irqs disabled (a per-CPU flag, held by the task while pinned)
 	preemptAt string
-	held      []*heldLock
+	held      []heldLock
+	heldBuf   [4]heldLock // held's first backing array: most tasks hold few locks
 	pos       string
 	stack     func() []Frame
 	asleep    bool
@@ -59,10 +60,34 @@ type Task struct {
 
 // waiting is what an asleep or spinning task waits for, for reports.
 type waiting struct {
-	kind  string // "semaphore", "mutex", "spinlock", "rwlock", "rwsem", "completion", "reclaim", "msleep", "exit"
-	lock  *lockBase
-	pos   string
-	chain []string // kernel frames below schedule(), innermost first
+	kind string // "semaphore", "mutex", "spinlock", "rwlock", "rwsem", "completion", "reclaim", "msleep", "exit"
+	lock *lockBase
+	pos  string
+	prim string // the primitive that sleeps, e.g. "down", "mutex_lock"
+}
+
+// chain is the kernel's stack below schedule() for a task asleep in w, innermost
+// first, as the hung-task report prints it. Derived when a report needs it, so that
+// waiting costs nothing.
+func (w waiting) chain() []string {
+	switch w.kind {
+	case "semaphore":
+		return []string{"schedule_timeout", "__down_common", "__" + w.prim, w.prim}
+	case "mutex":
+		return []string{"schedule_preempt_disabled", "__mutex_lock.constprop.0", w.prim}
+	case "rwsem":
+		if strings.Contains(w.prim, "write") {
+			return []string{"rwsem_down_write_slowpath", w.prim}
+		}
+		return []string{"rwsem_down_read_slowpath", w.prim}
+	case "completion":
+		return []string{"schedule_timeout", "__wait_for_common", w.prim}
+	case "reclaim":
+		return []string{"__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", "__kmalloc_noprof"}
+	case "msleep":
+		return []string{"schedule_timeout", "msleep"}
+	}
+	return nil
 }
 
 // gate makes a task's operation wait for a CPU, when there are fewer CPUs than tasks.
@@ -187,15 +212,29 @@ func (t *Task) preemptEnable() {
 // sleep puts the task to sleep in state st waiting for w. A task that sleeps while
 // atomic is the kernel's "scheduling while atomic": the kernel complains and switches
 // away anyway, the task leaving its CPU with its locks and its preempt_count.
-func (t *Task) sleep(st TaskState, w waiting, chain ...string) {
+func (t *Task) sleep(st TaskState, w waiting) {
 	if t.atomic() {
-		t.schedulingWhileAtomic(chain)
+		t.schedulingWhileAtomic(w.chain())
 	}
 	t.state = st
 	t.asleep = true
-	w.chain = chain
 	t.wait = w
 	t.updatePin()
+}
+
+// fastPath says whether an acquire can be one blocking step, as for a bare lock. The
+// moment a task goes to sleep matters only when it is atomic ("scheduling while
+// atomic") or when CPUs are scarce (sleeping gives the CPU up); otherwise a failed try
+// followed by a wait would only multiply the interleavings DPOR must explore.
+func (t *Task) fastPath() bool { return !t.k.gated && !t.atomic() }
+
+// blockOn is the one-step acquire: the task waits in state st (for reports, should it
+// never get the lock) until g lets the operation run.
+func (t *Task) blockOn(o sched.Op, st TaskState, w waiting) {
+	w.prim = o.Name
+	t.state, t.wait = st, w
+	t.opx(o)
+	t.state, t.wait = Running, waiting{}
 }
 
 func (t *Task) wake() {
