@@ -22,6 +22,23 @@
 // to kmalloc'ed memory, and kernel objects (locks, completions, atomics,
 // tasklets) that live in globals and are used only through the kernel API.
 //
+// Decisions the interpreter relies on:
+//
+//   - Names resolve file-wide: a function or global may be used above its
+//     definition (pasted listings are not always in C order). A local's
+//     name is in scope in its own initialiser, for p = kmalloc(sizeof(*p)).
+//   - Integer arithmetic is 64-bit two's complement; Type.Bits and
+//     Type.Unsigned say how a store into a narrower variable truncates.
+//   - A bare `return;` in a non-void function is an error; falling off the
+//     end of one is allowed, as kernel code often does, and yields 0.
+//   - Global initialisers are constant (folded into Global.Init). Kernel
+//     objects live only in globals: locals are scalars (ints, pointers).
+//   - Only globals and their elements have addresses (&x, &arr[i]);
+//     pointers are compared, tested, indexed (p[i] for kmalloc'ed memory),
+//     dereferenced, cast, and passed on; there is no pointer arithmetic.
+//   - Syntax errors are reported alone; checking a broken tree would mostly
+//     report their consequences.
+//
 // The bundled library lives in scenarios/library, a folder without Go files
 // (a Go package folder may not hold .c files without cgo), embedded with
 // go:embed so that the CLI finds it from any directory.

@@ -149,7 +149,7 @@ const (
 	KernelVar                    // a read-only kernel variable: jiffies
 )
 
-var classNames = [...]string{"?", "global", "local", "parameter", "function", "kernel API", "constant", "kernel variable"}
+var classNames = [...]string{"?", "global variable", "local variable", "parameter", "function", "kernel API", "constant", "kernel variable"}
 
 func (c Class) String() string {
 	if int(c) < len(classNames) {
@@ -230,8 +230,9 @@ type Config struct {
 	NoLockdep      bool     // `lockdep off`
 	IRQ            map[int]IRQConfig
 	// Pos records where each directive was written, keyed "cpus",
-	// "threads", "memory pressure", "expect", "lockdep off", and "irq N"
-	// for each interrupt line.
+	// "threads", "memory pressure", "expect", "lockdep off"; for interrupt
+	// line N, "irq N times" and "irq N cpu", and "irq N" for the first
+	// directive about it.
 	Pos map[string]syntax.Pos
 }
 

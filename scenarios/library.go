@@ -1,0 +1,113 @@
+package scenarios
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+)
+
+// The bundled scenarios live in a folder without Go files, because a Go
+// package folder may not hold .c files without cgo; embedding them makes
+// `ksim run abba` work from any directory.
+//
+//go:embed library/*.c
+var libraryFS embed.FS
+
+// LibraryEntry describes one bundled scenario.
+type LibraryEntry struct {
+	Name    string // the CLI name: the file name without .c ("abba")
+	Summary string // the first sentence of the file's opening comment
+}
+
+// List returns the bundled scenarios sorted by name.
+func List() []LibraryEntry {
+	files, err := fs.Glob(libraryFS, "library/*.c")
+	if err != nil {
+		return nil
+	}
+	out := make([]LibraryEntry, 0, len(files))
+	for _, f := range files {
+		src, err := libraryFS.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		out = append(out, LibraryEntry{
+			Name:    strings.TrimSuffix(path.Base(f), ".c"),
+			Summary: Summary(src),
+		})
+	}
+	// Sort by name, not file name: "abba" before "abba-fixed", although
+	// "abba-fixed.c" sorts before "abba.c".
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Source returns the text of the bundled scenario name ("abba" or
+// "abba.c").
+func Source(name string) ([]byte, bool) {
+	name = strings.TrimSuffix(name, ".c")
+	if name == "" || strings.ContainsAny(name, "/\\") {
+		return nil, false
+	}
+	src, err := libraryFS.ReadFile("library/" + name + ".c")
+	if err != nil {
+		return nil, false
+	}
+	return src, true
+}
+
+// ErrNotFound is returned (wrapped) by Resolve when arg is neither a file
+// nor a bundled scenario.
+var ErrNotFound = errors.New("no such scenario")
+
+// Resolve finds the scenario that a command-line argument names: a path
+// to an existing file, or else the name of a bundled scenario ("abba").
+// A file wins over a bundled scenario of the same name, so that a student
+// can edit a copy in the current directory. It returns the name to use in
+// positions (the path as given, or "abba.c") and the source.
+func Resolve(arg string) (filename string, src []byte, err error) {
+	if fi, statErr := os.Stat(arg); statErr == nil {
+		if fi.IsDir() {
+			return "", nil, fmt.Errorf("%s is a directory, not a scenario file", arg)
+		}
+		src, err := os.ReadFile(arg)
+		if err != nil {
+			return "", nil, err
+		}
+		return arg, src, nil
+	}
+	if src, ok := Source(arg); ok {
+		return strings.TrimSuffix(arg, ".c") + ".c", src, nil
+	}
+	return "", nil, fmt.Errorf("%w %q: not a file, nor a bundled scenario (`ksim list` shows them)", ErrNotFound, arg)
+}
+
+// Summary returns the first sentence of the opening /* ... */ comment of a
+// scenario, or "" if it has none.
+func Summary(src []byte) string {
+	s := strings.TrimLeft(string(src), " \t\r\n")
+	if !strings.HasPrefix(s, "/*") {
+		return ""
+	}
+	end := strings.Index(s, "*/")
+	if end < 0 {
+		return ""
+	}
+	var words []string
+	for _, line := range strings.Split(s[2:end], "\n") {
+		line = strings.TrimSpace(line)
+		line = strings.TrimSpace(strings.TrimPrefix(line, "*"))
+		words = append(words, strings.Fields(line)...)
+	}
+	text := strings.Join(words, " ")
+	// The sentence ends at the first ". " or at a final ".".
+	if i := strings.Index(text, ". "); i >= 0 {
+		return text[:i+1]
+	}
+	return text
+}
