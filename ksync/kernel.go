@@ -36,6 +36,8 @@ type Kernel struct {
 	taint   uint32
 	pinned  int  // tasks holding a CPU: atomic and not asleep
 	gated   bool // more tasks than CPUs: running needs a CPU
+	created int  // tasks created so far
+	pinEver bool // some task has held a CPU (run atomic)
 	nextAdr uint64
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
@@ -93,13 +95,24 @@ func (k *Kernel) newTask(comm string, ppid int) *Task {
 	t.gate.t = t
 	t.held = t.heldBuf[:0]
 	k.tasks = append(k.tasks, t)
-	if k.live() > k.cfg.CPUs && !k.gated {
-		// From here on a task needs a CPU to run, which couples every task's
-		// enabledness to every other's: DPOR's independence no longer holds.
-		k.gated = true
-		k.e.RequireFullSearch(fmt.Sprintf("%d tasks on %d CPU(s): running needs a CPU", k.live(), k.cfg.CPUs))
+	k.created++
+	if k.live() > k.cfg.CPUs {
+		k.gated = true // from here on a task needs a CPU to run
 	}
+	k.checkCoupling()
 	return t
+}
+
+// checkCoupling asks for a full search once CPUs can run out: a task that holds its
+// CPU (atomic) then disables every task waiting for one, whatever objects they touch,
+// and DPOR's independence no longer holds. Tasks that never run atomic can always be
+// preempted, so without one the number of CPUs constrains nothing. Both conditions
+// depend on which steps an execution has, not on their order, so DPOR is sure to meet
+// an execution that shows them before it could miss anything.
+func (k *Kernel) checkCoupling() {
+	if k.pinEver && k.created > k.cfg.CPUs {
+		k.e.RequireFullSearch(fmt.Sprintf("%d tasks on %d CPU(s), and a task runs with preemption or irqs disabled: running needs a CPU", k.created, k.cfg.CPUs))
+	}
 }
 
 func (k *Kernel) live() int {

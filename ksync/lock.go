@@ -35,6 +35,11 @@ func (k *Kernel) newBase(name string, kind lockKind) lockBase {
 	return lockBase{k: k, id: k.e.NewObject(name), name: name, addr: k.addr(), kind: kind}
 }
 
+// Lock is any lockdep-tracked primitive: Mutex, Spinlock, RWLock, RWSem.
+type Lock interface{ base() *lockBase }
+
+func (l *lockBase) base() *lockBase { return l }
+
 // Name is the lock's name: the variable of a statically defined lock.
 func (l *lockBase) Name() string { return l.name }
 
@@ -220,6 +225,18 @@ func (s *Semaphore) dequeue(t *Task) {
 			return
 		}
 	}
+}
+
+// Init is mutex_init(): the mutex becomes free.
+func (m *Mutex) Init(t *Task) {
+	t.op("mutex_init", m.id, sched.Write, nil)
+	m.owner = nil
+}
+
+// Init is spin_lock_init().
+func (l *Spinlock) Init(t *Task) {
+	t.op("spin_lock_init", l.id, sched.Write, nil)
+	l.owner = nil
 }
 
 // Up is up(): any task, any context; it hands the count to the first waiter, or

@@ -172,6 +172,59 @@ func (t *Task) BugOn(cond bool) {
 	t.die(&b, "BUG_ON at "+t.where(), "kernel BUG at "+t.where()+"!")
 }
 
+// Oops kills the task with the kernel's oops report for a fault the model does not
+// name otherwise ("divide error", "kernel stack overflow"): title is the first line.
+func (t *Task) Oops(title string) {
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	b.WriteString("Oops: 0000 [#1] PREEMPT SMP NOPTI\n")
+	t.die(&b, title+" at "+t.where(), title)
+}
+
+// NullDeref is the oops of dereferencing NULL; the task dies holding its locks.
+func (t *Task) NullDeref(write bool) { t.nullDeref(write, 0) }
+
+// BadAddress is the oops of dereferencing a pointer that points nowhere valid.
+func (t *Task) BadAddress(addr int64) {
+	var b strings.Builder
+	title := fmt.Sprintf("BUG: unable to handle page fault for address: %016x", uint64(addr))
+	b.WriteString(title + "\n#PF: supervisor read access in kernel mode\n#PF: error_code(0x0000) - not-present page\n")
+	b.WriteString("Oops: 0000 [#1] PREEMPT SMP NOPTI\n")
+	t.die(&b, "page fault at "+t.where(), "BUG: unable to handle page fault")
+}
+
+// CPURelax is a scheduling point with no effect (cpu_relax, udelay): busy waiting.
+func (t *Task) CPURelax(name string) { t.op(name, 0, sched.None, nil) }
+
+// OutOfBounds is KASAN's report of an access outside a global array; the task is
+// killed, as an oops would.
+func (t *Task) OutOfBounds(name string, index, length int) {
+	var b strings.Builder
+	b.WriteString(strings.Repeat("=", 66) + "\n")
+	title := fmt.Sprintf("BUG: KASAN: global-out-of-bounds in %s", t.site())
+	b.WriteString(title + "\n")
+	fmt.Fprintf(&b, "Access of %s[%d] (the array has %d elements) by task %s/%d\n\n", name, index, length, t.Comm, t.PID)
+	t.die(&b, "global-out-of-bounds "+name+" at "+t.where(), "BUG: KASAN: global-out-of-bounds")
+}
+
+// Holds reports whether the task holds the lock (lockdep_is_held).
+func (t *Task) Holds(l Lock) bool {
+	b := l.base()
+	for _, h := range t.held {
+		if h.l == b {
+			return true
+		}
+	}
+	return false
+}
+
+// LockdepAssertHeld is lockdep_assert_held(): a warning when the task does not hold l.
+func (t *Task) LockdepAssertHeld(l Lock) {
+	if !t.Holds(l) {
+		t.warn("", t.where(), t.site(), "lockdep_assert_held "+l.base().name+" at "+t.where())
+	}
+}
+
 // WarnOn is WARN_ON(cond): a warning with a stack dump when cond holds; it returns cond.
 func (t *Task) WarnOn(cond bool) bool {
 	if cond {

@@ -35,6 +35,12 @@ func (l *RWLock) free(mode int) bool {
 	return l.Enabled(&sched.Op{Arg: mode})
 }
 
+// Init is rwlock_init().
+func (l *RWLock) Init(t *Task) {
+	t.op("rwlock_init", l.id, sched.Write, nil)
+	l.readers, l.writer = 0, nil
+}
+
 // ReadLock is read_lock().
 func (l *RWLock) ReadLock(t *Task) { l.lock(t, "read_lock", modeRead) }
 
@@ -170,6 +176,12 @@ func (s *RWSem) Enabled(op *sched.Op) bool {
 	return s.writer == nil && s.readers == 0
 }
 
+// Init is init_rwsem().
+func (s *RWSem) Init(t *Task) {
+	t.op("init_rwsem", s.id, sched.Write, nil)
+	s.readers, s.writer = 0, nil
+}
+
 // DownRead is down_read().
 func (s *RWSem) DownRead(t *Task) { s.down(t, "down_read", modeRead) }
 
@@ -264,6 +276,12 @@ func (k *Kernel) DeclareCompletion(name string) *Completion {
 
 // Enabled reports whether a waiter can go on.
 func (c *Completion) Enabled(*sched.Op) bool { return c.done > 0 }
+
+// Init is init_completion().
+func (c *Completion) Init(t *Task) {
+	t.op("init_completion", c.id, sched.Write, nil)
+	c.done = 0
+}
 
 // Reinit is reinit_completion().
 func (c *Completion) Reinit(t *Task) {
@@ -399,30 +417,36 @@ func (a *Atomic) Cmpxchg(t *Task, old, new int) int {
 // Value is the current value, for checks outside any task (tests, reports).
 func (a *Atomic) Value() int { return a.v }
 
-// Int is a plain shared integer (a global int in a scenario). Every access is a
-// visible operation, so an unprotected counter++ can lose an update, as it should.
-type Int struct {
+// Var is a plain shared variable (a global int or pointer in a scenario). Every access
+// is a visible operation, so an unprotected counter++ can lose an update, as it should.
+type Var[T any] struct {
 	id   sched.ObjID
 	name string
-	v    int64
+	v    T
+}
+
+// Int is a shared integer.
+type Int = Var[int64]
+
+// NewVar is a global variable with an initial value.
+func NewVar[T any](k *Kernel, name string, v T) *Var[T] {
+	return &Var[T]{id: k.e.NewObject(name), name: name, v: v}
 }
 
 // NewInt is a global integer with an initial value.
-func (k *Kernel) NewInt(name string, v int64) *Int {
-	return &Int{id: k.e.NewObject(name), name: name, v: v}
-}
+func (k *Kernel) NewInt(name string, v int64) *Int { return NewVar(k, name, v) }
 
-// Load reads the integer (a plain read, or READ_ONCE).
-func (x *Int) Load(t *Task) int64 {
+// Load reads the variable (a plain read, or READ_ONCE).
+func (x *Var[T]) Load(t *Task) T {
 	t.op("read", x.id, sched.Read, nil)
 	return x.v
 }
 
-// Store writes the integer.
-func (x *Int) Store(t *Task, v int64) {
+// Store writes the variable.
+func (x *Var[T]) Store(t *Task, v T) {
 	t.op("write", x.id, sched.Write, nil)
 	x.v = v
 }
 
 // Value is the current value, for checks outside any task.
-func (x *Int) Value() int64 { return x.v }
+func (x *Var[T]) Value() T { return x.v }

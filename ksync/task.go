@@ -165,6 +165,10 @@ func (t *Task) updatePin() {
 	t.pinned = want
 	if want {
 		t.k.pinned++
+		if !t.k.pinEver {
+			t.k.pinEver = true
+			t.k.checkCoupling()
+		}
 		if t.k.gated {
 			t.cpu = t.k.freeCPU(t)
 		}

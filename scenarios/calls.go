@@ -1,0 +1,376 @@
+package scenarios
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/scenarios/syntax"
+)
+
+// builtin runs one kernel API call on ksync.
+func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
+	t := r.t
+	args := e.Args
+	arg := func(i int) cval { return r.eval(args[i]) }
+	num := func(i int) int { return int(r.eval(args[i]).i) }
+	r.at(e.Fun.Pos())
+	switch b.Op {
+	// struct semaphore
+	case OpSemaInit:
+		s := r.object(args[0]).(*ksync.Semaphore)
+		s.Init(t, num(1))
+	case OpDown:
+		r.object(args[0]).(*ksync.Semaphore).Down(t)
+	case OpDownInterruptible:
+		return cval{i: int64(r.object(args[0]).(*ksync.Semaphore).DownInterruptible(t))}
+	case OpDownKillable:
+		return cval{i: int64(r.object(args[0]).(*ksync.Semaphore).DownKillable(t))}
+	case OpDownTrylock:
+		return cval{i: int64(r.object(args[0]).(*ksync.Semaphore).DownTrylock(t))}
+	case OpDownTimeout:
+		s := r.object(args[0]).(*ksync.Semaphore)
+		return cval{i: int64(s.DownTimeout(t, num(1)))}
+	case OpUp:
+		r.object(args[0]).(*ksync.Semaphore).Up(t)
+
+	// struct mutex
+	case OpMutexInit:
+		r.object(args[0]).(*ksync.Mutex).Init(t)
+	case OpMutexLock:
+		r.object(args[0]).(*ksync.Mutex).Lock(t)
+	case OpMutexLockNested:
+		m := r.object(args[0]).(*ksync.Mutex)
+		m.LockNested(t, num(1))
+	case OpMutexLockInterruptible:
+		return cval{i: int64(r.object(args[0]).(*ksync.Mutex).LockInterruptible(t))}
+	case OpMutexLockKillable:
+		return cval{i: int64(r.object(args[0]).(*ksync.Mutex).LockKillable(t))}
+	case OpMutexTrylock:
+		return cval{i: int64(r.object(args[0]).(*ksync.Mutex).Trylock(t))}
+	case OpMutexUnlock:
+		r.object(args[0]).(*ksync.Mutex).Unlock(t)
+	case OpMutexIsLocked:
+		return cval{i: int64(r.object(args[0]).(*ksync.Mutex).IsLocked(t))}
+
+	// spinlock_t
+	case OpSpinLockInit:
+		r.object(args[0]).(*ksync.Spinlock).Init(t)
+	case OpSpinLock:
+		r.object(args[0]).(*ksync.Spinlock).Lock(t)
+	case OpSpinLockNested:
+		l := r.object(args[0]).(*ksync.Spinlock)
+		l.LockNested(t, num(1))
+	case OpSpinUnlock:
+		r.object(args[0]).(*ksync.Spinlock).Unlock(t)
+	case OpSpinTrylock:
+		return cval{i: int64(r.object(args[0]).(*ksync.Spinlock).Trylock(t))}
+	case OpSpinLockIrqsave:
+		l := r.object(args[0]).(*ksync.Spinlock)
+		flags := l.LockIrqsave(t)
+		r.lvalue(args[1]).store(r, cval{i: int64(flags)})
+	case OpSpinUnlockIrqrestore:
+		l := r.object(args[0]).(*ksync.Spinlock)
+		l.UnlockIrqrestore(t, num(1))
+	case OpSpinLockIrq:
+		r.object(args[0]).(*ksync.Spinlock).LockIRQ(t)
+	case OpSpinUnlockIrq:
+		r.object(args[0]).(*ksync.Spinlock).UnlockIRQ(t)
+	case OpSpinLockBh:
+		r.object(args[0]).(*ksync.Spinlock).LockBH(t)
+	case OpSpinUnlockBh:
+		r.object(args[0]).(*ksync.Spinlock).UnlockBH(t)
+
+	// rwlock_t
+	case OpRwlockInit:
+		r.object(args[0]).(*ksync.RWLock).Init(t)
+	case OpReadLock:
+		r.object(args[0]).(*ksync.RWLock).ReadLock(t)
+	case OpReadUnlock:
+		r.object(args[0]).(*ksync.RWLock).ReadUnlock(t)
+	case OpWriteLock:
+		r.object(args[0]).(*ksync.RWLock).WriteLock(t)
+	case OpWriteUnlock:
+		r.object(args[0]).(*ksync.RWLock).WriteUnlock(t)
+	case OpReadLockIrqsave:
+		l := r.object(args[0]).(*ksync.RWLock)
+		r.lvalue(args[1]).store(r, cval{i: int64(l.ReadLockIrqsave(t))})
+	case OpWriteLockIrqsave:
+		l := r.object(args[0]).(*ksync.RWLock)
+		r.lvalue(args[1]).store(r, cval{i: int64(l.WriteLockIrqsave(t))})
+	case OpReadUnlockIrqrestore:
+		l := r.object(args[0]).(*ksync.RWLock)
+		l.ReadUnlockIrqrestore(t, num(1))
+	case OpWriteUnlockIrqrestore:
+		l := r.object(args[0]).(*ksync.RWLock)
+		l.WriteUnlockIrqrestore(t, num(1))
+	case OpReadTrylock:
+		return cval{i: int64(r.object(args[0]).(*ksync.RWLock).ReadTrylock(t))}
+	case OpWriteTrylock:
+		return cval{i: int64(r.object(args[0]).(*ksync.RWLock).WriteTrylock(t))}
+
+	// struct rw_semaphore
+	case OpInitRwsem:
+		r.object(args[0]).(*ksync.RWSem).Init(t)
+	case OpDownRead:
+		r.object(args[0]).(*ksync.RWSem).DownRead(t)
+	case OpUpRead:
+		r.object(args[0]).(*ksync.RWSem).UpRead(t)
+	case OpDownWrite:
+		r.object(args[0]).(*ksync.RWSem).DownWrite(t)
+	case OpUpWrite:
+		r.object(args[0]).(*ksync.RWSem).UpWrite(t)
+	case OpDownReadTrylock:
+		return cval{i: int64(r.object(args[0]).(*ksync.RWSem).DownReadTrylock(t))}
+	case OpDownWriteTrylock:
+		return cval{i: int64(r.object(args[0]).(*ksync.RWSem).DownWriteTrylock(t))}
+
+	// struct completion
+	case OpInitCompletion:
+		r.object(args[0]).(*ksync.Completion).Init(t)
+	case OpReinitCompletion:
+		r.object(args[0]).(*ksync.Completion).Reinit(t)
+	case OpWaitForCompletion:
+		r.object(args[0]).(*ksync.Completion).Wait(t)
+	case OpWaitForCompletionTimeout:
+		c := r.object(args[0]).(*ksync.Completion)
+		return cval{i: int64(c.WaitTimeout(t, num(1)))}
+	case OpWaitForCompletionInterruptible:
+		return cval{i: int64(r.object(args[0]).(*ksync.Completion).WaitInterruptible(t))}
+	case OpComplete:
+		r.object(args[0]).(*ksync.Completion).Complete(t)
+	case OpCompleteAll:
+		r.object(args[0]).(*ksync.Completion).CompleteAll(t)
+
+	// atomic_t
+	case OpAtomicRead:
+		return cval{i: int64(r.object(args[0]).(*ksync.Atomic).Read(t))}
+	case OpAtomicSet:
+		a := r.object(args[0]).(*ksync.Atomic)
+		a.Set(t, num(1))
+	case OpAtomicInc:
+		r.object(args[0]).(*ksync.Atomic).Inc(t)
+	case OpAtomicDec:
+		r.object(args[0]).(*ksync.Atomic).Dec(t)
+	case OpAtomicAdd: // atomic_add(i, v)
+		d := num(0)
+		r.object(args[1]).(*ksync.Atomic).Add(t, d)
+	case OpAtomicSub:
+		d := num(0)
+		r.object(args[1]).(*ksync.Atomic).Add(t, -d)
+	case OpAtomicIncReturn:
+		return cval{i: int64(r.object(args[0]).(*ksync.Atomic).Inc(t))}
+	case OpAtomicDecReturn:
+		return cval{i: int64(r.object(args[0]).(*ksync.Atomic).Dec(t))}
+	case OpAtomicDecAndTest:
+		return cval{i: b2i(r.object(args[0]).(*ksync.Atomic).DecAndTest(t))}
+	case OpAtomicCmpxchg:
+		a := r.object(args[0]).(*ksync.Atomic)
+		old, nw := num(1), num(2)
+		return cval{i: int64(a.Cmpxchg(t, old, nw))}
+
+	// marked accesses
+	case OpReadOnce:
+		return r.eval(args[0])
+	case OpWriteOnce:
+		v := arg(1)
+		r.lvalue(args[0]).store(r, v)
+
+	// preemption, interrupts, bottom halves
+	case OpPreemptDisable:
+		t.PreemptDisable()
+	case OpPreemptEnable:
+		t.PreemptEnable()
+	case OpLocalIrqDisable:
+		t.LocalIrqDisable()
+	case OpLocalIrqEnable:
+		t.LocalIrqEnable()
+	case OpLocalIrqSave:
+		r.lvalue(args[0]).store(r, cval{i: int64(t.LocalIrqSave())})
+	case OpLocalIrqRestore:
+		t.LocalIrqRestore(num(0))
+	case OpLocalBhDisable:
+		t.LocalBHDisable()
+	case OpLocalBhEnable:
+		t.LocalBHEnable()
+
+	// sleeping, delays, context
+	case OpMsleep:
+		t.Msleep(num(0))
+	case OpSsleep:
+		t.Msleep(num(0) * 1000)
+	case OpUdelay, OpMdelay:
+		t.CPURelax(b.Name)
+	case OpSchedule:
+		t.Schedule()
+	case OpCondResched:
+		t.CondResched()
+	case OpMightSleep:
+		t.MightSleep()
+	case OpInAtomic:
+		return cval{i: b2i(t.InAtomic())}
+	case OpInInterrupt:
+		return cval{}
+	case OpIrqsDisabled:
+		return cval{i: b2i(t.IrqsDisabled())}
+
+	// memory
+	case OpKmalloc, OpKzalloc:
+		size, gfp := num(0), ksync.GFP(num(1))
+		r.at(e.Fun.Pos())
+		var buf *ksync.Buffer
+		if b.Op == OpKmalloc {
+			buf = t.Kmalloc(size, gfp)
+		} else {
+			buf = t.Kzalloc(size, gfp)
+		}
+		if buf == nil {
+			return cval{}
+		}
+		return cval{obj: buf}
+	case OpKfree:
+		p := arg(0)
+		r.at(e.Fun.Pos())
+		switch o := p.obj.(type) {
+		case *ksync.Buffer:
+			if p.off != 0 {
+				t.BadAddress(pointerBits(p))
+			}
+			t.Kfree(o)
+		case nil:
+			if p.i != 0 {
+				t.BadAddress(p.i)
+			}
+			t.Kfree(nil)
+		default:
+			t.Oops("kernel BUG at mm/slub.c:4390! (kfree of memory kmalloc did not return)")
+		}
+
+	// tasks
+	case OpKthreadRun, OpKernelThread:
+		fi, _ := arg(0).obj.(*FuncInfo)
+		data := arg(1)
+		name := fi.Name
+		if b.Op == OpKthreadRun {
+			name = r.format(args[2:])
+		}
+		r.at(e.Fun.Pos())
+		child := t.KthreadRun(name, func(ct *ksync.Task) { r.w.runner(ct).call(fi, []cval{data}) })
+		if b.Op == OpKernelThread {
+			return cval{i: int64(child.PID)}
+		}
+		return cval{obj: child}
+	case OpKthreadShouldStop:
+		return cval{}
+
+	// assertions
+	case OpBugOn:
+		c := arg(0).truth()
+		r.at(e.Fun.Pos())
+		t.BugOn(c)
+	case OpBug:
+		t.BugOn(true)
+	case OpWarnOn:
+		c := arg(0).truth()
+		r.at(e.Fun.Pos())
+		return cval{i: b2i(t.WarnOn(c))}
+	case OpWarnOnOnce:
+		c := arg(0).truth()
+		r.at(e.Fun.Pos())
+		if c && !r.w.warnOnce[e] {
+			if r.w.warnOnce == nil {
+				r.w.warnOnce = map[*syntax.CallExpr]bool{}
+			}
+			r.w.warnOnce[e] = true
+			t.WarnOn(true)
+		}
+		return cval{i: b2i(c)}
+
+	// logging
+	case OpPrintk, OpPrInfo, OpPrWarn, OpPrErr, OpPrDebug, OpPrNotice:
+		msg := r.format(args)
+		if b.Op != OpPrDebug { // pr_debug prints only with dynamic debug on
+			t.Printk(msg)
+		}
+		return cval{i: int64(len(msg))}
+
+	case OpLockdepAssertHeld:
+		if l, ok := r.object(args[0]).(ksync.Lock); ok {
+			t.LockdepAssertHeld(l)
+		}
+	}
+	return cval{}
+}
+
+// format renders a printf-style format and its arguments, the way the kernel's
+// vsnprintf does for the conversions scenarios use.
+func (r *runner) format(args []syntax.Expr) string {
+	if len(args) == 0 {
+		return ""
+	}
+	fv := r.eval(args[0])
+	f, _ := fv.obj.(string)
+	vals := make([]cval, 0, len(args)-1)
+	for _, a := range args[1:] {
+		vals = append(vals, r.eval(a))
+	}
+	return cformat(f, vals)
+}
+
+// cformat implements %d %i %u %x %X %o %c %s %p %% with flags, width and the l, ll,
+// h, z length modifiers.
+func cformat(f string, args []cval) string {
+	var b strings.Builder
+	next := func() cval {
+		if len(args) == 0 {
+			return cval{}
+		}
+		v := args[0]
+		args = args[1:]
+		return v
+	}
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		j := i + 1
+		for j < len(f) && strings.IndexByte("-+ #0", f[j]) >= 0 {
+			j++
+		}
+		for j < len(f) && f[j] >= '0' && f[j] <= '9' {
+			j++
+		}
+		spec := f[i:j]
+		for j < len(f) && strings.IndexByte("lhzt", f[j]) >= 0 {
+			j++
+		}
+		if j >= len(f) {
+			b.WriteString(f[i:])
+			break
+		}
+		switch verb := f[j]; verb {
+		case '%':
+			b.WriteByte('%')
+		case 'd', 'i':
+			fmt.Fprintf(&b, spec+"d", next().i)
+		case 'u':
+			fmt.Fprintf(&b, spec+"d", uint64(next().i))
+		case 'x', 'X', 'o':
+			fmt.Fprintf(&b, spec+string(verb), uint64(next().i))
+		case 'c':
+			b.WriteByte(byte(next().i))
+		case 's':
+			s, _ := next().obj.(string)
+			fmt.Fprintf(&b, spec+"s", s)
+		case 'p':
+			v := next()
+			b.WriteString(fmt.Sprintf("%016x", uint64(pointerBits(v))))
+		default:
+			b.WriteString(f[i : j+1])
+		}
+		i = j
+	}
+	return b.String()
+}

@@ -1,0 +1,101 @@
+package scenarios
+
+import (
+	"sort"
+
+	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// KernelConfig is the simulated kernel the scenario's pragmas ask for.
+func (s *Scenario) KernelConfig() ksync.Config {
+	return ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure}
+}
+
+// Unsupported lists the calls in the scenario that the checker accepts but ksim
+// cannot run yet (interrupt lines and tasklets), each at its position. A scenario
+// with any of them is refused before it runs rather than run half-way.
+func (s *Scenario) Unsupported() error {
+	var errs syntax.ErrorList
+	for call, b := range s.Calls {
+		switch b.Op {
+		case OpRequestIrq, OpFreeIrq, OpTaskletInit, OpTaskletSchedule, OpTaskletKill:
+			errs.Add(s.Name+".c", call.Pos(), b.Name+": interrupts and tasklets are not simulated yet; this scenario cannot run until they are")
+		}
+	}
+	for _, g := range s.Globals {
+		if g.Type.Kind == Tasklet {
+			errs.Add(s.Name+".c", g.Pos, "struct tasklet_struct "+g.Name+": tasklets are not simulated yet; this scenario cannot run until they are")
+		}
+	}
+	errs.Sort()
+	return errs.Err()
+}
+
+// Program is the scenario as a sched program: every execution runs it on a fresh
+// kernel configured by cfg. observe, if set, is called with each execution's kernel
+// once its tasks are created (to read dmesg at the end of a replay, for instance).
+func (s *Scenario) Program(cfg ksync.Config, observe func(*ksync.Kernel)) sched.Program {
+	in := newInterp(s)
+	return func(e *sched.Execution) {
+		k := ksync.New(e, cfg)
+		w := in.newWorld(k)
+		w.start()
+		if observe != nil {
+			observe(k)
+		}
+	}
+}
+
+// Explore explores the scenario under cfg with opts.
+func (s *Scenario) Explore(cfg ksync.Config, opts sched.Options) *sched.Result {
+	return sched.Explore(s.Program(cfg, nil), opts)
+}
+
+// Replay runs exactly the execution a schedule describes and returns its result and
+// the kernel log of that execution.
+func (s *Scenario) Replay(cfg ksync.Config, schedule string) (*sched.Result, *ksync.Kernel) {
+	var last *ksync.Kernel
+	res := sched.Explore(s.Program(cfg, func(k *ksync.Kernel) { last = k }),
+		sched.Options{Strategy: sched.Replay, Schedule: schedule})
+	return res, last
+}
+
+// Kinds are the distinct problem kinds an exploration found, sorted; "ok" when none.
+func Kinds(res *sched.Result) []string {
+	seen := map[string]bool{}
+	var ks []string
+	for _, p := range res.Problems {
+		if !seen[p.Kind] {
+			seen[p.Kind] = true
+			ks = append(ks, p.Kind)
+		}
+	}
+	if len(ks) == 0 {
+		return []string{"ok"}
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// AsExpected reports whether a result matches an expect pragma: the exploration is
+// complete and found exactly the expected kinds of problem ("ok": none). A search
+// cut short matches nothing: it proves nothing either way.
+func AsExpected(expect []string, res *sched.Result) bool {
+	if !res.Complete || res.Err != nil {
+		return false
+	}
+	want := append([]string(nil), expect...)
+	sort.Strings(want)
+	got := Kinds(res)
+	if len(want) != len(got) {
+		return false
+	}
+	for i := range want {
+		if want[i] != got[i] {
+			return false
+		}
+	}
+	return true
+}
