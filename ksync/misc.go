@@ -39,6 +39,8 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 // module's exit function, run by rmmod after the module's threads are done.
 func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 	t := k.newTask(comm, 1)
+	k.nextPID-- // rmmod runs much later than the module's threads: a pid well above theirs
+	t.PID = 1000 + t.PID
 	t.th = k.e.Spawn(comm, func(th *sched.Thread) {
 		t.run(func(t *Task) {
 			t.wait = waiting{kind: "exit"}

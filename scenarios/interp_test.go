@@ -1,0 +1,251 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// runC loads src as a scenario and explores it exhaustively.
+func runC(t *testing.T, src string) (*Scenario, *sched.Result) {
+	t.Helper()
+	s, err := Load("t", []byte(src))
+	require.NoError(t, err)
+	res := s.Explore(s.KernelConfig(), sched.Options{})
+	require.NoError(t, res.Err)
+	return s, res
+}
+
+// dmesgOf replays nothing: it runs a single-task scenario once and returns its log.
+func dmesgOf(t *testing.T, src string) string {
+	t.Helper()
+	s, err := Load("t", []byte(src))
+	require.NoError(t, err)
+	var k *ksync.Kernel
+	res := sched.Explore(s.Program(s.KernelConfig(), func(kk *ksync.Kernel) { k = kk }), sched.Options{MaxExecutions: 1})
+	require.NoError(t, res.Err)
+	require.Empty(t, res.Problems)
+	return k.Dmesg()
+}
+
+func TestLibraryScenariosMatchTheirExpectations(t *testing.T) {
+	for _, le := range List() {
+		t.Run(le.Name, func(t *testing.T) {
+			src, ok := Source(le.Name)
+			require.True(t, ok)
+			s, err := Load(le.Name, src)
+			require.NoError(t, err)
+			require.NoError(t, s.Unsupported())
+			res := s.Explore(s.KernelConfig(), sched.Options{})
+			require.NoError(t, res.Err)
+			assert.True(t, res.Complete, res.Verdict())
+			assert.True(t, AsExpected(s.Config.Expect, res), "expect %v, found %v: %s", s.Config.Expect, Kinds(res), res.Verdict())
+		})
+	}
+}
+
+func TestCSemantics(t *testing.T) {
+	out := dmesgOf(t, `
+#define N 4
+static int g = 3;
+static int arr[N];
+static int sq(int x) { return x * x; }
+static int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
+static void worker(void)
+{
+	int i, sum = 0;
+	unsigned char c = 250;
+	long big = 1L << 40;
+	for (i = 0; i < N; i++)
+		arr[i] = sq(i);
+	for (i = 0; i < N; i++) {
+		if (i == 2)
+			continue;
+		sum += arr[i];
+	}
+	c += 10;
+	i = 0;
+	do { i++; } while (i < 7);
+	while (1) {
+		if (--i == 3)
+			break;
+	}
+	switch (g) {
+	case 1: sum = -1; break;
+	case 3: sum += 100;
+	case 4: sum += 1000; break;
+	default: sum = -2;
+	}
+	if (sum > 0)
+		goto out;
+	sum = 0;
+out:
+	printk(KERN_INFO "sum=%d c=%u i=%d fact=%d big=%ld hex=%x %s %%\n", sum, c, i, fact(5), big, 255, "str");
+	g++;
+	pr_info("g=%d !g=%d ~0=%d %5d|%-3d|\n", g, !g, ~0, 42, 7);
+}
+`)
+	assert.Contains(t, out, "sum=1110 c=4 i=3 fact=120 big=1099511627776 hex=ff str %")
+	assert.Contains(t, out, "g=4 !g=0 ~0=-1    42|7  |")
+	assert.Regexp(t, `^\[\s+\d+\.\d{6}\] sum=`, out, "dmesg lines carry virtual timestamps")
+}
+
+func TestKmallocBufferAndNULLChecks(t *testing.T) {
+	out := dmesgOf(t, `
+static void worker(void)
+{
+	char *buf = kzalloc(16, GFP_KERNEL);
+	if (!buf)
+		return;
+	buf[3] = 'x';
+	*buf = buf[3] + 1;
+	pr_info("%c%c\n", buf[0], buf[3]);
+	kfree(buf);
+}
+`)
+	assert.Contains(t, out, "yx")
+}
+
+func TestRuntimeFaultsAreKernelBugs(t *testing.T) {
+	cases := map[string]struct{ src, title string }{
+		"null": {`static void w(void) { char *p = NULL; p[0] = 1; }`, "BUG: kernel NULL pointer dereference"},
+		"divide": {`static int z; static void w(void) { int x = 1 / z; }`, "Oops: divide error: 0000"},
+		"bounds": {`static int a[2]; static void w(void) { int i = 2; a[i] = 1; }`, "BUG: KASAN: global-out-of-bounds"},
+		"uaf": {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); p[1] = 0; }`, "BUG: KASAN: slab-use-after-free"},
+		"double-free": {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); kfree(p); }`, "BUG: KASAN: double-free"},
+		"recursion": {`static int f(int n) { return f(n + 1); } static void w(void) { f(0); }`, "BUG: stack guard page was hit (kernel stack overflow)"},
+		"bug-on": {`static void w(void) { BUG_ON(1); }`, "kernel BUG at t.c:1!"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, res := runC(t, c.src)
+			require.Len(t, res.Problems, 1)
+			assert.Equal(t, "bug", res.Problems[0].Kind)
+			assert.Equal(t, c.title, res.Problems[0].Title)
+		})
+	}
+}
+
+func TestBusyLoopIsAHangNotAFreeze(t *testing.T) {
+	s, err := Load("t", []byte(`static void w(void) { int i = 0; while (1) i++; }`))
+	require.NoError(t, err)
+	res := s.Explore(s.KernelConfig(), sched.Options{MaxSteps: 50})
+	require.Len(t, res.Problems, 1)
+	assert.Equal(t, "hang", res.Problems[0].Kind)
+}
+
+func TestGlobalCounterIncrementIsTwoVisibleSteps(t *testing.T) {
+	_, res := runC(t, `
+static int counter;
+static void a(void) { counter++; }
+static void b(void) { counter++; BUG_ON(0); }
+`)
+	assert.Empty(t, res.Problems)
+	// The reads commute; what matters is which write each read sees: a then b, b then
+	// a, and both reads first with either write last — 4 traces.
+	assert.EqualValues(t, 4, res.Stats.Executions)
+}
+
+func TestSpinLockIrqsaveAssignsFlags(t *testing.T) {
+	out := dmesgOf(t, `
+static DEFINE_SPINLOCK(l);
+static void w(void)
+{
+	unsigned long flags;
+	spin_lock_irqsave(&l, flags);
+	pr_info("in=%d irqs=%d\n", in_atomic(), irqs_disabled());
+	spin_unlock_irqrestore(&l, flags);
+	pr_info("out=%d irqs=%d\n", in_atomic(), irqs_disabled());
+}
+`)
+	assert.Contains(t, out, "in=1 irqs=1")
+	assert.Contains(t, out, "out=0 irqs=0")
+}
+
+func TestKthreadRunNamesAndData(t *testing.T) {
+	s, res := runC(t, `
+static int seen[3];
+static int worker(void *data)
+{
+	long i = (long)data;
+	seen[i] = 1;
+	return 0;
+}
+static int __init init(void)
+{
+	long i;
+	for (i = 0; i < 3; i++)
+		kthread_run(worker, (void *)i, "worker/%ld", i);
+	return 0;
+}
+module_init(init);
+`)
+	_ = s
+	assert.Empty(t, res.Problems)
+	assert.True(t, res.Complete)
+}
+
+func TestSeedReportsNameTheScenarioSource(t *testing.T) {
+	src, _ := Source("abba")
+	s, err := Load("abba", src)
+	require.NoError(t, err)
+	res := s.Explore(s.KernelConfig(), sched.Options{})
+	require.Len(t, res.Problems, 1)
+	r := res.Problems[0].Report
+	assert.Contains(t, r, "INFO: task bad_function:3 blocked for more than 120 seconds.")
+	assert.Contains(t, r, " bad_function (abba.c:20)\n")
+	assert.Contains(t, r, "blocked on a semaphore likely last held by task another_functio:4")
+
+	src, _ = Source("sleep-atomic")
+	s, err = Load("sleep-atomic", src)
+	require.NoError(t, err)
+	res = s.Explore(s.KernelConfig(), sched.Options{})
+	require.Len(t, res.Problems, 1)
+	r = res.Problems[0].Report
+	assert.Contains(t, r, "preempt_count: 1, expected: 0")
+	assert.Contains(t, r, "(my_lock){+.+.}-{2:2}, at: faulty_function+0x")
+	assert.Contains(t, r, " faulty_function (sleep-atomic.c:")
+}
+
+func TestScenarioReplayIsByteForByte(t *testing.T) {
+	for _, name := range []string{"abba", "sleep-atomic-pressure", "lost-update", "philosophers"} {
+		src, _ := Source(name)
+		s, err := Load(name, src)
+		require.NoError(t, err)
+		res := s.Explore(s.KernelConfig(), sched.Options{})
+		require.NotEmpty(t, res.Problems, name)
+		for _, p := range res.Problems {
+			r, k := s.Replay(s.KernelConfig(), p.Schedule)
+			require.NoError(t, r.Err, name)
+			require.NotNil(t, k)
+			var same *sched.Found
+			for _, q := range r.Problems {
+				if q.Kind == p.Kind && q.Site == p.Site {
+					same = q
+				}
+			}
+			require.NotNil(t, same, "%s: %s", name, p.Title)
+			assert.Equal(t, p.Report, same.Report)
+			assert.Equal(t, p.FormatTrace(), same.FormatTrace())
+			assert.True(t, strings.Contains(k.Dmesg(), strings.SplitN(p.Report, "\n", 2)[0]), "dmesg has the report")
+		}
+	}
+}
+
+func TestUnsupportedInterruptsAreRefusedUpFront(t *testing.T) {
+	s, err := Load("t", []byte(`
+static irqreturn_t h(int irq, void *dev) { return IRQ_HANDLED; }
+static int __init init(void) { return request_irq(5, h, 0, "dev", NULL); }
+module_init(init);
+`))
+	require.NoError(t, err)
+	err = s.Unsupported()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "t.c:3:")
+	assert.Contains(t, err.Error(), "interrupts and tasklets are not simulated yet")
+}
