@@ -113,13 +113,13 @@ static void worker(void)
 
 func TestRuntimeFaultsAreKernelBugs(t *testing.T) {
 	cases := map[string]struct{ src, title string }{
-		"null": {`static void w(void) { char *p = NULL; p[0] = 1; }`, "BUG: kernel NULL pointer dereference"},
-		"divide": {`static int z; static void w(void) { int x = 1 / z; }`, "Oops: divide error: 0000"},
-		"bounds": {`static int a[2]; static void w(void) { int i = 2; a[i] = 1; }`, "BUG: KASAN: global-out-of-bounds"},
-		"uaf": {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); p[1] = 0; }`, "BUG: KASAN: slab-use-after-free"},
+		"null":        {`static void w(void) { char *p = NULL; p[0] = 1; }`, "BUG: kernel NULL pointer dereference"},
+		"divide":      {`static int z; static void w(void) { int x = 1 / z; }`, "Oops: divide error: 0000"},
+		"bounds":      {`static int a[2]; static void w(void) { int i = 2; a[i] = 1; }`, "BUG: KASAN: global-out-of-bounds"},
+		"uaf":         {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); p[1] = 0; }`, "BUG: KASAN: slab-use-after-free"},
 		"double-free": {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); kfree(p); }`, "BUG: KASAN: double-free"},
-		"recursion": {`static int f(int n) { return f(n + 1); } static void w(void) { f(0); }`, "BUG: stack guard page was hit (kernel stack overflow)"},
-		"bug-on": {`static void w(void) { BUG_ON(1); }`, "kernel BUG at t.c:1!"},
+		"recursion":   {`static int f(int n) { return f(n + 1); } static void w(void) { f(0); }`, "BUG: stack guard page was hit (kernel stack overflow)"},
+		"bug-on":      {`static void w(void) { BUG_ON(1); }`, "kernel BUG at t.c:1!"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
