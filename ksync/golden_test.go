@@ -1,0 +1,64 @@
+package ksync
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestReportShapes pins the text of every kind of report against golden files
+// (regenerate with go test ./ksync -update, then read the diff before committing).
+func TestReportShapes(t *testing.T) {
+	cases := []struct {
+		name  string
+		cfg   Config
+		setup func(k *Kernel)
+	}{
+		{"scheduling-while-atomic", Config{}, func(k *Kernel) {
+			l := k.DefineSpinlock("l")
+			k.KernelThread("sleeper", func(t *Task) { t.At("x.c:5"); l.Lock(t); t.At("x.c:6"); t.Msleep(10); l.Unlock(t) })
+		}},
+		{"mutex-non-owner-unlock", Config{}, func(k *Kernel) {
+			m := k.DefineMutex("m")
+			c := k.DeclareCompletion("c")
+			k.KernelThread("owner", func(t *Task) { m.Lock(t); c.Complete(t) })
+			k.KernelThread("thief", func(t *Task) { c.Wait(t); t.At("x.c:9"); m.Unlock(t) })
+		}},
+		{"bad-unlock-balance", Config{}, func(k *Kernel) {
+			m := k.DefineMutex("m")
+			k.KernelThread("twice", func(t *Task) { m.Lock(t); m.Unlock(t); t.At("x.c:4"); m.Unlock(t) })
+		}},
+		{"null-deref", Config{}, func(k *Kernel) {
+			k.KernelThread("careless", func(t *Task) { t.At("x.c:7"); t.Store(nil, 0, 1) })
+		}},
+		{"bug-on", Config{}, func(k *Kernel) {
+			k.KernelThread("checker", func(t *Task) { t.At("x.c:12"); t.BugOn(true) })
+		}},
+		{"warn-on", Config{}, func(k *Kernel) {
+			k.KernelThread("checker", func(t *Task) { t.At("x.c:13"); t.WarnOn(true) })
+		}},
+		{"spinlock-recursion", Config{}, func(k *Kernel) {
+			l := k.DefineSpinlock("l")
+			k.KernelThread("again", func(t *Task) { t.At("x.c:3"); l.Lock(t); t.At("x.c:4"); l.Lock(t) })
+		}},
+		{"use-after-free", Config{}, func(k *Kernel) {
+			k.KernelThread("user", func(t *Task) {
+				b := t.Kmalloc(8, GFPKernel)
+				t.Kfree(b)
+				t.At("x.c:20")
+				t.Store(b, 0, 1)
+			})
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := explore(t, c.cfg, c.setup)
+			require.NotEmpty(t, res.Problems)
+			var all string
+			for _, p := range res.Problems {
+				all += "=== " + p.Kind + ": " + p.Title + "\n" + p.Report
+			}
+			golden(t, "report-"+c.name, all)
+		})
+	}
+}

@@ -1,0 +1,444 @@
+package lockdep
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Kind is the sort of lock a class belongs to; it decides the wait types printed
+// after the usage ("-{2:2}" for spinning locks, "-{3:3}" for sleeping ones).
+type Kind uint8
+
+// The lockdep-tracked lock kinds. Semaphores and completions are not tracked.
+const (
+	Spin   Kind = iota + 1 // spinlock_t
+	RWLock                 // rwlock_t: read_lock is a recursive reader
+	Mutex                  // struct mutex
+	RWSem                  // struct rw_semaphore: down_read is a non-recursive reader
+)
+
+var kindNames = [...]string{"invalid", "spinlock", "rwlock", "mutex", "rw_semaphore"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// WaitTypes is lockdep's "{outer:inner}" wait-type pair: {2:2} for spinlock_t and
+// rwlock_t (LD_WAIT_CONFIG), {3:3} for mutexes and rw_semaphores (LD_WAIT_SLEEP).
+func (k Kind) WaitTypes() string {
+	if k == Spin || k == RWLock {
+		return "{2:2}"
+	}
+	return "{3:3}"
+}
+
+// MaxSubclasses is MAX_LOCKDEP_SUBCLASSES: subclasses are 0..7.
+const MaxSubclasses = 8
+
+// SingleDepthNesting is SINGLE_DEPTH_NESTING, the usual subclass of a nested lock.
+const SingleDepthNesting = 1
+
+// Class is a lock class: the key names it — the variable of a statically defined lock
+// (DEFINE_MUTEX(m) -> "m"), the init site "&expr" of a dynamically initialised one —
+// and the subclass (from mutex_lock_nested / spin_lock_nested) distinguishes nesting
+// levels. Key and Subclass identify the class; Kind is recorded when the class is
+// first seen.
+type Class struct {
+	Key      string
+	Subclass int
+	Kind     Kind
+}
+
+// Name is the class as lockdep prints it: the key, with "/n" for subclass n > 0.
+func (c Class) Name() string {
+	if c.Subclass != 0 {
+		return fmt.Sprintf("%s/%d", c.Key, c.Subclass)
+	}
+	return c.Key
+}
+
+// Frame is one frame of a task's stack. A frame without File is a kernel function and
+// prints bare ("mutex_lock"); one with a File prints decoded, "func (file:line)".
+type Frame struct {
+	Func string
+	File string
+	Line int
+}
+
+func (f Frame) String() string {
+	switch {
+	case f.File == "":
+		return f.Func
+	case f.Line == 0:
+		return fmt.Sprintf("%s (%s)", f.Func, f.File)
+	}
+	return fmt.Sprintf("%s (%s:%d)", f.Func, f.File, f.Line)
+}
+
+// TaskInfo is what lockdep prints about the current task.
+type TaskInfo struct {
+	Comm    string // already truncated to TASK_COMM_LEN-1 (15) by the caller
+	PID     int
+	CPU     int
+	Release string     // "6.12.0-ksim #1" (the default when empty)
+	Tainted string     // "Not tainted" (the default when empty) or "Tainted: G        W"
+	Stack   []Frame    // the current call stack, innermost last: the acquisition's stack
+	IRQ     IRQContext // the irq state, for the usage bits
+}
+
+// Held is one lock acquisition: an entry of a task's held-locks stack, or the lock
+// being acquired or released.
+type Held struct {
+	Class   Class
+	Addr    uint64 // the lock instance's address (identifies the instance)
+	At      string // where it was taken (or released): "func+0x10/0x50"
+	Read    bool   // a read acquisition of an rwlock_t or rw_semaphore
+	Trylock bool   // a successful trylock
+}
+
+// read modes, the kernel's held_lock.read.
+const (
+	modeWrite     = 0
+	modeRead      = 1 // a non-recursive reader (down_read)
+	modeRecursive = 2 // a recursive reader (read_lock)
+)
+
+func (h Held) mode() int {
+	switch {
+	case !h.Read:
+		return modeWrite
+	case h.Class.Kind == RWLock:
+		return modeRecursive
+	case h.Class.Kind == RWSem:
+		return modeRead
+	}
+	return modeWrite // Read on a spinlock or mutex means nothing
+}
+
+// dependency types (the kernel's DEP_*_BIT): S/E = the held lock was held shared /
+// exclusive, R/N = the new lock was a recursive reader / anything else.
+const (
+	depSR uint8 = 1 << iota
+	depER
+	depSN
+	depEN
+)
+
+func calcDep(prev, next int) uint8 {
+	bit := 0
+	if prev == modeWrite {
+		bit++
+	}
+	if next != modeRecursive {
+		bit += 2
+	}
+	return 1 << bit
+}
+
+type classKey struct {
+	key string
+	sub int
+}
+
+type edge struct {
+	to    int32
+	dep   uint8
+	comm  string
+	pid   int
+	stack []Frame
+}
+
+type classNode struct {
+	c     Class
+	usage Usage
+	after []edge // dependencies c -> after[i].to, in the order they were recorded
+	gen   uint32 // BFS visit mark (the kernel's dep_gen_id)
+}
+
+// Graph is lockdep's state: the lock classes with their usage, the dependencies
+// between them, the lock chains already validated, and the problems already reported.
+// A Graph lives across the executions of one exploration so that dependencies seen in
+// one execution predict deadlocks in another. It is not safe for concurrent use.
+type Graph struct {
+	classes  []*classNode
+	index    map[classKey]int32
+	chains   map[string]struct{} // validated held-lock chains (the kernel's chain cache)
+	reported map[string]struct{} // kind + "\x00" + Report.Key
+	edges    int
+	gen      uint32
+	scratch  []byte
+	queue    []bfsEntry
+}
+
+// NewGraph is an empty graph.
+func NewGraph() *Graph {
+	return &Graph{
+		index:    map[classKey]int32{},
+		chains:   map[string]struct{}{},
+		reported: map[string]struct{}{},
+	}
+}
+
+func (g *Graph) class(c Class) int32 {
+	k := classKey{c.Key, c.Subclass}
+	if id, ok := g.index[k]; ok {
+		return id
+	}
+	id := int32(len(g.classes))
+	g.classes = append(g.classes, &classNode{c: c})
+	g.index[k] = id
+	return id
+}
+
+func (g *Graph) lookup(c Class) *classNode {
+	if id, ok := g.index[classKey{c.Key, c.Subclass}]; ok {
+		return g.classes[id]
+	}
+	return nil
+}
+
+// Classes is the number of lock classes seen.
+func (g *Graph) Classes() int { return len(g.classes) }
+
+// Edges is the number of distinct dependencies recorded.
+func (g *Graph) Edges() int { return g.edges }
+
+// Chains is the number of distinct held-lock chains validated so far.
+func (g *Graph) Chains() int { return len(g.chains) }
+
+// Dep is one recorded dependency From -> To: To was acquired while From was held.
+type Dep struct {
+	From, To string  // class names
+	Comm     string  // the task that first recorded it
+	PID      int     //
+	Stack    []Frame // the stack of that acquisition of To, innermost last
+}
+
+// Deps lists the recorded dependencies, by class in first-seen order, then in the
+// order they were recorded.
+func (g *Graph) Deps() []Dep {
+	var ds []Dep
+	for _, n := range g.classes {
+		for _, e := range n.after {
+			ds = append(ds, g.dep(n, e))
+		}
+	}
+	return ds
+}
+
+func (g *Graph) dep(from *classNode, e edge) Dep {
+	return Dep{From: from.c.Name(), To: g.classes[e.to].c.Name(), Comm: e.comm, PID: e.pid, Stack: e.stack}
+}
+
+// MarkUsage records usage bits on a class (creating it if new) and returns the bits
+// that were not set before. Acquire marks the bits of each acquisition itself (see
+// UsageOf); this entry point is for the irq model, whose checks run on new bits.
+func (g *Graph) MarkUsage(c Class, bits Usage) Usage {
+	n := g.classes[g.class(c)]
+	added := bits &^ n.usage
+	n.usage |= bits
+	return added
+}
+
+// Usage is the class's four usage characters, "+.+." ("...." for an unknown class);
+// reports print them in braces: (m){+.+.}-{3:3}.
+func (g *Graph) Usage(c Class) string {
+	if n := g.lookup(c); n != nil {
+		return n.usage.Chars()
+	}
+	return Usage(0).Chars()
+}
+
+// ClassUsage is the class's usage bitset.
+func (g *Graph) ClassUsage(c Class) Usage {
+	if n := g.lookup(c); n != nil {
+		return n.usage
+	}
+	return 0
+}
+
+// Acquire validates the acquisition of next by a task holding held (oldest first, not
+// including next), as the kernel's __lock_acquire does, and returns the report lockdep
+// prints, or nil. Call it for every acquisition of a tracked lock, successful trylocks
+// included, before pushing next onto the task's held stack; push it whatever the
+// result. In the kernel's order:
+//
+//  1. the class's usage bits are marked; a trylock stops here (it adds no
+//     dependencies and is never the new lock of a report);
+//  2. a chain of held classes already validated is not validated again;
+//  3. a held lock of the same class (key and subclass) -> "possible recursive locking
+//     detected", except a recursive reader (read_lock) over a read-held lock;
+//  4. for the most recent held lock, and below it down to the first non-trylock one:
+//     if the new class already reaches it in the graph -> "possible circular locking
+//     dependency detected"; else the dependency held -> next is recorded.
+//
+// A problem already reported by this graph returns nil.
+func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
+	if next.Class.Subclass < 0 || next.Class.Subclass >= MaxSubclasses {
+		return g.once(invalidSubclass(task, next))
+	}
+	nid := g.class(next.Class)
+	g.classes[nid].usage |= UsageOf(task.IRQ, next.mode() != modeWrite, next.Trylock)
+	if next.Trylock {
+		return nil
+	}
+
+	// The chain cache: the held classes with their read and trylock state, then next.
+	buf := g.scratch[:0]
+	for _, h := range held {
+		buf = binary.AppendUvarint(buf, chainID(g.class(h.Class), h))
+	}
+	buf = binary.AppendUvarint(buf, chainID(nid, next))
+	g.scratch = buf
+	if _, ok := g.chains[string(buf)]; ok {
+		return nil
+	}
+	g.chains[string(buf)] = struct{}{}
+
+	// check_deadlock
+	nmode := next.mode()
+	for _, h := range held {
+		if g.class(h.Class) != nid {
+			continue
+		}
+		if nmode == modeRecursive && h.mode() != modeWrite {
+			continue // read_lock(A) + read_lock(A)
+		}
+		return g.once(g.recursive(task, held, h, next))
+	}
+
+	// check_prevs_add
+	var trace []Frame
+	for i := len(held) - 1; i >= 0; i-- {
+		prev := held[i]
+		pid := g.class(prev.Class)
+		if pid != nid { // same class: a recursive read, no new dependency
+			if path := g.search(nid, nmode == modeRecursive, pid, prev.mode()); path != nil {
+				return g.once(g.circular(task, held, prev, next, path))
+			}
+			g.addEdge(pid, nid, calcDep(prev.mode(), nmode), task, &trace)
+		}
+		if !prev.Trylock {
+			break
+		}
+	}
+	return nil
+}
+
+func chainID(id int32, h Held) uint64 {
+	v := uint64(id)<<3 | uint64(h.mode())<<1
+	if h.Trylock {
+		v |= 1
+	}
+	return v
+}
+
+func (g *Graph) addEdge(from, to int32, dep uint8, task TaskInfo, trace *[]Frame) {
+	n := g.classes[from]
+	for i := range n.after {
+		if n.after[i].to == to {
+			n.after[i].dep |= dep
+			return
+		}
+	}
+	if *trace == nil {
+		*trace = slices.Clip(slices.Clone(task.Stack))
+	}
+	n.after = append(n.after, edge{to: to, dep: dep, comm: task.Comm, pid: task.PID, stack: *trace})
+	g.edges++
+}
+
+// bfsEntry is the kernel's struct lock_list as the search uses it.
+type bfsEntry struct {
+	class  int32
+	parent int32 // index in g.queue, -1 for the root
+	edge   int32 // index of the dependency in the parent's after list
+	onlyXR bool  // every strong path here ends with -(*R)->
+}
+
+// search is check_noncircular: a breadth-first search from the new lock's class for a
+// strong dependency path to the held lock's class (lockdep's recursive-read rules: a
+// path may not go -(*R)-> X -(S*)->, and the new dependency held -> new closes the
+// cycle only if it is not -(S*)-> after a -(*R)-> arrival). It returns the path,
+// root (new) first, or nil.
+func (g *Graph) search(src int32, srcRecursive bool, target int32, targetMode int) []bfsEntry {
+	g.gen++
+	q := append(g.queue[:0], bfsEntry{class: src, parent: -1, edge: -1, onlyXR: srcRecursive})
+	match := func(e bfsEntry) bool {
+		return e.class == target && (targetMode == modeWrite || !e.onlyXR)
+	}
+	g.classes[src].gen = g.gen
+	var found = -1
+	if match(q[0]) {
+		found = 0
+	}
+	for head := 0; found < 0 && head < len(q); head++ {
+		l := q[head]
+		for i, e := range g.classes[l.class].after {
+			n := g.classes[e.to]
+			if n.gen == g.gen {
+				continue
+			}
+			n.gen = g.gen
+			dep := e.dep
+			if l.onlyXR {
+				dep &^= depSR | depSN
+			}
+			if dep == 0 {
+				continue
+			}
+			c := bfsEntry{class: e.to, parent: int32(head), edge: int32(i), onlyXR: dep&(depSN|depEN) == 0}
+			q = append(q, c)
+			if match(c) {
+				found = len(q) - 1
+				break
+			}
+		}
+	}
+	g.queue = q
+	if found < 0 {
+		return nil
+	}
+	var path []bfsEntry
+	for i := int32(found); i >= 0; i = q[i].parent {
+		path = append(path, q[i])
+	}
+	slices.Reverse(path)
+	return path
+}
+
+// once returns r unless the graph already reported the same problem.
+func (g *Graph) once(r *Report) *Report {
+	k := r.Kind + "\x00" + r.Key
+	if _, ok := g.reported[k]; ok {
+		return nil
+	}
+	g.reported[k] = struct{}{}
+	return r
+}
+
+// Release checks the release of lock (Addr identifies the instance; At is where it
+// is released) by a task holding held, before the caller removes it: releasing a lock
+// the task does not hold is "WARNING: bad unlock balance detected!". Release reports
+// are about one execution and are never deduplicated.
+func (g *Graph) Release(task TaskInfo, held []Held, lock Held) *Report {
+	for i := len(held) - 1; i >= 0; i-- {
+		h := held[i]
+		if h.Addr == lock.Addr && (lock.Addr != 0 || h.Class.Key == lock.Class.Key) {
+			return nil
+		}
+	}
+	return g.badUnlock(task, held, lock)
+}
+
+func sortedKey(names []string) string {
+	s := slices.Clone(names)
+	slices.Sort(s)
+	s = slices.Compact(s)
+	return strings.Join(s, " ")
+}
