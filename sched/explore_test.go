@@ -375,3 +375,13 @@ func TestRequireFullSearchRestartsWithoutReduction(t *testing.T) {
 	naive := Explore(readers(3), Options{Strategy: Naive})
 	assert.Equal(t, naive.Stats.Executions, res.Stats.Executions, "a full search explores what naive search does")
 }
+
+func TestProgressReportsFinalStats(t *testing.T) {
+	var calls []Stats
+	res := Explore(philosophers(4, false), Options{Progress: func(s Stats) { calls = append(calls, s) }})
+	require.NotEmpty(t, calls)
+	last := calls[len(calls)-1]
+	assert.Equal(t, res.Stats.Executions, last.Executions, "the last call carries the final counts")
+	assert.Equal(t, res.Stats.Steps, last.Steps)
+	assert.Positive(t, res.Stats.StepsPerSecond())
+}
