@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -21,6 +22,9 @@ type Config struct {
 	Signals bool
 	// Release is the kernel release printed in report headers.
 	Release string
+	// NoLockdep turns the lock validator off (lockdep is on by default, as in a
+	// debug kernel).
+	NoLockdep bool
 }
 
 const defaultRelease = "6.12.0-ksim #1"
@@ -42,10 +46,18 @@ type Kernel struct {
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore
+	dep        *lockdep.Graph // nil when lockdep is off
 }
 
-// New creates the kernel of one execution.
-func New(e *sched.Execution, cfg Config) *Kernel {
+// New creates the kernel of one execution, with a lock validator of its own. To let
+// lockdep learn across the executions of an exploration, use Program, or NewShared
+// with one graph for all of them.
+func New(e *sched.Execution, cfg Config) *Kernel { return NewShared(e, cfg, lockdep.NewGraph()) }
+
+// NewShared creates the kernel of one execution whose lockdep uses g, a dependency
+// graph kept across the executions of one exploration: lockdep then predicts cycles
+// from dependencies that different executions recorded.
+func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 	if cfg.CPUs <= 0 {
 		cfg.CPUs = 2
 	}
@@ -53,6 +65,9 @@ func New(e *sched.Execution, cfg Config) *Kernel {
 		cfg.Release = defaultRelease
 	}
 	k := &Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000}
+	if !cfg.NoLockdep {
+		k.dep = g
+	}
 	e.OnDeadlock(k.deadlock)
 	return k
 }
@@ -60,7 +75,8 @@ func New(e *sched.Execution, cfg Config) *Kernel {
 // Program turns a kernel setup function into a program for sched.Explore. setup runs
 // once per execution on a fresh kernel; it defines locks and starts tasks.
 func Program(cfg Config, setup func(k *Kernel)) sched.Program {
-	return func(e *sched.Execution) { setup(New(e, cfg)) }
+	g := lockdep.NewGraph() // one per exploration: lockdep learns across executions
+	return func(e *sched.Execution) { setup(NewShared(e, cfg, g)) }
 }
 
 // Execution is the sched execution the kernel runs in.

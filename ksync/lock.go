@@ -2,6 +2,7 @@ package ksync
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ksim-dev/ksim/sched"
@@ -24,11 +25,12 @@ var kindNames = [...]string{"semaphore", "mutex", "spinlock", "rwlock", "rw_sema
 // lockBase is what every primitive has: an object for the scheduler, a name (the lock
 // class name lockdep would print), and a stable address for report lines.
 type lockBase struct {
-	k    *Kernel
-	id   sched.ObjID
-	name string
-	addr uint64
-	kind lockKind
+	k     *Kernel
+	id    sched.ObjID
+	name  string
+	addr  uint64
+	kind  lockKind
+	class string // lockdep class key when not the name (see SetClass)
 }
 
 func (k *Kernel) newBase(name string, kind lockKind) lockBase {
@@ -57,13 +59,15 @@ func (l *lockBase) waitTypes() string {
 
 // heldLock is one entry of a task's held-locks list.
 type heldLock struct {
-	l    *lockBase
-	at   string // where it was taken, as func+0xoff/0xsize
-	read bool
+	l        *lockBase
+	at       string // where it was taken, as func+0xoff/0xsize
+	read     bool
+	subclass int
+	trylock  bool
 }
 
-func (t *Task) hold(l *lockBase, read bool) {
-	t.held = append(t.held, heldLock{l: l, at: t.site(), read: read})
+func (t *Task) hold(l *lockBase, read bool, subclass int, trylock bool) {
+	t.held = append(t.held, heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock})
 	t.th.Note("acquired") // the trace names the lock already: mutex_lock(m): acquired
 }
 
@@ -104,7 +108,11 @@ func (t *Task) heldLocks() string {
 	}
 	fmt.Fprintf(&b, "%d lock%s held by %s/%d:\n", len(hs), s, t.Comm, t.PID)
 	for i, h := range hs {
-		fmt.Fprintf(&b, " #%d: %016x (%s){%s}-%s, at: %s\n", i, h.l.addr, h.l.name, h.usage(), h.l.waitTypes(), h.at)
+		name := h.l.classKey()
+		if h.subclass > 0 {
+			name += "/" + strconv.Itoa(h.subclass)
+		}
+		fmt.Fprintf(&b, " #%d: %016x (%s){%s}-%s, at: %s\n", i, h.l.addr, name, h.usage(), h.l.waitTypes(), h.at)
 	}
 	return b.String()
 }
@@ -274,36 +282,38 @@ func (m *Mutex) Enabled(*sched.Op) bool { return m.owner == nil }
 func (m *Mutex) Owner() *Task { return m.owner }
 
 // Lock is mutex_lock().
-func (m *Mutex) Lock(t *Task) { m.lock(t, "mutex_lock", Uninterruptible, false) }
+func (m *Mutex) Lock(t *Task) { m.lock(t, "mutex_lock", Uninterruptible, false, 0) }
 
 // LockNested is mutex_lock_nested(): the subclass matters to lockdep only.
 func (m *Mutex) LockNested(t *Task, subclass int) {
-	m.lock(t, "mutex_lock_nested", Uninterruptible, false)
+	m.lock(t, "mutex_lock_nested", Uninterruptible, false, subclass)
 }
 
 // LockInterruptible is mutex_lock_interruptible(): 0, or -EINTR on a signal.
 func (m *Mutex) LockInterruptible(t *Task) int {
-	return m.lock(t, "mutex_lock_interruptible", Interruptible, t.k.cfg.Signals)
+	return m.lock(t, "mutex_lock_interruptible", Interruptible, t.k.cfg.Signals, 0)
 }
 
 // LockKillable is mutex_lock_killable(): 0, or -EINTR on a fatal signal.
 func (m *Mutex) LockKillable(t *Task) int {
 	t.killable = true
 	defer func() { t.killable = false }()
-	return m.lock(t, "mutex_lock_killable", Uninterruptible, t.k.cfg.Signals)
+	return m.lock(t, "mutex_lock_killable", Uninterruptible, t.k.cfg.Signals, 0)
 }
 
-func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool) int {
+func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, subclass int) int {
 	if t.fastPath() && !interruptible {
+		t.validate(&m.lockBase, subclass, false, false)
 		t.blockOn(sched.Op{Name: prim, Obj: m.id, Access: sched.Acquire, Guard: m}, st,
 			waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos})
-		m.take(t)
+		m.take(t, subclass, false)
 		return 0
 	}
 	t.op(prim, m.id, sched.Acquire, nil)
 	t.mightSleep("kernel/locking/mutex.c:283", prim)
+	t.validate(&m.lockBase, subclass, false, false)
 	if m.owner == nil {
-		m.take(t)
+		m.take(t, subclass, false)
 		return 0
 	}
 	t.th.SetAccess(sched.Read)
@@ -320,7 +330,7 @@ func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool) int
 	t.op(prim, m.id, sched.Acquire, g)
 	t.wake()
 	if m.owner == nil {
-		m.take(t)
+		m.take(t, subclass, false)
 		return 0
 	}
 	t.th.SetAccess(sched.Read)
@@ -328,16 +338,17 @@ func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool) int
 	return -EINTR
 }
 
-func (m *Mutex) take(t *Task) {
+func (m *Mutex) take(t *Task, subclass int, trylock bool) {
 	m.owner = t
-	t.hold(&m.lockBase, false)
+	t.hold(&m.lockBase, false, subclass, trylock)
 }
 
 // Trylock is mutex_trylock(): 1 when it took the mutex, 0 when not.
 func (m *Mutex) Trylock(t *Task) int {
 	t.op("mutex_trylock", m.id, sched.Acquire, nil)
 	if m.owner == nil {
-		m.take(t)
+		t.validate(&m.lockBase, 0, false, true)
+		m.take(t, 0, true)
 		return 1
 	}
 	t.th.SetAccess(sched.Read)
@@ -388,43 +399,45 @@ func (k *Kernel) DefineSpinlock(name string) *Spinlock {
 func (l *Spinlock) Enabled(*sched.Op) bool { return l.owner == nil }
 
 // Lock is spin_lock().
-func (l *Spinlock) Lock(t *Task) { l.lock(t, "spin_lock", 1) }
+func (l *Spinlock) Lock(t *Task) { l.lock(t, "spin_lock", 1, 0) }
 
-// LockNested is spin_lock_nested(): the subclass matters to lockdep only.
-func (l *Spinlock) LockNested(t *Task, subclass int) { l.lock(t, "spin_lock_nested", 1) }
+// LockNested is spin_lock_nested(): the subclass tells lockdep that this lock nests
+// inside another of its class.
+func (l *Spinlock) LockNested(t *Task, subclass int) { l.lock(t, "spin_lock_nested", 1, subclass) }
 
 // LockBH is spin_lock_bh(): bottom halves off too (preempt_count += 0x201).
-func (l *Spinlock) LockBH(t *Task) { l.lock(t, "spin_lock_bh", softirqDisableOffset+1) }
+func (l *Spinlock) LockBH(t *Task) { l.lock(t, "spin_lock_bh", softirqDisableOffset+1, 0) }
 
 // LockIRQ is spin_lock_irq(): local irqs off, unconditionally.
 func (l *Spinlock) LockIRQ(t *Task) {
 	t.op("spin_lock_irq", 0, sched.None, nil)
 	t.irqsOff = true
 	t.updatePin()
-	l.lock(t, "spin_lock_irq", 1)
+	l.lock(t, "spin_lock_irq", 1, 0)
 }
 
 // LockIrqsave is spin_lock_irqsave(): it saves the irq state, which it returns as the
 // flags to give back to UnlockIrqrestore.
 func (l *Spinlock) LockIrqsave(t *Task) int {
 	flags := t.LocalIrqSave()
-	l.lock(t, "spin_lock_irqsave", 1)
+	l.lock(t, "spin_lock_irqsave", 1, 0)
 	return flags
 }
 
-func (l *Spinlock) lock(t *Task, prim string, count int) {
+func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 	if !t.k.gated {
 		// With a CPU each, spinning is just waiting: one blocking step.
 		if count > 1 {
 			t.preempt += count - 1
 		}
 		t.preemptDisable()
+		t.validate(&l.lockBase, subclass, false, false)
 		if l.owner == t {
 			t.spinRecursion(l)
 		}
 		t.blockOn(sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running,
 			waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos})
-		l.take(t)
+		l.take(t, subclass, false)
 		return
 	}
 	t.op(prim, l.id, sched.Acquire, nil)
@@ -432,8 +445,9 @@ func (l *Spinlock) lock(t *Task, prim string, count int) {
 		t.preempt += count - 1
 	}
 	t.preemptDisable()
+	t.validate(&l.lockBase, subclass, false, false)
 	if l.owner == nil {
-		l.take(t)
+		l.take(t, subclass, false)
 		return
 	}
 	t.th.SetAccess(sched.Read)
@@ -444,12 +458,12 @@ func (l *Spinlock) lock(t *Task, prim string, count int) {
 	t.wait = waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos}
 	t.op(prim, l.id, sched.Acquire, l)
 	t.wait = waiting{}
-	l.take(t)
+	l.take(t, subclass, false)
 }
 
-func (l *Spinlock) take(t *Task) {
+func (l *Spinlock) take(t *Task, subclass int, trylock bool) {
 	l.owner = t
-	t.hold(&l.lockBase, false)
+	t.hold(&l.lockBase, false, subclass, trylock)
 }
 
 // Trylock is spin_trylock(): 1 when it took the lock, 0 when not.
@@ -457,7 +471,8 @@ func (l *Spinlock) Trylock(t *Task) int {
 	t.op("spin_trylock", l.id, sched.Acquire, nil)
 	if l.owner == nil {
 		t.preemptDisable()
-		l.take(t)
+		t.validate(&l.lockBase, 0, false, true)
+		l.take(t, 0, true)
 		return 1
 	}
 	t.th.SetAccess(sched.Read)

@@ -262,6 +262,7 @@ func (t *Task) die(b *strings.Builder, site, title string) {
 	b.WriteString("---[ end trace 0000000000000000 ]---\n")
 	t.report("bug", site, title, b.String())
 	t.k.addTaint(taintDie)
+	t.exitChecks() // do_exit still runs for a task killed by an oops
 	t.exit()
 	t.th.Exit()
 }

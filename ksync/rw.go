@@ -71,13 +71,15 @@ func rwAccess(mode int) sched.Access {
 func (l *RWLock) lock(t *Task, prim string, mode int) {
 	if !t.k.gated {
 		t.preemptDisable()
+		t.validate(&l.lockBase, 0, mode == modeRead, false)
 		t.blockOn(sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running,
 			waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos})
-		l.take(t, mode)
+		l.take(t, mode, false)
 		return
 	}
 	t.op(prim, l.id, rwAccess(mode), nil)
 	t.preemptDisable()
+	t.validate(&l.lockBase, 0, mode == modeRead, false)
 	if !l.free(mode) {
 		t.th.SetAccess(sched.Read)
 		holder := "readers"
@@ -89,16 +91,16 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 		t.opx(sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode})
 		t.wait = waiting{}
 	}
-	l.take(t, mode)
+	l.take(t, mode, false)
 }
 
-func (l *RWLock) take(t *Task, mode int) {
+func (l *RWLock) take(t *Task, mode int, trylock bool) {
 	if mode == modeRead {
 		l.readers++
 	} else {
 		l.writer = t
 	}
-	t.hold(&l.lockBase, mode == modeRead)
+	t.hold(&l.lockBase, mode == modeRead, 0, trylock)
 }
 
 // ReadTrylock is read_trylock(): 1 on success.
@@ -115,7 +117,8 @@ func (l *RWLock) trylock(t *Task, prim string, mode int) int {
 		return 0
 	}
 	t.preemptDisable()
-	l.take(t, mode)
+	t.validate(&l.lockBase, 0, mode == modeRead, true)
+	l.take(t, mode, true)
 	return 1
 }
 
@@ -190,13 +193,15 @@ func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 
 func (s *RWSem) down(t *Task, prim string, mode int) {
 	if t.fastPath() {
+		t.validate(&s.lockBase, 0, mode == modeRead, false)
 		t.blockOn(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible,
 			waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos})
-		s.take(t, mode)
+		s.take(t, mode, false)
 		return
 	}
 	t.op(prim, s.id, rwAccess(mode), nil)
 	t.mightSleep("kernel/locking/rwsem.c:1525", prim)
+	t.validate(&s.lockBase, 0, mode == modeRead, false)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
 		t.th.SetAccess(sched.Read)
 		t.note("blocks: %s busy", s.name)
@@ -204,16 +209,16 @@ func (s *RWSem) down(t *Task, prim string, mode int) {
 		t.opx(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
 		t.wake()
 	}
-	s.take(t, mode)
+	s.take(t, mode, false)
 }
 
-func (s *RWSem) take(t *Task, mode int) {
+func (s *RWSem) take(t *Task, mode int, trylock bool) {
 	if mode == modeRead {
 		s.readers++
 	} else {
 		s.writer = t
 	}
-	t.hold(&s.lockBase, mode == modeRead)
+	t.hold(&s.lockBase, mode == modeRead, 0, trylock)
 }
 
 // DownReadTrylock is down_read_trylock(): 1 on success.
@@ -228,12 +233,8 @@ func (s *RWSem) trylock(t *Task, prim string, mode int) int {
 		t.th.SetAccess(sched.Read)
 		return 0
 	}
-	if mode == modeRead {
-		s.readers++
-	} else {
-		s.writer = t
-	}
-	t.hold(&s.lockBase, mode == modeRead)
+	t.validate(&s.lockBase, 0, mode == modeRead, true)
+	s.take(t, mode, true)
 	return 1
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -47,6 +48,7 @@ type Task struct {
 	preemptAt string
 	held      []heldLock
 	heldBuf   [4]heldLock // held's first backing array: most tasks hold few locks
+	depBuf    []lockdep.Held
 	pos       string
 	stack     func() []Frame
 	asleep    bool
@@ -125,9 +127,13 @@ func (t *Task) At(pos string) { t.pos = pos }
 // SetStack gives the task a view of its C call stack (the interpreter's frames).
 func (t *Task) SetStack(fn func() []Frame) { t.stack = fn }
 
+// run runs the task's body. When the body returns the task exits, with do_exit's
+// checks; a task unwound because its execution ended does not exit: it was still
+// blocked or running when the kernel stopped being observed.
 func (t *Task) run(fn func(*Task)) {
-	defer t.exit()
 	fn(t)
+	t.exitChecks()
+	t.exit()
 }
 
 func (t *Task) exit() {

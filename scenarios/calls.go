@@ -36,7 +36,9 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 
 	// struct mutex
 	case OpMutexInit:
-		r.object(args[0]).(*ksync.Mutex).Init(t)
+		m := r.object(args[0]).(*ksync.Mutex)
+		m.SetClass(initClass(args[0]))
+		m.Init(t)
 	case OpMutexLock:
 		r.object(args[0]).(*ksync.Mutex).Lock(t)
 	case OpMutexLockNested:
@@ -55,7 +57,9 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 
 	// spinlock_t
 	case OpSpinLockInit:
-		r.object(args[0]).(*ksync.Spinlock).Init(t)
+		l := r.object(args[0]).(*ksync.Spinlock)
+		l.SetClass(initClass(args[0]))
+		l.Init(t)
 	case OpSpinLock:
 		r.object(args[0]).(*ksync.Spinlock).Lock(t)
 	case OpSpinLockNested:
@@ -83,7 +87,9 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 
 	// rwlock_t
 	case OpRwlockInit:
-		r.object(args[0]).(*ksync.RWLock).Init(t)
+		l := r.object(args[0]).(*ksync.RWLock)
+		l.SetClass(initClass(args[0]))
+		l.Init(t)
 	case OpReadLock:
 		r.object(args[0]).(*ksync.RWLock).ReadLock(t)
 	case OpReadUnlock:
@@ -111,7 +117,9 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 
 	// struct rw_semaphore
 	case OpInitRwsem:
-		r.object(args[0]).(*ksync.RWSem).Init(t)
+		l := r.object(args[0]).(*ksync.RWSem)
+		l.SetClass(initClass(args[0]))
+		l.Init(t)
 	case OpDownRead:
 		r.object(args[0]).(*ksync.RWSem).DownRead(t)
 	case OpUpRead:
@@ -300,6 +308,30 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 		}
 	}
 	return cval{}
+}
+
+// initClass is the lockdep class name of a lock initialised at run time: the kernel
+// names the class after the init call's argument, as written ("&forks[i]"), so every
+// lock initialised at that site shares one class.
+func initClass(e syntax.Expr) string { return exprText(e) }
+
+// exprText prints an expression the way it is usually written in C.
+func exprText(e syntax.Expr) string {
+	switch e := e.(type) {
+	case *syntax.Ident:
+		return e.Name
+	case *syntax.ParenExpr:
+		return "(" + exprText(e.X) + ")"
+	case *syntax.UnaryExpr:
+		return e.Op.String() + exprText(e.X)
+	case *syntax.IndexExpr:
+		return exprText(e.X) + "[" + exprText(e.Index) + "]"
+	case *syntax.IntLit:
+		return e.Raw
+	case *syntax.BinaryExpr:
+		return exprText(e.X) + " " + e.Op.String() + " " + exprText(e.Y)
+	}
+	return syntax.ExprString(e)
 }
 
 // format renders a printf-style format and its arguments, the way the kernel's

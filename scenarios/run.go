@@ -4,13 +4,14 @@ import (
 	"sort"
 
 	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/scenarios/syntax"
 	"github.com/ksim-dev/ksim/sched"
 )
 
 // KernelConfig is the simulated kernel the scenario's pragmas ask for.
 func (s *Scenario) KernelConfig() ksync.Config {
-	return ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure}
+	return ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure, NoLockdep: s.Config.NoLockdep}
 }
 
 // Unsupported lists the calls in the scenario that the checker accepts but ksim
@@ -38,8 +39,9 @@ func (s *Scenario) Unsupported() error {
 // once its tasks are created (to read dmesg at the end of a replay, for instance).
 func (s *Scenario) Program(cfg ksync.Config, observe func(*ksync.Kernel)) sched.Program {
 	in := newInterp(s)
+	g := lockdep.NewGraph() // one per exploration: lockdep learns across executions
 	return func(e *sched.Execution) {
-		k := ksync.New(e, cfg)
+		k := ksync.NewShared(e, cfg, g)
 		w := in.newWorld(k)
 		w.start()
 		if observe != nil {

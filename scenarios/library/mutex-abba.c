@@ -5,7 +5,7 @@
  * that happened not to deadlock; the run that does deadlock hangs both
  * threads in D state.
  */
-#pragma ksim expect deadlock
+#pragma ksim expect deadlock warning
 
 #include <linux/module.h>
 #include <linux/kthread.h>

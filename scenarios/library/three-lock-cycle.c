@@ -5,7 +5,7 @@
  * threads to hold their first lock. Lockdep finds the cycle in its
  * dependency graph and prints the chain A --> B --> C.
  */
-#pragma ksim expect deadlock
+#pragma ksim expect deadlock warning
 
 #include <linux/module.h>
 #include <linux/kthread.h>

@@ -1,0 +1,127 @@
+package ksync
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ksim-dev/ksim/ksync/lockdep"
+)
+
+// This file connects the kernel model to the lock validator (package lockdep). As in
+// the kernel, lockdep sees every acquisition of a mutex, spinlock, rwlock or
+// rw_semaphore before the task can block on it, and never sees semaphores or
+// completions.
+
+// SetClass names the lock's lockdep class: the variable for a statically defined lock
+// (the default), the init expression ("&dev->lock", "&forks[i]") for one initialised
+// at run time, so that every lock initialised at one site shares one class.
+func (l *lockBase) SetClass(key string) { l.class = key }
+
+func (l *lockBase) classKey() string {
+	if l.class != "" {
+		return l.class
+	}
+	return l.name
+}
+
+func (l *lockBase) depKind() lockdep.Kind {
+	switch l.kind {
+	case kindSpinlock:
+		return lockdep.Spin
+	case kindRWLock:
+		return lockdep.RWLock
+	case kindRWSem:
+		return lockdep.RWSem
+	}
+	return lockdep.Mutex
+}
+
+// depTask describes the task to lockdep: who, where, in which context.
+func (t *Task) depTask() lockdep.TaskInfo {
+	info := lockdep.TaskInfo{Comm: t.Comm, PID: t.PID, CPU: t.cpu, Release: t.k.cfg.Release, Tainted: t.k.tainted(),
+		IRQ: lockdep.IRQContext{HardirqsOff: t.irqsOff, SoftirqsOff: t.irqsOff || t.preempt&0xff00 != 0}}
+	for _, f := range t.frames() {
+		info.Stack = append(info.Stack, lockdep.Frame{Func: f.Func, File: f.File, Line: f.Line})
+	}
+	if len(info.Stack) == 0 && t.pos != "" {
+		file, line, _ := strings.Cut(t.pos, ":")
+		n, _ := strconv.Atoi(line)
+		info.Stack = []lockdep.Frame{{Func: t.Comm, File: file, Line: n}}
+	}
+	return info
+}
+
+// depHeld is the task's held-lock stack as lockdep sees it (tracked locks only).
+func (t *Task) depHeld() []lockdep.Held {
+	t.depBuf = t.depBuf[:0]
+	for _, h := range t.held {
+		if h.l.tracked() {
+			t.depBuf = append(t.depBuf, h.dep())
+		}
+	}
+	return t.depBuf
+}
+
+func (h heldLock) dep() lockdep.Held {
+	return lockdep.Held{Class: lockdep.Class{Key: h.l.classKey(), Subclass: h.subclass, Kind: h.l.depKind()},
+		Addr: h.l.addr, At: h.at, Read: h.read, Trylock: h.trylock}
+}
+
+// validate is lockdep's lock_acquire for l, about to be taken: it runs before the task
+// can block, so that a real ABBA still gets its report before it hangs.
+func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
+	if t.k.dep == nil {
+		return
+	}
+	t.checkWaitContext(l)
+	next := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
+	if r := t.k.dep.Acquire(t.depTask(), t.depHeld(), next.dep()); r != nil {
+		t.lockdepReport(r)
+	}
+}
+
+func (t *Task) lockdepReport(r *lockdep.Report) {
+	t.report("warning", "lockdep "+r.Kind+" "+r.Key, r.Title, r.Text)
+	t.k.addTaint(taintWarn)
+}
+
+// checkWaitContext is lockdep's wait-type check: a sleeping lock (mutex,
+// rw_semaphore) taken inside a spinning one (spinlock, rwlock) is an invalid wait
+// context. It comes after might_sleep's BUG, as in the kernel.
+func (t *Task) checkWaitContext(l *lockBase) {
+	if l.kind != kindMutex && l.kind != kindRWSem {
+		return
+	}
+	spinning := false
+	for _, h := range t.held {
+		if h.l.kind == kindSpinlock || h.l.kind == kindRWLock {
+			spinning = true
+		}
+	}
+	if !spinning {
+		return
+	}
+	title := "[ BUG: Invalid wait context ]"
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n%s\n%s %s\n%s\n", strings.Repeat("=", 29), title, t.k.cfg.Release, t.k.tainted(), strings.Repeat("-", 29))
+	fmt.Fprintf(&b, "%s/%d is trying to lock:\n", t.Comm, t.PID)
+	fmt.Fprintf(&b, "%016x (%s){+.+.}-%s, at: %s\n", l.addr, l.classKey(), l.waitTypes(), t.site())
+	b.WriteString("other info that might help us debug this:\ncontext-{2:2}\n")
+	b.WriteString(t.heldLocks())
+	b.WriteString("stack backtrace:\n")
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", "__lock_acquire", "lock_acquire"))
+	t.report("warning", "lockdep invalid wait context "+l.classKey()+" at "+t.where(), title, b.String())
+	t.k.addTaint(taintWarn)
+}
+
+// exitChecks is what do_exit checks of a task's locks: lockdep's "still has locks held!".
+func (t *Task) exitChecks() {
+	if t.k.dep == nil || !t.tracksAny() {
+		return
+	}
+	if r := t.k.dep.ExitWithLocks(t.depTask(), t.depHeld()); r != nil {
+		t.lockdepReport(r)
+	}
+}
