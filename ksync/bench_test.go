@@ -62,11 +62,11 @@ func mutexPhilosophers(k *Kernel) {
 }
 
 // BenchmarkPhilosophers5Mutex explores 5 philosophers on ksync mutexes with 5 CPUs
-// (so the CPU model costs nothing) and reports ns/step, and "x-bare": the ratio to the
+// (so the CPU model costs nothing) and lockdep off, and reports ns/step, and "x-bare": the ratio to the
 // same exploration on sched's bare lock. Each iteration runs both, so they share the
 // machine's noise.
 func BenchmarkPhilosophers5Mutex(b *testing.B) {
-	prog := Program(Config{CPUs: 5}, mutexPhilosophers)
+	prog := Program(Config{CPUs: 5, NoLockdep: true}, mutexPhilosophers) // lockdep has its own benchmark
 	var mutexNS, bareNS, mutexSteps, bareSteps int64
 	for b.Loop() {
 		start := time.Now()
@@ -79,4 +79,24 @@ func BenchmarkPhilosophers5Mutex(b *testing.B) {
 	ns := float64(mutexNS) / float64(mutexSteps)
 	b.ReportMetric(ns, "ns/step")
 	b.ReportMetric(ns/(float64(bareNS)/float64(bareSteps)), "x-bare")
+}
+
+// BenchmarkPhilosophers5Lockdep explores 5 philosophers on ksync mutexes with lockdep
+// on, and reports "x-nolockdep": the ratio of its ns/step to the same exploration with
+// lockdep off, both measured in every iteration.
+func BenchmarkPhilosophers5Lockdep(b *testing.B) {
+	on := Program(Config{CPUs: 5}, mutexPhilosophers)
+	off := Program(Config{CPUs: 5, NoLockdep: true}, mutexPhilosophers)
+	var onNS, offNS, onSteps, offSteps int64
+	for b.Loop() {
+		start := time.Now()
+		onSteps += sched.Explore(on, sched.Options{}).Stats.Steps
+		mid := time.Now()
+		offSteps += sched.Explore(off, sched.Options{}).Stats.Steps
+		onNS += mid.Sub(start).Nanoseconds()
+		offNS += time.Since(mid).Nanoseconds()
+	}
+	ns := float64(onNS) / float64(onSteps)
+	b.ReportMetric(ns, "ns/step")
+	b.ReportMetric(ns/(float64(offNS)/float64(offSteps)), "x-nolockdep")
 }

@@ -47,6 +47,7 @@ type Kernel struct {
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore
 	dep        *lockdep.Graph // nil when lockdep is off
+	depBuf     []lockdep.Held // scratch for the held-locks stack passed to lockdep
 }
 
 // New creates the kernel of one execution, with a lock validator of its own. To let

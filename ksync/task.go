@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -48,7 +47,6 @@ type Task struct {
 	preemptAt string
 	held      []heldLock
 	heldBuf   [4]heldLock // held's first backing array: most tasks hold few locks
-	depBuf    []lockdep.Held
 	pos       string
 	stack     func() []Frame
 	asleep    bool

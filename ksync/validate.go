@@ -53,14 +53,16 @@ func (t *Task) depTask() lockdep.TaskInfo {
 }
 
 // depHeld is the task's held-lock stack as lockdep sees it (tracked locks only).
+// The slice is the kernel's scratch buffer, shared by its tasks: lockdep does not keep it.
 func (t *Task) depHeld() []lockdep.Held {
-	t.depBuf = t.depBuf[:0]
+	buf := t.k.depBuf[:0]
 	for _, h := range t.held {
 		if h.l.tracked() {
-			t.depBuf = append(t.depBuf, h.dep())
+			buf = append(buf, h.dep())
 		}
 	}
-	return t.depBuf
+	t.k.depBuf = buf
+	return buf
 }
 
 func (h heldLock) dep() lockdep.Held {
