@@ -48,6 +48,11 @@ type Kernel struct {
 	semaphores map[*lockBase]*Semaphore
 	dep        *lockdep.Graph // nil when lockdep is off
 	depBuf     []lockdep.Held // scratch for the held-locks stack passed to lockdep
+
+	// Inline storage for the first tasks: a kernel is built for every execution, and
+	// one allocation for it and its first eight tasks is cheaper than ten.
+	taskPtrs  [8]*Task
+	firstTask [8]Task
 }
 
 // New creates the kernel of one execution, with a lock validator of its own. To let
@@ -66,6 +71,8 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 		cfg.Release = defaultRelease
 	}
 	k := &Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000}
+	k.tasks = k.taskPtrs[:0]
+	k.chunk = k.firstTask[:0]
 	if !cfg.NoLockdep {
 		k.dep = g
 	}
