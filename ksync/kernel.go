@@ -25,6 +25,9 @@ type Config struct {
 	// NoLockdep turns the lock validator off (lockdep is on by default, as in a
 	// debug kernel).
 	NoLockdep bool
+	// IRQs sets how interrupt lines fire, by line number; a line not listed fires at
+	// most once per execution, on any CPU.
+	IRQs map[int]IRQSetting
 }
 
 const defaultRelease = "6.12.0-ksim #1"
@@ -48,6 +51,9 @@ type Kernel struct {
 	semaphores map[*lockBase]*Semaphore
 	dep        *lockdep.Graph // nil when lockdep is off
 	depBuf     []lockdep.Held // scratch for the held-locks stack passed to lockdep
+	irqs       []*IRQLine     // registered interrupt lines
+	handlers   []*Task        // irq contexts that have run (handlers, with their softirqs)
+	softirqs   []*Tasklet     // scheduled tasklets, in order
 
 	// Inline storage for the first tasks: a kernel is built for every execution, and
 	// one allocation for it and its first eight tasks is cheaper than ten.

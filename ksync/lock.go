@@ -483,14 +483,18 @@ func (l *Spinlock) Trylock(t *Task) int {
 // Unlock is spin_unlock().
 func (l *Spinlock) Unlock(t *Task) { l.unlock(t, "spin_unlock", 1) }
 
-// UnlockBH is spin_unlock_bh().
-func (l *Spinlock) UnlockBH(t *Task) { l.unlock(t, "spin_unlock_bh", softirqDisableOffset+1) }
+// UnlockBH is spin_unlock_bh(): pending softirqs run once bottom halves are back on.
+func (l *Spinlock) UnlockBH(t *Task) {
+	l.unlock(t, "spin_unlock_bh", softirqDisableOffset+1)
+	t.bhEnabled()
+}
 
 // UnlockIRQ is spin_unlock_irq(): irqs back on, unconditionally.
 func (l *Spinlock) UnlockIRQ(t *Task) {
 	l.unlock(t, "spin_unlock_irq", 1)
 	t.irqsOff = false
 	t.updatePin()
+	t.deliverPending()
 }
 
 // UnlockIrqrestore is spin_unlock_irqrestore(): irqs back to what flags saved.
@@ -498,6 +502,7 @@ func (l *Spinlock) UnlockIrqrestore(t *Task, flags int) {
 	l.unlock(t, "spin_unlock_irqrestore", 1)
 	t.irqsOff = flags&irqFlagIF == 0
 	t.updatePin()
+	t.deliverPending()
 }
 
 func (l *Spinlock) unlock(t *Task, prim string, count int) {

@@ -88,6 +88,7 @@ func (t *Task) LocalIrqEnable() {
 	t.op("local_irq_enable", 0, sched.None, nil)
 	t.irqsOff = false
 	t.updatePin()
+	t.deliverPending()
 }
 
 // LocalIrqSave is local_irq_save(flags): it disables irqs and returns the saved state.
@@ -107,6 +108,7 @@ func (t *Task) LocalIrqRestore(flags int) {
 	t.op("local_irq_restore", 0, sched.None, nil)
 	t.irqsOff = flags&irqFlagIF == 0
 	t.updatePin()
+	t.deliverPending()
 }
 
 // LocalBHDisable is local_bh_disable().
@@ -121,7 +123,18 @@ func (t *Task) LocalBHEnable() {
 	t.op("local_bh_enable", 0, sched.None, nil)
 	t.preempt = max(t.preempt-softirqDisableOffset, 0)
 	t.updatePin()
+	t.bhEnabled()
 }
+
+// bhEnabled runs the softirqs pending on this CPU once bottom halves are back on.
+func (t *Task) bhEnabled() {
+	if !t.inIRQ && t.preempt&0xff00 == 0 && !t.irqsOff {
+		t.runSoftirqs()
+	}
+}
+
+// InInterrupt is in_interrupt(): in a handler or serving softirqs.
+func (t *Task) InInterrupt() bool { return t.inIRQ }
 
 // InAtomic is in_atomic(): preempt_count() != 0.
 func (t *Task) InAtomic() bool { return t.preempt != 0 }

@@ -13,9 +13,17 @@ import (
 // interruptibly or killably hang without the kernel saying anything.
 func (k *Kernel) deadlock() []sched.Problem {
 	var spinners, hung, quiet []*Task
+	var hard []*Task
+	for _, h := range k.handlers {
+		if !h.exited && h.hardirq && (h.wait.kind == "spinlock" || h.wait.kind == "rwlock") {
+			hard = append(hard, h)
+		} else if !h.exited && (h.wait.kind == "spinlock" || h.wait.kind == "rwlock") {
+			spinners = append(spinners, h) // a softirq spinning: the CPU is soft-locked
+		}
+	}
 	for _, t := range k.tasks {
 		switch {
-		case t.exited || t.wait.kind == "exit" || t.wantsCPUOnly():
+		case t.exited || t.wait.kind == "exit" || t.wait.kind == "irq" || t.wantsCPUOnly():
 		case t.wait.kind == "spinlock" || t.wait.kind == "rwlock":
 			spinners = append(spinners, t)
 		case t.state == Uninterruptible && !t.killable:
@@ -25,6 +33,9 @@ func (k *Kernel) deadlock() []sched.Problem {
 		}
 	}
 	var ps []sched.Problem
+	for _, h := range hard {
+		ps = append(ps, k.hardLockup(h))
+	}
 	for _, t := range spinners {
 		ps = append(ps, k.softLockup(t))
 	}

@@ -55,7 +55,14 @@ type Task struct {
 	wait      waiting
 	gate      gate
 	granted   bool // a semaphore's up handed it the count
-	killable  bool // asleep in TASK_KILLABLE: the hung-task detector skips it
+	// Interrupt contexts: a handler runs as a Task of its own, on top of the task it
+	// interrupted (below), with the same comm and pid, as "current" is in the kernel.
+	inIRQ       bool  // in an irq handler or serving softirqs
+	hardirq     bool  // in a hardirq handler
+	softirq     bool  // serving a softirq (a tasklet)
+	interrupted bool  // a handler runs on top of this task: its CPU is the handler's
+	below       *Task // for a handler: the interrupted task
+	killable    bool  // asleep in TASK_KILLABLE: the hung-task detector skips it
 }
 
 // waiting is what an asleep or spinning task waits for, for reports.
@@ -148,6 +155,7 @@ func (t *Task) op(name string, obj sched.ObjID, acc sched.Access, g sched.Guard)
 // opx announces o at the task's position; with fewer CPUs than tasks it also waits
 // for a CPU.
 func (t *Task) opx(o sched.Op) {
+	t.mayInterrupt()
 	o.Pos = t.pos
 	if t.k.gated {
 		t.gate.inner = o.Guard
@@ -162,7 +170,7 @@ func (t *Task) note(format string, args ...any) { t.th.Note(fmt.Sprintf(format, 
 // updatePin keeps the count of CPUs held: a task holds its CPU while it runs with
 // preemption or irqs disabled; asleep (even "while atomic") it has left it.
 func (t *Task) updatePin() {
-	want := !t.asleep && !t.exited && (t.preempt > 0 || t.irqsOff)
+	want := !t.asleep && !t.exited && !t.interrupted && (t.preempt > 0 || t.irqsOff)
 	if want == t.pinned {
 		return
 	}
@@ -289,19 +297,39 @@ func frameSite(f Frame) string {
 // task's own C frames, decoded with file:line as decode_stacktrace.sh prints them.
 func (t *Task) callTrace(kernelFrames ...string) string {
 	var b strings.Builder
+	if t.inIRQ {
+		// In an interrupt the kernel prints the irq stack, then the interrupted task's.
+		b.WriteString("Call Trace:\n <IRQ>\n")
+		for _, f := range kernelFrames {
+			b.WriteString(" " + f + "\n")
+		}
+		t.writeFrames(&b)
+		b.WriteString(" </IRQ>\n")
+		if t.below != nil {
+			b.WriteString(" <TASK>\n")
+			t.below.writeFrames(&b)
+			b.WriteString(" </TASK>\n")
+		}
+		return b.String()
+	}
 	b.WriteString("Call Trace:\n <TASK>\n")
 	for _, f := range kernelFrames {
 		b.WriteString(" " + f + "\n")
 	}
-	fs := t.frames()
-	for i := len(fs) - 1; i >= 0; i-- {
-		fmt.Fprintf(&b, " %s (%s:%d)\n", fs[i].Func, fs[i].File, fs[i].Line)
-	}
-	if len(fs) == 0 && t.pos != "" {
-		fmt.Fprintf(&b, " %s (%s)\n", t.Comm, t.pos)
-	}
+	t.writeFrames(&b)
 	b.WriteString(" </TASK>\n")
 	return b.String()
+}
+
+// writeFrames writes the task's C frames, innermost first.
+func (t *Task) writeFrames(b *strings.Builder) {
+	fs := t.frames()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fmt.Fprintf(b, " %s (%s:%d)\n", fs[i].Func, fs[i].File, fs[i].Line)
+	}
+	if len(fs) == 0 && t.pos != "" {
+		fmt.Fprintf(b, " %s (%s)\n", t.Comm, t.pos)
+	}
 }
 
 // header is the "CPU: PID: Comm:" line that precedes a stack dump.

@@ -40,7 +40,8 @@ func (l *lockBase) depKind() lockdep.Kind {
 // depTask describes the task to lockdep: who, where, in which context.
 func (t *Task) depTask() lockdep.TaskInfo {
 	info := lockdep.TaskInfo{Comm: t.Comm, PID: t.PID, CPU: t.cpu, Release: t.k.cfg.Release, Tainted: t.k.tainted(),
-		IRQ: lockdep.IRQContext{HardirqsOff: t.irqsOff, SoftirqsOff: t.irqsOff || t.preempt&0xff00 != 0}}
+		IRQ: lockdep.IRQContext{InHardirq: t.hardirq, InSoftirq: t.softirq,
+			HardirqsOff: t.irqsOff, SoftirqsOff: t.irqsOff || t.preempt&0xff00 != 0}}
 	for _, f := range t.frames() {
 		info.Stack = append(info.Stack, lockdep.Frame{Func: f.Func, File: f.File, Line: f.Line})
 	}

@@ -130,7 +130,7 @@ func (t *Thread) Choose(n int) int { return t.ex.Choose(n) }
 func (t *Thread) Spawn(name string, fn func(*Thread)) *Thread {
 	e := t.ex
 	if e.spawnObj == 0 {
-		e.spawnObj = e.NewObject("threads")
+		e.spawnObj = e.NewObject("") // the thread table: unnamed, traces show "spawn x"
 	}
 	t.Op(Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write})
 	return e.spawn(name, fn)
