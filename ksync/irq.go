@@ -129,10 +129,11 @@ func (t *Task) mayInterrupt() {
 	}
 }
 
-// idle reports whether no task runs on cpu: an interrupt there interrupts nobody.
+// idle reports whether no task runs on cpu: an interrupt there interrupts nobody. A
+// task asleep or waiting (for a lock, for the module's threads) is not running.
 func (k *Kernel) idle(cpu int) bool {
 	for _, o := range k.tasks {
-		if !o.exited && o.cpu == cpu {
+		if !o.exited && o.cpu == cpu && !o.asleep && o.wait.kind == "" {
 			return false
 		}
 	}
@@ -227,6 +228,9 @@ type Tasklet struct {
 func (k *Kernel) DeclareTasklet(name string, fn func(t *Task)) *Tasklet {
 	return &Tasklet{k: k, name: name, fn: fn}
 }
+
+// SetFunc sets the tasklet's function outside any task (DECLARE_TASKLET at load time).
+func (tl *Tasklet) SetFunc(fn func(t *Task)) { tl.fn = fn }
 
 // Init is tasklet_init(): it (re)sets the function.
 func (tl *Tasklet) Init(t *Task, fn func(t *Task)) {

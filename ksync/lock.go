@@ -176,11 +176,11 @@ func (s *Semaphore) DownTrylock(t *Task) int {
 	if s.count > 0 {
 		s.count--
 		s.last = t
-		t.note("acquired %s", s.name)
+		t.th.Note("acquired")
 		return 0
 	}
 	t.th.SetAccess(sched.Read)
-	t.note("fails: %s unavailable", s.name)
+	t.th.Note("fails: unavailable")
 	return 1
 }
 
@@ -192,7 +192,7 @@ func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, kill
 	if s.count > 0 {
 		s.count--
 		s.last = t
-		t.note("acquired %s", s.name)
+		t.th.Note("acquired")
 		return 0
 	}
 	t.th.SetAccess(sched.Write) // queued as a waiter
@@ -201,7 +201,7 @@ func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, kill
 	if s.last != nil {
 		holder = s.last.Comm
 	}
-	t.note("blocks: %s unavailable (last taken by %s)", s.name, holder)
+	t.note("blocks (last taken by %s)", holder)
 	t.killable = killable
 	t.sleep(st, waiting{kind: "semaphore", lock: &s.lockBase, pos: t.pos, prim: prim})
 	var g sched.Guard = t
@@ -214,7 +214,7 @@ func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, kill
 	if t.granted {
 		t.granted = false
 		s.last = t
-		t.note("acquired %s (handed over by up)", s.name)
+		t.th.Note("acquired (handed over by up)")
 		return 0
 	}
 	s.dequeue(t)
@@ -318,9 +318,9 @@ func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, sub
 	}
 	t.th.SetAccess(sched.Read)
 	if m.owner == t {
-		t.note("blocks: %s is already held by this task", m.name)
+		t.th.Note("blocks: already held by this task")
 	} else {
-		t.note("blocks: %s held by %s", m.name, m.owner.Comm)
+		t.note("blocks (held by %s)", m.owner.Comm)
 	}
 	t.sleep(st, waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos, prim: prim})
 	var g sched.Guard = m
@@ -352,7 +352,7 @@ func (m *Mutex) Trylock(t *Task) int {
 		return 1
 	}
 	t.th.SetAccess(sched.Read)
-	t.note("fails: %s held by %s", m.name, m.owner.Comm)
+	t.note("fails (held by %s)", m.owner.Comm)
 	return 0
 }
 
@@ -454,7 +454,7 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 	if l.owner == t {
 		t.spinRecursion(l)
 	}
-	t.note("spins: %s held by %s", l.name, l.owner.Comm)
+	t.note("spins (held by %s)", l.owner.Comm)
 	t.wait = waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos}
 	t.op(prim, l.id, sched.Acquire, l)
 	t.wait = waiting{}
@@ -476,7 +476,7 @@ func (l *Spinlock) Trylock(t *Task) int {
 		return 1
 	}
 	t.th.SetAccess(sched.Read)
-	t.note("fails: %s held by %s", l.name, l.owner.Comm)
+	t.note("fails (held by %s)", l.owner.Comm)
 	return 0
 }
 

@@ -30,8 +30,9 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 		comm = comm[:taskCommLen]
 	}
 	c := t.k.newTask(comm, t.PID)
-	c.th = t.th.Spawn(comm, func(*sched.Thread) { c.run(fn) })
-	t.note("starts %s (pid %d)", comm, c.PID)
+	t.mayInterrupt()
+	c.th = t.th.SpawnAt(t.pos, comm, func(*sched.Thread) { c.run(fn) })
+	t.note("pid %d", c.PID)
 	return c
 }
 

@@ -86,7 +86,7 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 		if l.writer != nil {
 			holder = l.writer.Comm
 		}
-		t.note("spins: %s held by %s", l.name, holder)
+		t.note("spins (held by %s)", holder)
 		t.wait = waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos}
 		t.opx(sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode})
 		t.wait = waiting{}
@@ -113,7 +113,7 @@ func (l *RWLock) trylock(t *Task, prim string, mode int) int {
 	t.op(prim, l.id, rwAccess(mode), nil)
 	if !l.free(mode) {
 		t.th.SetAccess(sched.Read)
-		t.note("fails: %s busy", l.name)
+		t.th.Note("fails: busy")
 		return 0
 	}
 	t.preemptDisable()
@@ -204,7 +204,7 @@ func (s *RWSem) down(t *Task, prim string, mode int) {
 	t.validate(&s.lockBase, 0, mode == modeRead, false)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
 		t.th.SetAccess(sched.Read)
-		t.note("blocks: %s busy", s.name)
+		t.th.Note("blocks: busy")
 		t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos, prim: prim})
 		t.opx(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
 		t.wake()
@@ -317,14 +317,14 @@ func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bo
 		if c.done != completeAll {
 			c.done--
 		}
-		t.note("%s completed", c.name)
+		t.th.Note("completed")
 		return true
 	}
 	t.op(prim, c.id, sched.Acquire, nil)
 	t.mightSleep("kernel/sched/completion.c:112", prim)
 	if c.done == 0 {
 		t.th.SetAccess(sched.Read)
-		t.note("waits for %s", c.name)
+		t.th.Note("waits")
 		t.sleep(st, waiting{kind: "completion", lock: &c.lockBase, pos: t.pos, prim: prim})
 		var g sched.Guard = c
 		if mayGiveUp {
@@ -341,7 +341,7 @@ func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bo
 	if c.done != completeAll {
 		c.done--
 	}
-	t.note("%s completed", c.name)
+	t.th.Note("completed")
 	return true
 }
 

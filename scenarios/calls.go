@@ -218,7 +218,7 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	case OpInAtomic:
 		return cval{i: b2i(t.InAtomic())}
 	case OpInInterrupt:
-		return cval{}
+		return cval{i: b2i(t.InInterrupt())}
 	case OpIrqsDisabled:
 		return cval{i: b2i(t.IrqsDisabled())}
 
@@ -301,6 +301,29 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 			t.Printk(msg)
 		}
 		return cval{i: int64(len(msg))}
+
+	// interrupts and tasklets
+	case OpRequestIrq:
+		irq := num(0)
+		fi, _ := arg(1).obj.(*FuncInfo)
+		name, _ := arg(3).obj.(string)
+		dev := arg(4)
+		r.at(e.Fun.Pos())
+		w := r.w
+		return cval{i: int64(t.RequestIRQ(irq, name, func(h *ksync.Task) ksync.IRQReturn {
+			return ksync.IRQReturn(w.runner(h).call(fi, []cval{{i: int64(irq)}, dev}).i)
+		}))}
+	case OpFreeIrq:
+		t.FreeIRQ(num(0))
+	case OpTaskletInit:
+		tl := r.object(args[0]).(*ksync.Tasklet)
+		fi, _ := arg(1).obj.(*FuncInfo)
+		data := arg(2)
+		tl.Init(t, r.w.taskletFunc(fi, data))
+	case OpTaskletSchedule:
+		t.TaskletSchedule(r.object(args[0]).(*ksync.Tasklet))
+	case OpTaskletKill:
+		t.TaskletKill(r.object(args[0]).(*ksync.Tasklet))
 
 	case OpLockdepAssertHeld:
 		if l, ok := r.object(args[0]).(ksync.Lock); ok {

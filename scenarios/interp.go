@@ -116,6 +116,12 @@ func (w *world) makeGlobal(g *Global) *gstore {
 			st.objs = append(st.objs, w.k.DeclareCompletion(name))
 		case Atomic:
 			st.objs = append(st.objs, w.k.NewAtomic(name, int(init)))
+		case Tasklet:
+			tl := w.k.DeclareTasklet(name, nil)
+			if fi := w.s.FuncInfo[g.TaskletFunc]; fi != nil {
+				tl.SetFunc(w.taskletFunc(fi, cval{obj: tl}))
+			}
+			st.objs = append(st.objs, tl)
 		default:
 			st.objs = append(st.objs, nil)
 		}
@@ -144,6 +150,12 @@ func (w *world) start() {
 		fe := s.FuncInfo[s.Exit]
 		w.k.RunAfterAll("rmmod", func(t *ksync.Task) { w.runner(t).call(fe, nil) })
 	}
+}
+
+// taskletFunc runs a C tasklet function with its argument (the data of tasklet_init,
+// or the tasklet itself for DECLARE_TASKLET's new-style callbacks).
+func (w *world) taskletFunc(fi *FuncInfo, arg cval) func(*ksync.Task) {
+	return func(t *ksync.Task) { w.runner(t).call(fi, []cval{arg}) }
 }
 
 // runner executes C code for one task.

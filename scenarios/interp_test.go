@@ -236,16 +236,3 @@ func TestScenarioReplayIsByteForByte(t *testing.T) {
 		}
 	}
 }
-
-func TestUnsupportedInterruptsAreRefusedUpFront(t *testing.T) {
-	s, err := Load("t", []byte(`
-static irqreturn_t h(int irq, void *dev) { return IRQ_HANDLED; }
-static int __init init(void) { return request_irq(5, h, 0, "dev", NULL); }
-module_init(init);
-`))
-	require.NoError(t, err)
-	err = s.Unsupported()
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "t.c:3:")
-	assert.Contains(t, err.Error(), "interrupts and tasklets are not simulated yet")
-}

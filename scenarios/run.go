@@ -5,34 +5,24 @@ import (
 
 	"github.com/ksim-dev/ksim/ksync"
 	"github.com/ksim-dev/ksim/ksync/lockdep"
-	"github.com/ksim-dev/ksim/scenarios/syntax"
 	"github.com/ksim-dev/ksim/sched"
 )
 
 // KernelConfig is the simulated kernel the scenario's pragmas ask for.
 func (s *Scenario) KernelConfig() ksync.Config {
-	return ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure, NoLockdep: s.Config.NoLockdep}
+	cfg := ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure, NoLockdep: s.Config.NoLockdep}
+	for n, c := range s.Config.IRQ {
+		if cfg.IRQs == nil {
+			cfg.IRQs = map[int]ksync.IRQSetting{}
+		}
+		cfg.IRQs[n] = ksync.IRQSetting{Times: c.Times, CPU: c.CPU}
+	}
+	return cfg
 }
 
-// Unsupported lists the calls in the scenario that the checker accepts but ksim
-// cannot run yet (interrupt lines and tasklets), each at its position. A scenario
-// with any of them is refused before it runs rather than run half-way.
-func (s *Scenario) Unsupported() error {
-	var errs syntax.ErrorList
-	for call, b := range s.Calls {
-		switch b.Op {
-		case OpRequestIrq, OpFreeIrq, OpTaskletInit, OpTaskletSchedule, OpTaskletKill:
-			errs.Add(s.Name+".c", call.Pos(), b.Name+": interrupts and tasklets are not simulated yet; this scenario cannot run until they are")
-		}
-	}
-	for _, g := range s.Globals {
-		if g.Type.Kind == Tasklet {
-			errs.Add(s.Name+".c", g.Pos, "struct tasklet_struct "+g.Name+": tasklets are not simulated yet; this scenario cannot run until they are")
-		}
-	}
-	errs.Sort()
-	return errs.Err()
-}
+// Unsupported lists what the checker accepts but ksim cannot run. Interrupts and
+// tasklets, the last such constructs, are simulated now; the list is empty.
+func (s *Scenario) Unsupported() error { return nil }
 
 // Program is the scenario as a sched program: every execution runs it on a fresh
 // kernel configured by cfg. observe, if set, is called with each execution's kernel

@@ -127,12 +127,15 @@ func (t *Thread) Choose(n int) int { return t.ex.Choose(n) }
 // Spawn starts a new thread in the same execution. It is a visible operation: thread
 // IDs are handed out in spawn order, so two threads spawning are dependent, and DPOR
 // must see every order in which they can do it.
-func (t *Thread) Spawn(name string, fn func(*Thread)) *Thread {
+func (t *Thread) Spawn(name string, fn func(*Thread)) *Thread { return t.SpawnAt("", name, fn) }
+
+// SpawnAt is Spawn with the source position of the spawning step, for the trace.
+func (t *Thread) SpawnAt(pos, name string, fn func(*Thread)) *Thread {
 	e := t.ex
 	if e.spawnObj == 0 {
 		e.spawnObj = e.NewObject("") // the thread table: unnamed, traces show "spawn x"
 	}
-	t.Op(Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write})
+	t.Op(Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write, Pos: pos})
 	return e.spawn(name, fn)
 }
 
