@@ -5,10 +5,12 @@
 // reports, in the exact shapes the kernel prints them, what lockdep would report:
 // "possible recursive locking detected", "possible circular locking dependency
 // detected" (with the existing dependency chain, "Chain exists of:" and the
-// unsafe-locking scenario), "bad unlock balance detected!", "held lock freed!" and
-// "<comm>/<pid> still has locks held!". Reports are predictive, as in the kernel: a
-// cycle is reported from one task's sequential history, or from dependencies recorded
-// in earlier executions, without any actual deadlock.
+// unsafe-locking scenario), the irq-safety reports "inconsistent lock state",
+// "HARDIRQ-safe -> HARDIRQ-unsafe lock order detected" (and SOFTIRQ) and "possible
+// irq lock inversion dependency detected", "bad unlock balance detected!", "held lock
+// freed!" and "<comm>/<pid> still has locks held!". Reports are predictive, as in the
+// kernel: a cycle is reported from one task's sequential history, or from
+// dependencies recorded in earlier executions, without any actual deadlock.
 //
 // The package is a pure library: it does not know tasks, CPUs or the scheduler. The
 // caller (package ksync) keeps each task's held-locks stack and passes it on every call:
@@ -16,6 +18,26 @@
 //	g := lockdep.NewGraph()                      // one per exploration
 //	r := g.Acquire(task, held, newLock)          // before pushing newLock on held
 //	r = g.Release(task, held, lock)              // before removing lock from held
+//	r = g.IRQsOn(task, held)                     // after irqs or bottom halves are re-enabled
+//
+// # Irq contexts
+//
+// Lockdep learns from each acquisition's irq state (TaskInfo.IRQ) which classes are
+// irq-safe (taken in a hardirq handler or a softirq: IN-HARDIRQ-W, IN-SOFTIRQ-R, ...)
+// and which are irq-unsafe (taken with that irq enabled: HARDIRQ-ON-W, ...), and
+// reports a class that is both ("inconsistent lock state"), and a dependency path
+// from an irq-safe class to an irq-unsafe one of the same irq, found either when the
+// dependency is added ("<IRQ>-safe -> <IRQ>-unsafe lock order detected") or when the
+// last usage bit is marked on a class whose dependencies already form the path
+// ("possible irq lock inversion dependency detected"). The caller passes on every
+// Acquire: InHardirq in a hardirq handler, InSoftirq in a softirq, HardirqsOff with
+// local irqs disabled (spin_lock_irq, _irqsave, local_irq_disable), SoftirqsOff with
+// bottom halves disabled (spin_lock_bh, local_bh_disable), and may pass the
+// preempt_count nesting levels (HardirqCount, SoftirqCount) and the irq-flag event
+// history (TaskInfo.IRQTrace) that the reports print. It calls IRQsOn whenever it
+// re-enables hardirqs or softirqs (local_irq_enable, spin_unlock_irq(restore),
+// local_bh_enable, spin_unlock_bh), so that locks held across the enable become
+// irq-unsafe (the kernel's mark_held_locks: the self-test "safe-A + irqs-on").
 //
 // Output is byte-for-byte deterministic: nothing is printed in map order, and the
 // breadth-first search follows dependencies in the order they were recorded, as the
@@ -43,10 +65,34 @@
 //   - A release in the middle of the held stack does not re-validate the locks above
 //     it (the kernel's reacquire_held_locks); the dependencies it would add are
 //     already implied by the recorded ones.
-//   - The irq-safety reports ("inconsistent lock state", "HARDIRQ-safe ->
-//     HARDIRQ-unsafe lock order detected") are not implemented yet; the usage bits
-//     they need are recorded (Usage, MarkUsage, IRQContext) and printed in every
-//     {usage} field.
+//   - The irq checks follow mark_lock / mark_lock_irq / valid_state,
+//     check_usage_forwards / check_usage_backwards and check_irq_usage, with the
+//     recursive-read rules of the strong-path search (usage_match,
+//     usage_accumulate); a usage conflict is found before the dependency checks, as
+//     mark_usage runs before validate_chain. The kernel stops at its first report;
+//     ksim stops the acquisition there too (its remaining usage bits are not marked
+//     and it adds no dependency, so an IN-HARDIRQ-W -> HARDIRQ-ON-W conflict prints
+//     {?...}, SOFTIRQ-ON-W not being marked yet, exactly as the kernel does), and
+//     later acquisitions may report further, distinct problems. A class reported as
+//     inconsistent keeps both bits, so the same conflict is never reported twice; an
+//     irq-order and an irq-inversion report of the same irq-safe class, irq-unsafe
+//     class and irq are one problem. A read-lock safe/unsafe pair is titled, as
+//     state_name makes it, "HARDIRQ-READ-safe -> HARDIRQ-READ-unsafe".
+//   - Only the HARDIRQ and SOFTIRQ states exist (lockdep_states.h). InHardirq implies
+//     hardirqs disabled and InSoftirq softirqs disabled. The held stack passed is one
+//     irq context: the kernel's separate_irq_context (no dependency between a lock
+//     of the interrupted code and one taken by the handler on the same task) is left
+//     to the caller, which runs a handler with its own held stack.
+//   - "irq event stamp:" and the four "hardirqs/softirqs last enabled/disabled at"
+//     lines print TaskInfo.IRQTrace; left zero they print "(0):
+//     [<0000000000000000>] 0x0", the kernel's output for a transition that never
+//     happened, and the site addresses are TextAddr stand-ins. The "... key at:"
+//     line of a class prints a statically defined lock as its own key, at the first
+//     instance's address ("dev_lock+0x0/0x20"), and a dynamically initialised one as
+//     "__key.<class index>+0x0/0x40" at a stand-in address. The usage stacks
+//     ("state was registered at:", "IN-HARDIRQ-W at:") are the stacks passed with
+//     the acquisition (or IRQsOn call) that first set the bit, without the kernel's
+//     lock_acquire / _raw_spin_lock frames. Report.Chain is nil for irq reports.
 //   - Stack offsets do not exist in ksim: frames print decoded, "func (file:line)", as
 //     scripts/decode_stacktrace.sh shows them; addresses are stable stand-ins.
 package lockdep

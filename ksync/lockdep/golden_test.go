@@ -212,3 +212,155 @@ func TestGoldenExitWithLocks(t *testing.T) {
 	assert.True(t, strings.HasPrefix(r.Text, strings.Repeat("=", 36)+"\n"+r.Title+"\n6.12.0-ksim #1 Not tainted\n"+strings.Repeat("-", 36)+"\n1 lock held by leaker/15:\n"))
 	golden(t, "exit-with-locks", r.Text)
 }
+
+// irqTask is a task of the irq golden scenarios.
+func irqTask(g *Graph, comm string, pid, cpu int, file string) *kthread {
+	return &kthread{g: g, task: TaskInfo{Comm: comm, PID: pid, CPU: cpu}, file: file}
+}
+
+func spinHeld(name string, addr uint64, at string) Held {
+	return Held{Class: Class{Key: name, Kind: Spin}, Addr: addr, At: at}
+}
+
+// TestGoldenInconsistent: my_handler takes my_lock in hardirq context; later a kernel
+// thread of insmod takes it with irqs enabled (spin_lock instead of
+// spin_lock_irqsave).
+func TestGoldenInconsistent(t *testing.T) {
+	g := NewGraph()
+	h := irqTask(g, "swapper/0", 0, 0, "irq.c")
+	h.task.IRQ = IRQContext{InHardirq: true}
+	h.task.Stack = []Frame{{Func: "handle_irq_event"}, {Func: "my_handler", File: "irq.c", Line: 9}}
+	require.Nil(t, g.Acquire(h.task, nil, spinHeld("my_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
+
+	k := irqTask(g, "insmod", 2, 1, "irq.c")
+	k.task.IRQTrace = IRQTrace{Events: 1842,
+		HardirqEnable:  IRQEvent{1841, "_raw_spin_unlock_irqrestore+0x30/0x60"},
+		HardirqDisable: IRQEvent{1842, "_raw_spin_lock_irqsave+0x40/0x60"},
+		SoftirqEnable:  IRQEvent{1720, "handle_softirqs+0x2f0/0x3c0"},
+		SoftirqDisable: IRQEvent{1711, "__irq_exit_rcu+0x90/0xe0"}}
+	require.Nil(t, k.lock(spinHeld("list_lock", 0xffffffffc0002040, "my_thread+0x0/0x60"), "my_thread", 20))
+	r := k.lock(spinHeld("my_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21)
+	require.NotNil(t, r)
+	assert.Equal(t, "inconsistent", r.Kind)
+	assert.Equal(t, "WARNING: inconsistent lock state", r.Title)
+	assert.Equal(t, "my_lock {IN-HARDIRQ-W} -> {HARDIRQ-ON-W}", r.Key)
+	checkStructure(t, r)
+	assert.True(t, strings.HasPrefix(r.Text, strings.Repeat("=", 32)+"\nWARNING: inconsistent lock state\n6.12.0-ksim #1 Not tainted\n"+strings.Repeat("-", 32)+
+		"\ninconsistent {IN-HARDIRQ-W} -> {HARDIRQ-ON-W} usage.\n"+
+		"insmod/2 [HC0[0]:SC0[0]:HE1:SE1] takes:\n"+
+		"ffffffffc0002000 (my_lock){?...}-{2:2}, at: my_thread+0x10/0x60\n"+ // mark_usage stopped before SOFTIRQ-ON-W
+		"{IN-HARDIRQ-W} state was registered at:\n  my_handler (irq.c:9)\n  handle_irq_event\nirq event stamp: 1842\n"))
+	assert.Contains(t, r.Text, "\nhardirqs last  enabled at (1841): [<")
+	assert.Contains(t, r.Text, "] _raw_spin_unlock_irqrestore+0x30/0x60\nhardirqs last disabled at (1842): [<")
+	assert.Contains(t, r.Text, "\n\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n       CPU0\n       ----\n  lock(my_lock);\n  <Interrupt>\n    lock(my_lock);\n\n *** DEADLOCK ***\n\n1 lock held by insmod/2:\n #0: ffffffffc0002040 (list_lock){+.+.}-{2:2}, at: my_thread+0x0/0x60\n\nstack backtrace:\n")
+	golden(t, "inconsistent", r.Text)
+
+	// The bits stay set: the same conflict is not reported again.
+	k2 := irqTask(g, "insmod", 3, 0, "irq.c")
+	assert.Nil(t, k2.lock(spinHeld("my_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21))
+
+	// A task without irq-event history prints the kernel's zero events.
+	g2 := NewGraph()
+	require.Nil(t, g2.Acquire(h.task, nil, spinHeld("my_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
+	k3 := irqTask(g2, "insmod", 2, 1, "irq.c")
+	r = k3.lock(spinHeld("my_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21)
+	require.NotNil(t, r)
+	assert.Contains(t, r.Text, "\nirq event stamp: 0\nhardirqs last  enabled at (0): [<0000000000000000>] 0x0\nhardirqs last disabled at (0): [<0000000000000000>] 0x0\n")
+}
+
+// TestGoldenIRQOrder: my_handler makes dev_lock HARDIRQ-safe, a worker makes
+// stats_lock HARDIRQ-unsafe, then insmod takes stats_lock under dev_lock with irqs
+// disabled: the new dependency dev_lock -> stats_lock.
+func TestGoldenIRQOrder(t *testing.T) {
+	g := NewGraph()
+	h := irqTask(g, "swapper/0", 0, 0, "irq.c")
+	h.task.IRQ = IRQContext{InHardirq: true}
+	h.task.Stack = []Frame{{Func: "handle_irq_event"}, {Func: "my_handler", File: "irq.c", Line: 9}}
+	require.Nil(t, g.Acquire(h.task, nil, spinHeld("dev_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
+
+	w := irqTask(g, "kworker/1:1", 30, 1, "irq.c")
+	require.Nil(t, w.lock(spinHeld("stats_lock", 0xffffffffc0002080, "stats_work+0x10/0x40"), "stats_work", 40))
+
+	k := irqTask(g, "insmod", 2, 1, "irq.c")
+	k.task.IRQ = IRQContext{HardirqsOff: true} // spin_lock_irqsave
+	require.Nil(t, k.lock(spinHeld("dev_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21))
+	r := k.lock(spinHeld("stats_lock", 0xffffffffc0002080, "my_thread+0x20/0x60"), "my_thread", 22)
+	require.NotNil(t, r)
+	assert.Equal(t, "irq-order", r.Kind)
+	assert.Equal(t, "WARNING: HARDIRQ-safe -> HARDIRQ-unsafe lock order detected", r.Title)
+	assert.Equal(t, "dev_lock -> stats_lock HARDIRQ", r.Key)
+	checkStructure(t, r)
+	lines := strings.Split(r.Text, "\n")
+	assert.Equal(t, strings.Repeat("=", 53), lines[0])
+	assert.Equal(t, strings.Repeat("-", 53), lines[3])
+	assert.Contains(t, r.Text, "\ninsmod/2 [HC0[0]:SC0[0]:HE0:SE1] is trying to acquire:\n"+
+		"ffffffffc0002080 (stats_lock){+.+.}-{2:2}, at: my_thread+0x20/0x60\n\n"+
+		"and this task is already holding:\n"+
+		"ffffffffc0002000 (dev_lock){-...}-{2:2}, at: my_thread+0x10/0x60\n"+
+		"which would create a new lock dependency:\n"+
+		" (dev_lock){-...}-{2:2} -> (stats_lock){+.+.}-{2:2}\n\n"+
+		"but this new dependency connects a HARDIRQ-irq-safe lock:\n (dev_lock){-...}-{2:2}\n\n"+
+		"... which became HARDIRQ-irq-safe at:\n  my_handler (irq.c:9)\n  handle_irq_event\n\n"+
+		"to a HARDIRQ-irq-unsafe lock:\n (stats_lock){+.+.}-{2:2}\n\n"+
+		"... which became HARDIRQ-irq-unsafe at:\n...\n  stats_work (irq.c:40)\n  kthread\n\n"+
+		"other info that might help us debug this:\n\n"+
+		" Possible interrupt unsafe locking scenario:\n\n"+
+		"       CPU0                    CPU1\n"+
+		"       ----                    ----\n"+
+		"  lock(stats_lock);\n"+
+		"                               local_irq_disable();\n"+
+		"                               lock(dev_lock);\n"+
+		"                               lock(stats_lock);\n"+
+		"  <Interrupt>\n"+
+		"    lock(dev_lock);\n\n"+
+		" *** DEADLOCK ***\n\n1 lock held by insmod/2:\n")
+	// print_lock_class_header pads each usage stack by depth+3+len(name)+4+1.
+	assert.Contains(t, r.Text, "\nthe dependencies between HARDIRQ-irq-safe lock and the holding lock:\n"+
+		"-> (dev_lock){-...}-{2:2} {\n"+
+		"   IN-HARDIRQ-W at:\n"+strings.Repeat(" ", 20)+"my_handler (irq.c:9)\n"+strings.Repeat(" ", 20)+"handle_irq_event\n"+
+		"   INITIAL USE at:\n"+strings.Repeat(" ", 19)+"my_handler (irq.c:9)\n")
+	assert.Contains(t, r.Text, " }\n ... key      at: [<ffffffffc0002000>] dev_lock+0x0/0x20\n\n"+
+		"the dependencies between the lock to be acquired\n and HARDIRQ-irq-unsafe lock:\n-> (stats_lock){+.+.}-{2:2} {\n")
+	assert.Contains(t, r.Text, " ... acquired at:\n   my_thread (irq.c:22)\n   kthread\n\n\nstack backtrace:\n")
+	golden(t, "irq-order", r.Text)
+	assert.Zero(t, countDeps(g, "dev_lock", "stats_lock"))
+}
+
+// TestGoldenIRQInversion: the same locks, the other order of events: the dependency
+// dev_lock -> stats_lock is recorded first (irqs off), stats_lock becomes
+// HARDIRQ-unsafe, and then the handler makes dev_lock HARDIRQ-safe.
+func TestGoldenIRQInversion(t *testing.T) {
+	g := NewGraph()
+	k := irqTask(g, "insmod", 2, 1, "irq.c")
+	k.task.IRQ = IRQContext{HardirqsOff: true}
+	require.Nil(t, k.lock(spinHeld("dev_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21))
+	require.Nil(t, k.lock(spinHeld("stats_lock", 0xffffffffc0002080, "my_thread+0x20/0x60"), "my_thread", 22))
+
+	w := irqTask(g, "kworker/1:1", 30, 1, "irq.c")
+	require.Nil(t, w.lock(spinHeld("stats_lock", 0xffffffffc0002080, "stats_work+0x10/0x40"), "stats_work", 40))
+
+	h := irqTask(g, "swapper/0", 0, 0, "irq.c")
+	h.task.IRQ = IRQContext{InHardirq: true}
+	h.task.Stack = []Frame{{Func: "handle_irq_event"}, {Func: "my_handler", File: "irq.c", Line: 9}}
+	r := g.Acquire(h.task, nil, spinHeld("dev_lock", 0xffffffffc0002000, "my_handler+0x8/0x30"))
+	require.NotNil(t, r)
+	assert.Equal(t, "irq-inversion", r.Kind)
+	assert.Equal(t, "WARNING: possible irq lock inversion dependency detected", r.Title)
+	assert.Equal(t, "dev_lock -> stats_lock HARDIRQ", r.Key)
+	checkStructure(t, r)
+	assert.Contains(t, r.Text, "\nswapper/0/0 just changed the state of lock:\n"+
+		"ffffffffc0002000 (dev_lock){-...}-{2:2}, at: my_handler+0x8/0x30\n"+
+		"but this lock took another, HARDIRQ-unsafe lock in the past:\n (stats_lock){+.+.}-{2:2}\n\n\n"+
+		"and interrupts could create inverse lock ordering between them.\n\n\n"+
+		"other info that might help us debug this:\n Possible interrupt unsafe locking scenario:\n")
+	assert.Contains(t, r.Text, "\nno locks held by swapper/0/0.\n\nthe shortest dependencies between 2nd lock and 1st lock:\n"+
+		" -> (stats_lock){+.+.}-{2:2} {\n    HARDIRQ-ON-W at:\n")
+	golden(t, "irq-inversion", r.Text)
+
+	// The dependency is the same problem as the irq-order report: not reported again.
+	k2 := irqTask(g, "insmod", 4, 1, "irq.c")
+	k2.task.IRQ = IRQContext{HardirqsOff: true}
+	require.Nil(t, k2.lock(spinHeld("other_lock", 0xffffffffc00020c0, "my_thread+0x0/0x60"), "my_thread", 20))
+	require.Nil(t, k2.lock(spinHeld("dev_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21))
+	assert.Nil(t, k2.lock(spinHeld("stats_lock", 0xffffffffc0002080, "my_thread+0x20/0x60"), "my_thread", 22))
+}

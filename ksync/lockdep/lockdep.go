@@ -89,6 +89,27 @@ type TaskInfo struct {
 	Tainted string     // "Not tainted" (the default when empty) or "Tainted: G        W"
 	Stack   []Frame    // the current call stack, innermost last: the acquisition's stack
 	IRQ     IRQContext // the irq state, for the usage bits
+	// IRQTrace is the task's irq-flag event history, printed by "inconsistent lock
+	// state"; the zero value prints as the kernel prints a task with no event yet.
+	IRQTrace IRQTrace
+}
+
+// IRQTrace is the kernel's struct irqtrace_events: the number of irq-flag transitions
+// of the task and the last of each kind, printed as "irq event stamp: <Events>" and
+// "hardirqs last  enabled at (<Event>): [<addr>] <At>". ksim's callers may leave it
+// zero: an event without a site prints "(0): [<0000000000000000>] 0x0", the kernel's
+// output for a transition that never happened.
+type IRQTrace struct {
+	Events                        uint
+	HardirqEnable, HardirqDisable IRQEvent
+	SoftirqEnable, SoftirqDisable IRQEvent
+}
+
+// IRQEvent is one irq-flag transition: its number in the task's event sequence and its
+// site ("local_irq_enable+0x1c/0x40", "_raw_spin_unlock_irqrestore+0x30/0x60").
+type IRQEvent struct {
+	Event uint
+	At    string
 }
 
 // Held is one lock acquisition: an entry of a task's held-locks stack, or the lock
@@ -145,6 +166,9 @@ type classKey struct {
 	sub int
 }
 
+// edge is one entry of a class's dependency list: in after (the kernel's locks_after)
+// to is the later class and dep the DEP_* bits; in before (locks_before) to is the
+// earlier class and dep the transposed bits of calc_depb.
 type edge struct {
 	to    int32
 	dep   uint8
@@ -154,10 +178,13 @@ type edge struct {
 }
 
 type classNode struct {
-	c     Class
-	usage Usage
-	after []edge // dependencies c -> after[i].to, in the order they were recorded
-	gen   uint32 // BFS visit mark (the kernel's dep_gen_id)
+	c      Class
+	usage  Usage
+	traces [numUsageBits][]Frame // the stack that first set each usage bit (usage_traces)
+	after  []edge                // dependencies c -> after[i].to, in the order they were recorded
+	before []edge                // dependencies before[i].to -> c, in the order they were recorded
+	gen    uint32                // BFS visit mark (the kernel's dep_gen_id)
+	addr   uint64                // the first instance seen, for the "key at:" stand-in
 }
 
 // Graph is lockdep's state: the lock classes with their usage, the dependencies
@@ -236,8 +263,9 @@ func (g *Graph) dep(from *classNode, e edge) Dep {
 }
 
 // MarkUsage records usage bits on a class (creating it if new) and returns the bits
-// that were not set before. Acquire marks the bits of each acquisition itself (see
-// UsageOf); this entry point is for the irq model, whose checks run on new bits.
+// that were not set before. It validates nothing and saves no stack: Acquire and
+// IRQsOn mark the bits of each acquisition themselves (see UsageOf) and run the
+// kernel's checks on the new ones; MarkUsage is for seeding a graph in tests.
 func (g *Graph) MarkUsage(c Class, bits Usage) Usage {
 	n := g.classes[g.class(c)]
 	added := bits &^ n.usage
@@ -266,16 +294,25 @@ func (g *Graph) ClassUsage(c Class) Usage {
 // including next), as the kernel's __lock_acquire does, and returns the report lockdep
 // prints, or nil. Call it for every acquisition of a tracked lock, successful trylocks
 // included, before pushing next onto the task's held stack; push it whatever the
-// result. In the kernel's order:
+// result. task.IRQ is the irq state of the acquisition. In the kernel's order:
 //
-//  1. the class's usage bits are marked; a trylock stops here (it adds no
-//     dependencies and is never the new lock of a report);
+//  1. mark_usage: the class's new usage bits are marked one by one (USED_IN, ENABLED,
+//     INITIAL USE; see UsageOf), each saving task.Stack as the place the bit was
+//     registered; a new irq bit that conflicts with the class's own usage ->
+//     "inconsistent lock state"; a new USED_IN bit on a class that already reaches
+//     an irq-unsafe class in the graph, or a new ENABLED bit on a class an irq-safe
+//     class reaches -> "possible irq lock inversion dependency detected". A trylock
+//     stops after this step (it adds no dependencies and is never the new lock of a
+//     report);
 //  2. a chain of held classes already validated is not validated again;
 //  3. a held lock of the same class (key and subclass) -> "possible recursive locking
 //     detected", except a recursive reader (read_lock) over a read-held lock;
 //  4. for the most recent held lock, and below it down to the first non-trylock one:
 //     if the new class already reaches it in the graph -> "possible circular locking
-//     dependency detected"; else the dependency held -> next is recorded.
+//     dependency detected"; else if an irq-safe class reaches the held one and the
+//     new one reaches an irq-unsafe class of the same irq -> "<IRQ>-safe ->
+//     <IRQ>-unsafe lock order detected" (check_irq_usage); else the dependency
+//     held -> next is recorded.
 //
 // A problem already reported by this graph returns nil.
 func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
@@ -283,7 +320,9 @@ func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
 		return g.once(invalidSubclass(task, next))
 	}
 	nid := g.class(next.Class)
-	g.classes[nid].usage |= UsageOf(task.IRQ, next.mode() != modeWrite, next.Trylock)
+	if r, bad := g.markUsage(task, held, next, nid); bad {
+		return r
+	}
 	if next.Trylock {
 		return nil
 	}
@@ -321,7 +360,10 @@ func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
 			if path := g.search(nid, nmode == modeRecursive, pid, prev.mode()); path != nil {
 				return g.once(g.circular(task, held, prev, next, path))
 			}
-			g.addEdge(pid, nid, calcDep(prev.mode(), nmode), task, &trace)
+			if r, bad := g.checkIRQUsage(task, held, prev, pid, next, nid); bad {
+				return r
+			}
+			g.addEdge(pid, nid, calcDep(prev.mode(), nmode), calcDepb(prev.mode(), nmode), task, &trace)
 		}
 		if !prev.Trylock {
 			break
@@ -338,11 +380,29 @@ func chainID(id int32, h Held) uint64 {
 	return v
 }
 
-func (g *Graph) addEdge(from, to int32, dep uint8, task TaskInfo, trace *[]Frame) {
-	n := g.classes[from]
+// calcDepb is calc_depb: the dependency bits as the backward list records them
+// (bit 0: next is not a recursive reader; bit 1: prev was held exclusively).
+func calcDepb(prev, next int) uint8 {
+	bit := 0
+	if next != modeRecursive {
+		bit++
+	}
+	if prev == modeWrite {
+		bit += 2
+	}
+	return 1 << bit
+}
+
+func (g *Graph) addEdge(from, to int32, dep, depb uint8, task TaskInfo, trace *[]Frame) {
+	n, m := g.classes[from], g.classes[to]
 	for i := range n.after {
 		if n.after[i].to == to {
 			n.after[i].dep |= dep
+			for j := range m.before {
+				if m.before[j].to == from {
+					m.before[j].dep |= depb
+				}
+			}
 			return
 		}
 	}
@@ -350,6 +410,7 @@ func (g *Graph) addEdge(from, to int32, dep uint8, task TaskInfo, trace *[]Frame
 		*trace = slices.Clip(slices.Clone(task.Stack))
 	}
 	n.after = append(n.after, edge{to: to, dep: dep, comm: task.Comm, pid: task.PID, stack: *trace})
+	m.before = append(m.before, edge{to: from, dep: depb, comm: task.Comm, pid: task.PID, stack: *trace})
 	g.edges++
 }
 
@@ -412,9 +473,15 @@ func (g *Graph) search(src int32, srcRecursive bool, target int32, targetMode in
 	return path
 }
 
-// once returns r unless the graph already reported the same problem.
+// once returns r unless the graph already reported the same problem. An irq-order and
+// an irq-inversion report about the same safe and unsafe classes and irq are the same
+// problem.
 func (g *Graph) once(r *Report) *Report {
-	k := r.Kind + "\x00" + r.Key
+	kind := r.Kind
+	if kind == "irq-inversion" {
+		kind = "irq-order"
+	}
+	k := kind + "\x00" + r.Key
 	if _, ok := g.reported[k]; ok {
 		return nil
 	}

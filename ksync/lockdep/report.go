@@ -7,15 +7,19 @@ import (
 
 // Report is one lockdep report.
 type Report struct {
-	// Kind is "circular", "recursive", "bad-unlock", "held-lock-freed",
-	// "exit-with-locks" or "invalid-subclass".
+	// Kind is "circular", "recursive", "inconsistent" (inconsistent lock state),
+	// "irq-order" (<IRQ>-safe -> <IRQ>-unsafe lock order detected), "irq-inversion"
+	// (possible irq lock inversion dependency detected), "bad-unlock",
+	// "held-lock-freed", "exit-with-locks" or "invalid-subclass".
 	Kind string
 	// Title is the report's WARNING/BUG line, e.g. "WARNING: possible circular
 	// locking dependency detected".
 	Title string
 	// Key identifies the problem for deduplication: the sorted class names of the
-	// cycle ("m1 m2"), the class taken recursively, the lock released or freed, or
-	// the held classes of an exiting task.
+	// cycle ("m1 m2"), the class taken recursively, the class and its conflicting
+	// usage ("A {IN-HARDIRQ-W} -> {HARDIRQ-ON-W}"), the irq-safe and irq-unsafe
+	// classes and the irq ("A -> B HARDIRQ", shared by irq-order and irq-inversion),
+	// the lock released or freed, or the held classes of an exiting task.
 	Key string
 	// Text is the whole report as the kernel prints it, ending in a newline.
 	Text string
