@@ -145,10 +145,14 @@ func (k *Kernel) idle(cpu int) bool {
 	return true
 }
 
-// deliverPending fires the interrupts that arrived while t's CPU had them disabled;
-// the caller has just enabled them.
+// deliverPending is what follows turning irqs back on: lockdep's irqs-on check, then
+// the interrupts that arrived while they were off.
 func (t *Task) deliverPending() {
-	if t.irqsOff || t.inIRQ {
+	if t.irqsOff {
+		return
+	}
+	t.irqsOn()
+	if t.inIRQ {
 		return
 	}
 	for _, l := range t.k.irqs {

@@ -129,8 +129,11 @@ func (t *Task) LocalBHEnable() {
 
 // bhEnabled runs the softirqs pending on this CPU once bottom halves are back on.
 func (t *Task) bhEnabled() {
-	if !t.inIRQ && t.preempt&0xff00 == 0 && !t.irqsOff {
-		t.runSoftirqs()
+	if t.preempt&0xff00 == 0 && !t.irqsOff {
+		t.irqsOn()
+		if !t.inIRQ {
+			t.runSoftirqs()
+		}
 	}
 }
 

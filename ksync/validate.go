@@ -41,7 +41,8 @@ func (l *lockBase) depKind() lockdep.Kind {
 func (t *Task) depTask() lockdep.TaskInfo {
 	info := lockdep.TaskInfo{Comm: t.Comm, PID: t.PID, CPU: t.cpu, Release: t.k.cfg.Release, Tainted: t.k.tainted(),
 		IRQ: lockdep.IRQContext{InHardirq: t.hardirq, InSoftirq: t.softirq,
-			HardirqsOff: t.irqsOff, SoftirqsOff: t.irqsOff || t.preempt&0xff00 != 0}}
+			HardirqsOff: t.irqsOff, SoftirqsOff: t.preempt&0xff00 != 0,
+			HardirqCount: (t.preempt >> 16) & 0xf, SoftirqCount: (t.preempt & 0xff00) >> 8}}
 	for _, f := range t.frames() {
 		info.Stack = append(info.Stack, lockdep.Frame{Func: f.Func, File: f.File, Line: f.Line})
 	}
@@ -117,6 +118,18 @@ func (t *Task) checkWaitContext(l *lockBase) {
 	b.WriteString(t.callTrace("dump_stack_lvl", "__lock_acquire", "lock_acquire"))
 	t.report("warning", "lockdep invalid wait context "+l.classKey()+" at "+t.where(), title, b.String())
 	t.k.addTaint(taintWarn)
+}
+
+// irqsOn tells lockdep that irqs or bottom halves are back on with locks held: they
+// become irq-unsafe ("safe-A + irqs-on": a lock taken with irqs off, which are
+// then re-enabled while it is held).
+func (t *Task) irqsOn() {
+	if t.k.dep == nil || len(t.held) == 0 {
+		return
+	}
+	if r := t.k.dep.IRQsOn(t.depTask(), t.depHeld()); r != nil {
+		t.lockdepReport(r)
+	}
 }
 
 // exitChecks is what do_exit checks of a task's locks: lockdep's "still has locks held!".
