@@ -31,6 +31,12 @@ var libraryExpect = map[string][]string{
 	"mutex-recursion":                  {"deadlock", "warning"},
 	"lost-update":                      {"bug"},
 	"trylock-backoff":                  {"ok"},
+	"irq-spinlock":                     {"lockup", "warning"},
+	"irq-spinlock-irqsave":             {"ok"},
+	"irq-spinlock-other-cpu":           {"warning"},
+	"irq-kmalloc":                      {"bug"},
+	"tasklet-lock":                     {"lockup", "warning"},
+	"tasklet-lock-bh":                  {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {

@@ -1,0 +1,54 @@
+/*
+ * The fix for tasklet-lock: process context takes the lock with spin_lock_bh.
+ * Bottom halves are off while it is held, so a tasklet scheduled by the interrupt
+ * waits, and runs when spin_unlock_bh enables them again. The handler does not
+ * take the lock, so interrupts may stay on. Clean in every interleaving.
+ */
+#pragma ksim cpus 1
+#pragma ksim expect ok
+
+#include <linux/module.h>
+#include <linux/interrupt.h>
+#include <linux/spinlock.h>
+
+#define RX_IRQ 9
+
+static DEFINE_SPINLOCK(rx_lock);
+static int rx_queued;
+
+static void rx_work(unsigned long data)
+{
+	spin_lock(&rx_lock);
+	rx_queued--;
+	spin_unlock(&rx_lock);
+}
+
+static DECLARE_TASKLET(rx_tasklet, rx_work);
+
+static irqreturn_t rx_interrupt(int irq, void *dev_id)
+{
+	tasklet_schedule(&rx_tasklet);
+	return IRQ_HANDLED;
+}
+
+static int __init rx_init(void)
+{
+	int ret = request_irq(RX_IRQ, rx_interrupt, 0, "rx", NULL);
+
+	if (ret)
+		return ret;
+	spin_lock_bh(&rx_lock);
+	rx_queued++;
+	spin_unlock_bh(&rx_lock);
+	return 0;
+}
+
+static void __exit rx_exit(void)
+{
+	free_irq(RX_IRQ, NULL);
+	tasklet_kill(&rx_tasklet);
+}
+
+module_init(rx_init);
+module_exit(rx_exit);
+MODULE_LICENSE("GPL");
