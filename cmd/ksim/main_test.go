@@ -1,0 +1,541 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/scenarios"
+	"github.com/ksim-dev/ksim/sched"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// ksim runs the command as main would, with buffers for the streams.
+func ksim(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(""), &out, &errb)
+	assertNoCrash(t, errb.String())
+	return code, out.String(), errb.String()
+}
+
+// ksimTTY runs the command as if both streams were terminals, with the
+// environment variables given.
+func ksimTTY(t *testing.T, vars map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := newEnv(&out, &errb, func(k string) string { return vars[k] }, func(io.Writer) bool { return true })
+	code := e.main(args)
+	return code, out.String(), errb.String()
+}
+
+func assertNoCrash(t *testing.T, stderr string) {
+	t.Helper()
+	assert.NotContains(t, stderr, "goroutine ")
+	assert.NotContains(t, stderr, "panic")
+}
+
+// writeFile writes a scenario into a fresh temporary directory.
+func writeFile(t *testing.T, name, src string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
+	return path
+}
+
+func bundled(t *testing.T, name string) string {
+	t.Helper()
+	src, ok := scenarios.Source(name)
+	require.True(t, ok, name)
+	return string(src)
+}
+
+func TestExitCodes(t *testing.T) {
+	t.Parallel()
+	bad := "DEFINE_MUTEX(m);\nstatic int f(void)\n{\n\tmutex_lock(&m, 1);\n\treturn 0;\n}\n"
+	badFile := writeFile(t, "bad.c", bad)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string // a substring of standard error
+	}{
+		{"problem", []string{"run", "abba"}, exitProblem, ""},
+		{"ok", []string{"run", "abba-fixed"}, exitOK, ""},
+		{"incomplete", []string{"run", "--max-executions", "1", "abba-fixed"}, exitIncomplete, ""},
+		{"random is never complete", []string{"run", "--strategy", "random", "--max-executions", "5", "abba-fixed"}, exitIncomplete, ""},
+		{"problem under pct", []string{"run", "--strategy=pct", "--seed=7", "mutex-recursion"}, exitProblem, ""},
+		{"problem under bounded", []string{"run", "--strategy", "bounded", "abba"}, exitProblem, ""},
+		{"naive is accepted", []string{"run", "--strategy", "naive", "abba-fixed"}, exitOK, ""},
+		{"flags after the name", []string{"run", "abba", "--all", "--quiet"}, exitProblem, ""},
+		{"bad file", []string{"run", badFile}, exitUsage, badFile + ":4:2: "},
+		{"unknown flag", []string{"run", "--bogus", "abba"}, exitUsage, "flag provided but not defined: -bogus"},
+		{"bad flag value", []string{"run", "--max-executions", "many", "abba"}, exitUsage, "invalid value"},
+		{"bad strategy", []string{"run", "--strategy", "bfs", "abba"}, exitUsage, `--strategy "bfs"`},
+		{"replay is not a run strategy", []string{"run", "--strategy", "replay", "abba"}, exitUsage, "ksim replay"},
+		{"too many cpus", []string{"run", "--cpus", "65", "abba"}, exitUsage, "--cpus 65"},
+		{"bad timeout", []string{"run", "--timeout", "soon", "abba"}, exitUsage, "invalid value"},
+		{"no scenario", []string{"run"}, exitUsage, "no scenario given"},
+		{"unknown scenario", []string{"run", "no-such-scenario"}, exitUsage, `"no-such-scenario"`},
+		{"bad input dominates", []string{"run", "abba", "no-such-scenario", "abba-fixed"}, exitUsage, "no such scenario"},
+		{"problem beats incomplete", []string{"run", "--max-executions", "1", "abba-fixed", "mutex-recursion"}, exitProblem, ""},
+		{"a directory is not a scenario", []string{"run", t.TempDir()}, exitUsage, "is a directory"},
+		{"corrupted schedule", []string{"replay", "abba", "ksim1:01233:zzzzzz"}, exitUsage, "ksim: "},
+		{"garbage schedule", []string{"replay", "abba", "hello"}, exitUsage, "ksim: "},
+		{"replay without schedule", []string{"replay", "abba"}, exitUsage, "want a scenario and a schedule"},
+		{"replay of bad input", []string{"replay", badFile, "ksim1:0:1"}, exitUsage, badFile + ":4:2: "},
+		{"unknown command", []string{"frobnicate"}, exitUsage, `unknown command "frobnicate"`},
+		{"no command", nil, exitUsage, "Usage:"},
+		{"list takes no arguments", []string{"list", "abba"}, exitUsage, "no arguments"},
+		{"show unknown", []string{"show", "nope"}, exitUsage, "abba-fixed"},
+		{"show nothing", []string{"show"}, exitUsage, "want the name"},
+		{"help unknown", []string{"help", "nope"}, exitUsage, "unknown command"},
+		{"help", []string{"help"}, exitOK, ""},
+		{"-h", []string{"-h"}, exitOK, ""},
+		{"--help", []string{"--help"}, exitOK, ""},
+		{"run -h", []string{"run", "-h"}, exitOK, ""},
+		{"check --help", []string{"check", "--help"}, exitOK, ""},
+		{"show", []string{"show", "abba"}, exitOK, ""},
+		{"list", []string{"list"}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, stderr := ksim(t, tt.args...)
+			assert.Equal(t, tt.code, code, "stderr: %s", stderr)
+			assert.Contains(t, stderr, tt.stderr)
+		})
+	}
+}
+
+func TestWorse(t *testing.T) {
+	t.Parallel()
+	order := []int{exitOK, exitIncomplete, exitProblem, exitUsage} // least to most important
+	for i, a := range order {
+		for j, b := range order {
+			assert.Equal(t, order[max(i, j)], worse(a, b), "worse(%d, %d)", a, b)
+		}
+	}
+}
+
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		args []string
+		code int
+	}{
+		{"run-abba", []string{"run", "abba"}, exitProblem},
+		{"run-sleep-atomic-pressure-all", []string{"run", "sleep-atomic-pressure", "--all"}, exitProblem},
+		{"run-abba-fixed", []string{"run", "abba-fixed"}, exitOK},
+		{"run-json-abba-fixed", []string{"run", "--json", "abba-fixed"}, exitOK},
+		{"run-quiet-several", []string{"run", "--quiet", "abba", "abba-fixed", "philosophers", "--max-executions", "5"}, exitProblem},
+		{"list", []string{"list"}, exitOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			code, stdout, stderr := ksim(t, tt.args...)
+			require.Equal(t, tt.code, code, "stderr: %s", stderr)
+			assert.Empty(t, stderr)
+			path := filepath.Join("testdata", tt.file+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(path, []byte(stdout), 0o644))
+				return
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run go test ./cmd/ksim -update to create it")
+			assert.Equal(t, string(want), stdout, "regenerate with go test ./cmd/ksim -update if the change is intended")
+		})
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"run", "--all", "abba", "sleep-atomic-pressure", "philosophers"},
+		{"run", "--json", "--all", "sleep-atomic-pressure"},
+		{"run", "--strategy", "pct", "--seed", "3", "--max-executions", "50", "philosophers"},
+		{"check"},
+	} {
+		_, first, _ := ksim(t, args...)
+		_, second, _ := ksim(t, args...)
+		assert.Equal(t, first, second, "ksim %s", strings.Join(args, " "))
+	}
+}
+
+// replayArgs finds the printed replay commands and splits them as a shell
+// would (the printer only uses plain words and single quotes).
+func replayArgs(t *testing.T, stdout string) [][]string {
+	t.Helper()
+	var cmds [][]string
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "Replay: ")
+		if !ok {
+			continue
+		}
+		words := shellSplit(t, line)
+		require.Equal(t, []string{"ksim", "replay"}, words[:2])
+		cmds = append(cmds, words[1:])
+	}
+	return cmds
+}
+
+func shellSplit(t *testing.T, s string) []string {
+	t.Helper()
+	var words []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for _, r := range s {
+		switch {
+		case quoted && r == '\'':
+			quoted = false
+		case quoted:
+			cur.WriteRune(r)
+		case r == '\'':
+			quoted, inWord = true, true
+		case r == ' ':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	require.False(t, quoted, "unterminated quote in %q", s)
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// problemReports cuts the "Problem i of n" sections down to header and report.
+func problemReports(out string) []string {
+	var reps []string
+	for _, part := range strings.Split(out, "Problem ")[1:] {
+		rep, _, _ := strings.Cut(part, "\nInterleaving (")
+		reps = append(reps, rep)
+	}
+	return reps
+}
+
+func TestPrintedReplayReproduces(t *testing.T) {
+	t.Parallel()
+	path := writeFile(t, "my abba.c", bundled(t, "abba")) // a space: the printed command must quote it
+	for _, args := range [][]string{
+		{"run", "abba"},
+		{"run", "--all", "sleep-atomic-pressure"},
+		{"run", "--cpus", "1", "--all", "abba"},
+		{"run", "--signals", "--memory-pressure", "--max-steps", "500", "sleep-atomic"},
+		{"run", path},
+	} {
+		code, stdout, _ := ksim(t, args...)
+		require.Equal(t, exitProblem, code)
+		cmds := replayArgs(t, stdout)
+		reports := problemReports(stdout)
+		require.NotEmpty(t, cmds, "ksim %v printed no replay command", args)
+		require.Len(t, reports, len(cmds))
+		for i, cmd := range cmds {
+			rcode, rout, rerr := ksim(t, cmd...)
+			require.Equal(t, exitOK, rcode, "ksim %v: %s", cmd, rerr)
+			// The replayed execution shows the same report (it may show more
+			// problems than the one it was printed for).
+			_, rep, _ := strings.Cut(reports[i], ": ")
+			assert.Contains(t, rout, rep, "ksim %v", cmd)
+			assert.Contains(t, rout, "\ndmesg:\n")
+		}
+	}
+}
+
+func TestReplayWithoutProblem(t *testing.T) {
+	t.Parallel()
+	// A schedule of a clean execution: ksim run prints none, so take the
+	// first execution's schedule from the engine.
+	file, src, err := scenarios.Resolve("abba-fixed")
+	require.NoError(t, err)
+	s, err := scenarios.Load(file, src)
+	require.NoError(t, err)
+	var k *ksync.Kernel
+	sched.Explore(s.Program(s.KernelConfig(), func(kk *ksync.Kernel) { k = kk }), sched.Options{MaxExecutions: 1})
+	schedule := k.Execution().Schedule()
+
+	code, stdout, stderr := ksim(t, "replay", "abba-fixed", schedule)
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "Replaying execution "+schedule+" of abba-fixed:\nOK: no problem in this execution\n")
+	assert.Contains(t, stdout, "Interleaving (")
+	assert.Contains(t, stdout, "down(sem1)")
+	assert.Contains(t, stdout, "\ndmesg:\n")
+}
+
+func TestNoColorOffTerminal(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"run", "abba"}, {"run", "abba-fixed"}, {"run", "--max-executions", "1", "abba-fixed"}, {"check"}} {
+		_, stdout, stderr := ksim(t, args...)
+		assert.NotContains(t, stdout+stderr, "\x1b", "ksim %v", args)
+	}
+}
+
+func TestColorOnTerminal(t *testing.T) {
+	t.Parallel()
+	_, stdout, _ := ksimTTY(t, nil, "run", "abba")
+	assert.True(t, strings.HasPrefix(stdout, red+"DEADLOCK"+reset+" found"), stdout[:40])
+	assert.Equal(t, 1, strings.Count(stdout, "\x1b[0m"), "only the verdict is coloured")
+	_, stdout, _ = ksimTTY(t, nil, "run", "abba-fixed")
+	assert.True(t, strings.HasPrefix(stdout, green+"OK"+reset+": no problem"))
+	_, stdout, _ = ksimTTY(t, nil, "run", "--max-executions=1", "abba-fixed")
+	assert.True(t, strings.HasPrefix(stdout, yellow+"NO PROBLEM FOUND"+reset))
+
+	_, stdout, _ = ksimTTY(t, nil, "run", "--no-color", "abba")
+	assert.NotContains(t, stdout, "\x1b")
+	_, stdout, _ = ksimTTY(t, map[string]string{"NO_COLOR": "1"}, "run", "abba")
+	assert.NotContains(t, stdout, "\x1b")
+	_, stdout, _ = ksimTTY(t, map[string]string{"NO_COLOR": "1"}, "check")
+	assert.NotContains(t, stdout, "\x1b")
+	_, stdout, _ = ksimTTY(t, nil, "run", "--json", "abba")
+	assert.NotContains(t, stdout, "\x1b", "JSON is never coloured")
+}
+
+func TestProgress(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	p := &progress{w: &b, name: "abba"}
+	p.update(sched.Stats{Executions: 40, Elapsed: 500_000_000})
+	assert.Empty(t, b.String(), "nothing for the first second")
+	assert.False(t, p.done())
+	p.update(sched.Stats{Executions: 12345, Elapsed: 10_200_000_000})
+	assert.Equal(t, "\r\x1b[Kexploring abba: 12345 executions, 10 s...", b.String())
+	b.Reset()
+	assert.True(t, p.done())
+	assert.Equal(t, "\r\x1b[K", b.String(), "the line is erased")
+
+	// A fast run on a terminal draws nothing on stderr.
+	_, _, stderr := ksimTTY(t, nil, "run", "abba")
+	assert.Empty(t, stderr)
+}
+
+func TestStatsOnStderr(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := ksim(t, "run", "--stats", "abba-fixed")
+	assert.Equal(t, exitOK, code)
+	assert.Regexp(t, `^abba-fixed: explored 4 executions, \d+ steps in \S+\n$`, stderr)
+	_, plain, _ := ksim(t, "run", "abba-fixed")
+	assert.Equal(t, plain, stdout, "--stats leaves stdout alone")
+}
+
+func TestAllErrorsListed(t *testing.T) {
+	t.Parallel()
+	src := `DEFINE_MUTEX(m);
+static int f(void)
+{
+	mutex_lock(&m, 1);
+	spin_lock(&m);
+	undefined_fn();
+	return x;
+}
+`
+	path := writeFile(t, "broken.c", src)
+	code, stdout, stderr := ksim(t, "run", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Empty(t, stdout)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	require.Len(t, lines, 4, stderr)
+	for i, at := range []string{":4:2: ", ":5:12: ", ":6:2: ", ":7:9: "} {
+		assert.True(t, strings.HasPrefix(lines[i], path+at), lines[i])
+	}
+
+	// Syntax errors are listed together too.
+	path = writeFile(t, "syntax.c", "int f(void) { return 1 +; }\nint g( {\n")
+	code, _, stderr = ksim(t, "run", path)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, path+":1:25: ")
+	assert.Contains(t, stderr, path+":2:8: ")
+}
+
+func TestJSON(t *testing.T) {
+	t.Parallel()
+	noPragma := writeFile(t, "nopragma.c", strings.ReplaceAll(bundled(t, "abba"), "#pragma ksim expect deadlock", ""))
+	code, stdout, stderr := ksim(t, "run", "--json", "--all", "abba", "abba-fixed", noPragma)
+	require.Equal(t, exitProblem, code, stderr)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	require.Len(t, lines, 3)
+
+	var objs []map[string]any
+	for _, line := range lines {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m), line)
+		for _, key := range []string{"scenario", "file", "complete", "cut", "full_search", "executions", "steps",
+			"problems", "verdict", "expect", "as_expected"} {
+			assert.Contains(t, m, key)
+		}
+		objs = append(objs, m)
+	}
+
+	abba := objs[0]
+	assert.Equal(t, "abba", abba["scenario"])
+	assert.Equal(t, "abba.c", abba["file"])
+	assert.Equal(t, true, abba["complete"])
+	assert.Equal(t, "deadlock", abba["verdict"])
+	assert.Equal(t, []any{"deadlock"}, abba["expect"])
+	assert.Equal(t, true, abba["as_expected"])
+	probs := abba["problems"].([]any)
+	require.Len(t, probs, 1)
+	p := probs[0].(map[string]any)
+	for _, key := range []string{"kind", "title", "report", "schedule", "execution", "preemptions", "count", "trace", "pending"} {
+		assert.Contains(t, p, key)
+	}
+	assert.Equal(t, "deadlock", p["kind"])
+	assert.True(t, strings.HasPrefix(p["report"].(string), p["title"].(string)))
+	assert.True(t, strings.HasPrefix(p["schedule"].(string), "ksim1:"))
+	ev := p["trace"].([]any)[0].(map[string]any)
+	for _, key := range []string{"step", "thread", "task", "op", "object", "pos", "note"} {
+		assert.Contains(t, ev, key)
+	}
+	assert.Equal(t, "insmod", ev["task"])
+	assert.NotEmpty(t, p["pending"])
+	assert.Contains(t, p["report"], "<TASK>", "no HTML escaping")
+
+	fixed := objs[1]
+	assert.Equal(t, "ok", fixed["verdict"])
+	assert.Equal(t, []any{}, fixed["problems"], "an empty list, not null")
+
+	none := objs[2]
+	assert.Nil(t, none["expect"])
+	assert.Nil(t, none["as_expected"])
+	assert.Equal(t, noPragma, none["file"])
+	assert.Equal(t, "nopragma", none["scenario"])
+}
+
+func TestJSONTitleSkipsSeparators(t *testing.T) {
+	t.Parallel()
+	_, stdout, _ := ksim(t, "run", "--json", "lost-update")
+	var r jsonResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.NotEmpty(t, r.Problems)
+	assert.True(t, strings.HasPrefix(r.Problems[0].Report, "------------[ cut here ]------------"))
+	assert.Equal(t, "kernel BUG at lost-update.c:24!", r.Problems[0].Title)
+}
+
+func TestHeadline(t *testing.T) {
+	t.Parallel()
+	for report, want := range map[string]string{
+		"BUG: x\nmore":              "BUG: x",
+		"\n=====\n  WARNING: y  \n": "WARNING: y",
+		"------------[ cut here ]------------\nkernel BUG!": "kernel BUG!",
+		"-----\n=====\n":      "fallback",
+		"[ not a separator ]": "[ not a separator ]",
+		"":                    "fallback",
+	} {
+		assert.Equal(t, want, headline(report, "fallback"), "%q", report)
+	}
+}
+
+func TestCheckLibrary(t *testing.T) {
+	t.Parallel()
+	n := len(scenarios.List())
+	code, stdout, stderr := ksim(t, "check")
+	assert.Equal(t, exitOK, code, stderr)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	require.Len(t, lines, n+1)
+	for _, l := range lines[:n] {
+		assert.True(t, strings.HasPrefix(l, "ok    "), l)
+	}
+	assert.Contains(t, stdout, "ok    abba ")
+	assert.Regexp(t, `ok    abba +deadlock \(9 executions\)`, stdout)
+	assert.Equal(t, lines[n], strconv.Itoa(n)+" scenarios: "+strconv.Itoa(n)+" passed, 0 failed")
+
+	code, stdout, _ = ksim(t, "check", "--quiet")
+	assert.Equal(t, exitOK, code)
+	assert.Equal(t, strconv.Itoa(n)+" scenarios: "+strconv.Itoa(n)+" passed, 0 failed\n", stdout)
+}
+
+func TestCheckFailures(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	abba := bundled(t, "abba")
+	write := func(name, src string) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644))
+	}
+	write("b-wrong.c", strings.ReplaceAll(abba, "#pragma ksim expect deadlock", "#pragma ksim expect ok"))
+	write("a-right.c", abba)
+	write("c-none.c", strings.ReplaceAll(abba, "#pragma ksim expect deadlock", ""))
+	write("notes.txt", "not a scenario")
+
+	code, stdout, stderr := ksim(t, "check", dir)
+	assert.Equal(t, exitProblem, code, stderr)
+	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	require.Len(t, lines, 4, stdout)
+	assert.Regexp(t, `^ok    .*a-right\.c +deadlock \(9 executions\)$`, lines[0])
+	assert.Regexp(t, `^FAIL  .*b-wrong\.c +expected ok, found deadlock \(exploration complete\)$`, lines[1])
+	assert.Regexp(t, `^FAIL  .*c-none\.c +no #pragma ksim expect line`, lines[2])
+	assert.Equal(t, "3 scenarios: 1 passed, 2 failed", lines[3])
+
+	// A search cut short proves nothing either way.
+	code, stdout, _ = ksim(t, "check", "--max-executions", "2", "abba")
+	assert.Equal(t, exitProblem, code)
+	assert.Contains(t, stdout, "expected deadlock, but the search is not complete: execution limit reached (2)")
+	assert.Contains(t, stdout, "1 scenario: 0 passed, 1 failed")
+
+	// Bad input is exit 2, and the others are still checked.
+	write("d-broken.c", "int f(void) { return 1 +; }\n")
+	code, stdout, stderr = ksim(t, "check", dir, "abba-fixed")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "d-broken.c:1:25: ")
+	assert.Contains(t, stdout, "ok    abba-fixed")
+	assert.Contains(t, stdout, "5 scenarios: 2 passed, 3 failed")
+
+	code, _, stderr = ksim(t, "check", t.TempDir())
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "no .c files")
+}
+
+func TestHelp(t *testing.T) {
+	t.Parallel()
+	_, stdout, _ := ksim(t, "help")
+	for _, want := range []string{"Usage:", "Examples:", "ksim run abba", "ksim check", "jq", "Exit status:", "NO_COLOR"} {
+		assert.Contains(t, stdout, want)
+	}
+	_, h, _ := ksim(t, "--help")
+	assert.Equal(t, stdout, h)
+
+	for _, cmd := range []string{"run", "check", "replay", "list", "show", "help"} {
+		code, out, _ := ksim(t, "help", cmd)
+		assert.Equal(t, exitOK, code)
+		assert.Contains(t, out, "Usage: ksim "+cmd)
+	}
+	_, out, _ := ksim(t, "help", "run")
+	assert.Contains(t, out, "--strategy NAME")
+	assert.Contains(t, out, "--timeout DURATION")
+}
+
+func TestShow(t *testing.T) {
+	t.Parallel()
+	_, stdout, _ := ksim(t, "show", "abba")
+	assert.Equal(t, bundled(t, "abba"), stdout)
+}
+
+func TestReplayCommand(t *testing.T) {
+	t.Parallel()
+	o := &options{set: map[string]bool{"cpus": true}, cpus: 1, signals: true}
+	assert.Equal(t, "ksim replay abba 'ksim1:0:1' --cpus 1 --signals", replayCommand("abba", "ksim1:0:1", o))
+	assert.Equal(t, `ksim replay 'it'\''s.c' 'ksim1:0:1'`, replayCommand("it's.c", "ksim1:0:1", &options{}))
+	assert.Equal(t, "ksim replay -- -odd.c 'ksim1:0:1'", replayCommand("-odd.c", "ksim1:0:1", &options{}))
+}

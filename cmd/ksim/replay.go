@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// replayCmd is `ksim replay`: run the one execution a schedule describes, to
+// look at it again (or under a debugger) with its kernel log.
+func (e *env) replayCmd(args []string) int {
+	code := exitOK
+	o, pos, ok := e.parse("replay", args, &code)
+	if !ok {
+		return code
+	}
+	if len(pos) != 2 {
+		e.usageError("replay", "want a scenario and a schedule, as printed by ksim run")
+		return exitUsage
+	}
+	arg, schedule := pos[0], pos[1]
+	l := e.load(arg)
+	if l == nil {
+		return exitUsage
+	}
+	// As Scenario.Replay does, plus --max-steps: a hang found with a lower
+	// step limit only replays under the same limit.
+	var k *ksync.Kernel
+	res := sched.Explore(l.s.Program(o.kernelConfig(l.s), func(kk *ksync.Kernel) { k = kk }),
+		sched.Options{Strategy: sched.Replay, Schedule: schedule, MaxSteps: o.maxSteps})
+	if res.Err != nil {
+		fmt.Fprintf(e.stderr, "ksim: %v\n", res.Err)
+		return exitUsage
+	}
+	if k == nil {
+		fmt.Fprintf(e.stderr, "ksim: schedule %q ran no execution of %s\n", schedule, arg)
+		return exitUsage
+	}
+	color := e.colorOn(o)
+	w := e.stdout
+	fmt.Fprintf(w, "Replaying execution %s of %s:\n", schedule, l.s.Name)
+	if len(res.Problems) == 0 {
+		fmt.Fprintln(w, paint(color, green, "OK")+": no problem in this execution")
+	} else {
+		kinds := []string{}
+		seen := map[string]bool{}
+		for _, p := range res.Problems {
+			if !seen[p.Kind] {
+				seen[p.Kind] = true
+				kinds = append(kinds, strings.ToUpper(p.Kind))
+			}
+		}
+		fmt.Fprintln(w, paint(color, red, joinAnd(kinds))+" in this execution")
+	}
+	for i, p := range res.Problems {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Problem %d of %d: %s — %s\n\n", i+1, len(res.Problems), p.Kind, headline(p.Report, p.Title))
+		block(w, p.Report)
+	}
+	fmt.Fprintln(w)
+	if len(res.Problems) > 0 {
+		// The problem's own rendering marks the step that reported it and
+		// shows what the unfinished threads were waiting for.
+		p := res.Problems[0]
+		fmt.Fprintf(w, "Interleaving (%s, %s):\n", plural(int64(len(p.Trace)), "step"), plural(int64(p.Preemptions), "preemption"))
+		block(w, p.FormatTrace())
+	} else {
+		x := k.Execution()
+		var names []string
+		for _, t := range x.Threads() {
+			names = append(names, t.Name())
+		}
+		trace := x.Trace()
+		fmt.Fprintf(w, "Interleaving (%s):\n", plural(int64(len(trace)), "step"))
+		block(w, sched.FormatTrace(names, trace, nil, 0))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "dmesg:")
+	if d := k.Dmesg(); d != "" {
+		block(w, d)
+	} else {
+		fmt.Fprintln(w, "(empty)")
+	}
+	return exitOK
+}
