@@ -200,7 +200,7 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 	h.updatePin()
 	k.handlers = append(k.handlers, h)
 	name := fmt.Sprintf("irq/%d-%s", l.n, l.name)
-	return t.th.Spawn(name, func(th *sched.Thread) {
+	return t.th.SpawnAt(t.pos, name, func(th *sched.Thread) {
 		h.th = th
 		l.handler(h)
 		// irq_exit: pending softirqs run now, in softirq context, with irqs on, unless

@@ -40,7 +40,6 @@ func TestLibraryScenariosMatchTheirExpectations(t *testing.T) {
 			require.True(t, ok)
 			s, err := Load(le.Name, src)
 			require.NoError(t, err)
-			require.NoError(t, s.Unsupported())
 			res := s.Explore(s.KernelConfig(), sched.Options{})
 			require.NoError(t, res.Err)
 			assert.True(t, res.Complete, res.Verdict())
@@ -220,7 +219,7 @@ func TestScenarioReplayIsByteForByte(t *testing.T) {
 		res := s.Explore(s.KernelConfig(), sched.Options{})
 		require.NotEmpty(t, res.Problems, name)
 		for _, p := range res.Problems {
-			r, k := s.Replay(s.KernelConfig(), p.Schedule)
+			r, k := s.Replay(s.KernelConfig(), p.Schedule, sched.Options{})
 			require.NoError(t, r.Err, name)
 			require.NotNil(t, k)
 			var same *sched.Found

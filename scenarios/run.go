@@ -20,10 +20,6 @@ func (s *Scenario) KernelConfig() ksync.Config {
 	return cfg
 }
 
-// Unsupported lists what the checker accepts but ksim cannot run. Interrupts and
-// tasklets, the last such constructs, are simulated now; the list is empty.
-func (s *Scenario) Unsupported() error { return nil }
-
 // Program is the scenario as a sched program: every execution runs it on a fresh
 // kernel configured by cfg. observe, if set, is called with each execution's kernel
 // once its tasks are created (to read dmesg at the end of a replay, for instance).
@@ -46,11 +42,13 @@ func (s *Scenario) Explore(cfg ksync.Config, opts sched.Options) *sched.Result {
 }
 
 // Replay runs exactly the execution a schedule describes and returns its result and
-// the kernel log of that execution.
-func (s *Scenario) Replay(cfg ksync.Config, schedule string) (*sched.Result, *ksync.Kernel) {
+// the kernel of that execution (its dmesg, its /proc/interrupts). opts supplies the
+// limits the schedule was found under (MaxSteps: a hang replays only under the same
+// step limit); its strategy and schedule are set here.
+func (s *Scenario) Replay(cfg ksync.Config, schedule string, opts sched.Options) (*sched.Result, *ksync.Kernel) {
 	var last *ksync.Kernel
-	res := sched.Explore(s.Program(cfg, func(k *ksync.Kernel) { last = k }),
-		sched.Options{Strategy: sched.Replay, Schedule: schedule})
+	opts.Strategy, opts.Schedule = sched.Replay, schedule
+	res := sched.Explore(s.Program(cfg, func(k *ksync.Kernel) { last = k }), opts)
 	return res, last
 }
 

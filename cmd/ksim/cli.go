@@ -136,6 +136,8 @@ type options struct {
 	noColor        bool
 	signals        bool
 	memoryPressure bool
+	noLockdep      bool
+	interrupts     bool
 	stats          bool
 
 	set map[string]bool // the flags given on the command line
@@ -156,7 +158,7 @@ for each problem found, the kernel's report, the interleaving that shows it
 and the command that replays it. By default the search stops at the first
 execution that shows a problem; --all collects every distinct problem.`,
 		flags: []string{"strategy", "seed", "depth", "cpus", "max-executions", "max-steps", "timeout",
-			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "stats"},
+			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "no-lockdep", "stats"},
 	},
 	"check": {
 		synopsis: "ksim check [flags] [FILE|DIR|NAME...]",
@@ -164,15 +166,16 @@ execution that shows a problem; --all collects every distinct problem.`,
 compare what was found with its #pragma ksim expect line. A DIR stands for
 its .c files, in name order. Without arguments, check the bundled library.`,
 		flags: []string{"strategy", "seed", "depth", "cpus", "max-executions", "max-steps", "timeout",
-			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "stats"},
+			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "no-lockdep", "stats"},
 	},
 	"replay": {
 		synopsis: "ksim replay [flags] FILE|NAME SCHEDULE",
 		about: `Run exactly the execution that SCHEDULE describes (as printed by ksim run)
 and print its problems, its interleaving and the kernel log (dmesg). Give the
 same --cpus, --signals, --memory-pressure and --max-steps as the run that
-printed the schedule; ksim run prints them as part of the replay command.`,
-		flags: []string{"cpus", "max-steps", "no-color", "signals", "memory-pressure"},
+printed the schedule; ksim run prints them as part of the replay command.
+--interrupts adds the execution's /proc/interrupts.`,
+		flags: []string{"cpus", "max-steps", "no-color", "signals", "memory-pressure", "no-lockdep", "interrupts"},
 	},
 	"list": {
 		synopsis: "ksim list",
@@ -226,6 +229,10 @@ func flagSet(cmd string, o *options) *flag.FlagSet {
 			fs.BoolVar(&o.signals, name, false, "let signals interrupt interruptible sleeps and timeouts expire")
 		case "memory-pressure":
 			fs.BoolVar(&o.memoryPressure, name, false, "let allocations sleep in reclaim or fail, as #pragma ksim memory pressure does")
+		case "no-lockdep":
+			fs.BoolVar(&o.noLockdep, name, false, "turn the lock validator off, as #pragma ksim lockdep off does")
+		case "interrupts":
+			fs.BoolVar(&o.interrupts, name, false, "print /proc/interrupts at the end of the execution")
 		case "stats":
 			fs.BoolVar(&o.stats, name, false, "print executions, steps and time taken on standard error")
 		}
@@ -330,6 +337,9 @@ func (o *options) kernelConfig(s *scenarios.Scenario) ksync.Config {
 	if o.memoryPressure {
 		cfg.MemoryPressure = true
 	}
+	if o.noLockdep {
+		cfg.NoLockdep = true
+	}
 	return cfg
 }
 
@@ -345,6 +355,9 @@ func (o *options) replayFlags() string {
 	}
 	if o.memoryPressure {
 		b.WriteString(" --memory-pressure")
+	}
+	if o.noLockdep {
+		b.WriteString(" --no-lockdep")
 	}
 	if o.set["max-steps"] {
 		fmt.Fprintf(&b, " --max-steps %d", o.maxSteps)
@@ -372,10 +385,6 @@ func (e *env) load(arg string) *loaded {
 	}
 	s, err := scenarios.Load(file, src)
 	if err != nil {
-		e.printError(err)
-		return nil
-	}
-	if err := s.Unsupported(); err != nil {
 		e.printError(err)
 		return nil
 	}

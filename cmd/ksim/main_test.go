@@ -539,3 +539,33 @@ func TestReplayCommand(t *testing.T) {
 	assert.Equal(t, `ksim replay 'it'\''s.c' 'ksim1:0:1'`, replayCommand("it's.c", "ksim1:0:1", &options{}))
 	assert.Equal(t, "ksim replay -- -odd.c 'ksim1:0:1'", replayCommand("-odd.c", "ksim1:0:1", &options{}))
 }
+
+func TestNoLockdepFlag(t *testing.T) {
+	t.Parallel()
+	code, out, _ := ksim(t, "run", "--all", "mutex-abba")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, "WARNING: possible circular locking dependency detected")
+	code, out, _ = ksim(t, "run", "--all", "--no-lockdep", "mutex-abba")
+	assert.Equal(t, 1, code)
+	assert.NotContains(t, out, "WARNING: possible circular locking dependency detected")
+	assert.Contains(t, out, "INFO: task ")
+	assert.Contains(t, out, "--no-lockdep", "the printed replay command keeps the flag")
+}
+
+func TestReplayInterrupts(t *testing.T) {
+	t.Parallel()
+	code, out, _ := ksim(t, "run", "irq-spinlock")
+	require.Equal(t, 1, code)
+	var replay []string
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "Replay: ksim replay ") {
+			fields := strings.Fields(strings.TrimPrefix(line, "Replay: ksim "))
+			replay = append(fields[:2], strings.Trim(fields[2], "'"))
+		}
+	}
+	require.NotEmpty(t, replay)
+	code, out, _ = ksim(t, append(replay, "--interrupts")...)
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "/proc/interrupts:\n")
+	assert.Regexp(t, `\s+5:\s+1\s+IO-APIC\s+5-edge\s+mydev`, out)
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/ksim-dev/ksim/ksync"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -25,11 +24,8 @@ func (e *env) replayCmd(args []string) int {
 	if l == nil {
 		return exitUsage
 	}
-	// As Scenario.Replay does, plus --max-steps: a hang found with a lower
-	// step limit only replays under the same limit.
-	var k *ksync.Kernel
-	res := sched.Explore(l.s.Program(o.kernelConfig(l.s), func(kk *ksync.Kernel) { k = kk }),
-		sched.Options{Strategy: sched.Replay, Schedule: schedule, MaxSteps: o.maxSteps})
+	// --max-steps: a hang found with a lower step limit only replays under it.
+	res, k := l.s.Replay(o.kernelConfig(l.s), schedule, sched.Options{MaxSteps: o.maxSteps})
 	if res.Err != nil {
 		fmt.Fprintf(e.stderr, "ksim: %v\n", res.Err)
 		return exitUsage
@@ -82,6 +78,11 @@ func (e *env) replayCmd(args []string) int {
 		block(w, d)
 	} else {
 		fmt.Fprintln(w, "(empty)")
+	}
+	if o.interrupts {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "/proc/interrupts:")
+		block(w, k.ProcInterrupts())
 	}
 	return exitOK
 }
