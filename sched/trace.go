@@ -70,7 +70,14 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 
 	header := make([]string, ncol)
 	width := make([]int, ncol)
+	seen := map[string]int{}
+	for _, name := range threads {
+		seen[name]++
+	}
 	for i, name := range threads {
+		if seen[name] > 1 {
+			name = fmt.Sprintf("%s#%d", name, i) // two threads of one name need telling apart
+		}
 		header[i] = name
 		width[i] = len(name)
 	}
