@@ -1,12 +1,6 @@
 package ksync
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-
-	"github.com/ksim-dev/ksim/sched"
-)
+import "github.com/ksim-dev/ksim/sched"
 
 // lockKind says what sort of primitive a lock is.
 type lockKind int
@@ -81,40 +75,14 @@ func (t *Task) unhold(l *lockBase) bool {
 	return false
 }
 
-// usage is lockdep's four usage characters; process-context locks taken with irqs
-// enabled are "+.+." (irq contexts come with the interrupts model).
-func (h heldLock) usage() string {
-	if h.read {
-		return "++++"
-	}
-	return "+.+."
-}
-
-// heldLocks is lockdep's listing of what a task holds: "1 lock held by x/2:".
+// heldLocks is lockdep's listing of what a task holds ("1 lock held by x/2:"), as the
+// kernel prints it in its reports, with the real usage characters. It comes from lockdep
+// in the kernel too: with lockdep off there is no listing.
 func (t *Task) heldLocks() string {
-	var hs []heldLock
-	for _, h := range t.held {
-		if h.l.tracked() {
-			hs = append(hs, h)
-		}
+	if t.k.dep == nil {
+		return ""
 	}
-	if len(hs) == 0 {
-		return fmt.Sprintf("no locks held by %s/%d.\n", t.Comm, t.PID)
-	}
-	var b strings.Builder
-	s := "s"
-	if len(hs) == 1 {
-		s = ""
-	}
-	fmt.Fprintf(&b, "%d lock%s held by %s/%d:\n", len(hs), s, t.Comm, t.PID)
-	for i, h := range hs {
-		name := h.l.classKey()
-		if h.subclass > 0 {
-			name += "/" + strconv.Itoa(h.subclass)
-		}
-		fmt.Fprintf(&b, " #%d: %016x (%s){%s}-%s, at: %s\n", i, h.l.addr, name, h.usage(), h.l.waitTypes(), h.at)
-	}
-	return b.String()
+	return t.k.dep.HeldLocks(t.depTask(), t.depHeld())
 }
 
 // Enabled makes a task a guard for waits that end when someone hands it something

@@ -86,14 +86,16 @@ func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
 		}
 		sites = append(sites, t.wait.kind+" at "+t.wait.pos)
 	}
-	b.WriteString("\nShowing all locks held in the system:\n")
-	b.WriteString("1 lock held by khungtaskd/30:\n #0: ffffffff82b3c9e0 (rcu_read_lock){....}-{1:3}, at: debug_show_all_locks+0x36/0x1c0\n")
-	for _, t := range k.tasks {
-		if !t.exited && t.tracksAny() {
-			b.WriteString(t.heldLocks())
+	if k.dep != nil { // debug_show_all_locks is lockdep's
+		b.WriteString("\nShowing all locks held in the system:\n")
+		b.WriteString("1 lock held by khungtaskd/30:\n #0: ffffffff82b3c9e0 (rcu_read_lock){....}-{1:3}, at: debug_show_all_locks+0x36/0x1c0\n")
+		for _, t := range k.tasks {
+			if !t.exited && t.tracksAny() {
+				b.WriteString(t.heldLocks())
+			}
 		}
+		b.WriteString("\n=============================================\n")
 	}
-	b.WriteString("\n=============================================\n")
 	k.printkAt(122, b.String())
 
 	// What ksim adds, on lines of its own.

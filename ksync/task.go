@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -387,12 +388,6 @@ func (t *Task) schedulingWhileAtomic(chain []string) {
 	t.k.addTaint(taintWarn)
 }
 
-// fakeText is a stable stand-in for a code address, derived from the site's name.
-func fakeText(site string) uint64 {
-	h := uint64(1469598103934665603)
-	for i := 0; i < len(site); i++ {
-		h ^= uint64(site[i])
-		h *= 1099511628211
-	}
-	return 0xffffffff81000000 | (h & 0xffff0)
-}
+// fakeText is a stable stand-in for a code address: lockdep's, so that both print the
+// same address for the same site.
+func fakeText(site string) uint64 { return lockdep.TextAddr(site) }

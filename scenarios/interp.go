@@ -321,20 +321,14 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 			if !r.eval(s.Cond).truth() {
 				return ctlNone
 			}
-			switch c := r.exec(s.Body); c {
-			case ctlBreak:
-				return ctlNone
-			case ctlReturn, ctlGoto:
+			if c, leave := loopExit(r.exec(s.Body)); leave {
 				return c
 			}
 			r.loopTick(s.While)
 		}
 	case *syntax.DoWhileStmt:
 		for {
-			switch c := r.exec(s.Body); c {
-			case ctlBreak:
-				return ctlNone
-			case ctlReturn, ctlGoto:
+			if c, leave := loopExit(r.exec(s.Body)); leave {
 				return c
 			}
 			r.top().line = s.Cond.Pos().Line
@@ -354,10 +348,7 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 			if s.Cond != nil && !r.eval(s.Cond).truth() {
 				return ctlNone
 			}
-			switch c := r.exec(s.Body); c {
-			case ctlBreak:
-				return ctlNone
-			case ctlReturn, ctlGoto:
+			if c, leave := loopExit(r.exec(s.Body)); leave {
 				return c
 			}
 			if s.Post != nil {
@@ -387,6 +378,18 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 		return r.execSwitch(s)
 	}
 	return ctlNone
+}
+
+// loopExit says what a loop does once its body has run: go on (continue too), or
+// leave, for the loop's end (break) or for further out (return, goto).
+func loopExit(c ctl) (ctl, bool) {
+	switch c {
+	case ctlBreak:
+		return ctlNone, true
+	case ctlReturn, ctlGoto:
+		return c, true
+	}
+	return ctlNone, false
 }
 
 func (r *runner) execSwitch(s *syntax.SwitchStmt) ctl {
