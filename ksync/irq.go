@@ -202,6 +202,7 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 	name := fmt.Sprintf("irq/%d-%s", l.n, l.name)
 	return t.th.SpawnAt(t.pos, name, func(th *sched.Thread) {
 		h.th = th
+		th.SetWhere(cpuNames[cpu])
 		l.handler(h)
 		// irq_exit: pending softirqs run now, in softirq context, with irqs on, unless
 		// the interrupted code has bottom halves disabled.

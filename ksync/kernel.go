@@ -73,6 +73,7 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 	if cfg.CPUs <= 0 {
 		cfg.CPUs = 2
 	}
+	cfg.CPUs = min(cfg.CPUs, sched.MaxThreads) // CPU sets are 64-bit masks, like thread sets
 	if cfg.Release == "" {
 		cfg.Release = defaultRelease
 	}
@@ -110,6 +111,7 @@ func (k *Kernel) Dmesg() string { return strings.Join(k.log, "") }
 func (k *Kernel) KernelThread(comm string, fn func(t *Task)) *Task {
 	t := k.newTask(comm, 1)
 	t.th = k.e.Spawn(comm, func(th *sched.Thread) { t.run(fn) })
+	t.th.SetWhere(cpuNames[t.cpu])
 	return t
 }
 

@@ -32,6 +32,7 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 	c := t.k.newTask(comm, t.PID)
 	t.mayInterrupt()
 	c.th = t.th.SpawnAt(t.pos, comm, func(*sched.Thread) { c.run(fn) })
+	c.th.SetWhere(cpuNames[c.cpu])
 	t.note("pid %d", c.PID)
 	return c
 }
@@ -43,6 +44,7 @@ func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 	k.nextPID-- // rmmod runs much later than the module's threads: a pid well above theirs
 	t.PID = 1000 + t.PID
 	t.th = k.e.Spawn(comm, func(th *sched.Thread) {
+		th.SetWhere(cpuNames[t.cpu])
 		t.run(func(t *Task) {
 			t.wait = waiting{kind: "exit"}
 			for {

@@ -29,6 +29,14 @@ type Frame struct {
 	FuncEnd  int
 }
 
+// cpuNames are the trace's CPU column, built once.
+var cpuNames = func() (n [sched.MaxThreads]string) {
+	for i := range n {
+		n[i] = fmt.Sprint(i)
+	}
+	return
+}()
+
 // taskCommLen is TASK_COMM_LEN - 1: the kernel truncates a task's name to 15 bytes,
 // and reports print it that way.
 const taskCommLen = 15
@@ -158,6 +166,7 @@ func (t *Task) op(name string, obj sched.ObjID, acc sched.Access, g sched.Guard)
 func (t *Task) opx(o sched.Op) {
 	t.mayInterrupt()
 	o.Pos = t.pos
+	o.Where = cpuNames[t.cpu] // it may have moved: a pinned task gets a free CPU
 	if t.k.gated {
 		t.gate.inner = o.Guard
 		o.Guard = &t.gate

@@ -348,7 +348,7 @@ func (e *Execution) trace() []Event {
 	for i, ev := range e.events {
 		out[i] = Event{
 			Step: i + 1, Thread: ev.tid, Op: ev.op.Name, Obj: e.ObjName(ev.op.Obj),
-			Pos: ev.op.Pos, Note: ev.note,
+			Pos: ev.op.Pos, Where: ev.op.Where, Note: ev.note,
 		}
 		if ev.d1 > ev.d0 {
 			out[i].Data = append([]int(nil), e.dataLog[ev.d0:ev.d1]...)

@@ -62,6 +62,7 @@ type Op struct {
 	Guard  Guard  // nil: always enabled
 	Arg    int    // free for the model and its Guard (a lock mode, a count)
 	Pos    string // source position for traces, e.g. "abba.c:12"
+	Where  string // where it runs, as the model names it (ksync: the CPU), for traces
 }
 
 // dependent reports whether two operations may not be reordered freely.

@@ -40,6 +40,7 @@ type Event struct {
 	Op     string // the operation's name
 	Obj    string // the object's name, "" for none
 	Pos    string // source position
+	Where  string // where it ran (ksync: the CPU); "" when the model does not say
 	Note   string // what happened, as the model tells it ("acquired", "sleeps")
 	Data   []int  // data choices made during the step
 }

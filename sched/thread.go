@@ -64,7 +64,8 @@ type Thread struct {
 	obj  ObjID // the thread as an object, for Join
 
 	pending      Op
-	pendingSince int // the step from which the pending operation was schedulable
+	where        string // the default Op.Where of this thread's operations
+	pendingSince int    // the step from which the pending operation was schedulable
 	started      bool
 	finished     bool
 	stopping     bool
@@ -82,6 +83,10 @@ func (t *Thread) Finished() bool { return t.finished }
 // Execution is the execution the thread belongs to.
 func (t *Thread) Execution() *Execution { return t.ex }
 
+// SetWhere sets where the thread's operations run, as the model names it (ksync: the
+// CPU), for the ones that do not say: spawns, joins, and any without Where.
+func (t *Thread) SetWhere(w string) { t.where = w }
+
 // PendingOp is the operation the thread has announced and not yet run.
 func (t *Thread) PendingOp() *Op { return &t.pending }
 
@@ -91,6 +96,9 @@ func (t *Thread) PendingOp() *Op { return &t.pending }
 func (t *Thread) Op(op Op) {
 	if t.stopping {
 		panic(stopSignal{})
+	}
+	if op.Where == "" {
+		op.Where = t.where
 	}
 	t.pending = op
 	if op.Guard != nil {

@@ -20,7 +20,11 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 	cols := make([][]string, 0, len(trace)+1)
 	at := make([]string, 0, len(trace)+1)
 	steps := make([]string, 0, len(trace)+1)
+	where := make([]string, 0, len(trace)+1)
+	showWhere := false
 	for _, ev := range trace {
+		where = append(where, ev.Where)
+		showWhere = showWhere || ev.Where != ""
 		row := make([]string, ncol)
 		cell := ev.Op
 		if ev.Obj != "" && !strings.Contains(ev.Op, ev.Obj) {
@@ -61,6 +65,7 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 		}
 		cols = append(cols, row)
 		at = append(at, strings.Join(pos, " "))
+		where = append(where, "")
 		end := "end"
 		if mark > len(trace) {
 			end = ">end"
@@ -90,9 +95,16 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 	for _, s := range steps {
 		sw = max(sw, len(s))
 	}
+	ww := len("cpu")
+	for _, w := range where {
+		ww = max(ww, len(w))
+	}
 	var b strings.Builder
-	line := func(step string, cells []string, pos string) {
+	line := func(step, place string, cells []string, pos string) {
 		fmt.Fprintf(&b, "%*s", sw, step)
+		if showWhere {
+			fmt.Fprintf(&b, " | %-*s", ww, place)
+		}
 		for i, c := range cells {
 			fmt.Fprintf(&b, " | %-*s", width[i], c)
 		}
@@ -104,14 +116,14 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 		b.WriteString(trimmed)
 		b.WriteString("\n")
 	}
-	line("step", header, "at")
+	line("step", "cpu", header, "at")
 	sep := make([]string, ncol)
 	for i := range sep {
 		sep[i] = strings.Repeat("-", width[i])
 	}
-	line(strings.Repeat("-", sw), sep, "--")
+	line(strings.Repeat("-", sw), strings.Repeat("-", ww), sep, "--")
 	for r, row := range cols {
-		line(steps[r], row, at[r])
+		line(steps[r], where[r], row, at[r])
 	}
 	return b.String()
 }

@@ -406,7 +406,7 @@ func TestJSON(t *testing.T) {
 	assert.True(t, strings.HasPrefix(p["report"].(string), p["title"].(string)))
 	assert.True(t, strings.HasPrefix(p["schedule"].(string), "ksim1:"))
 	ev := p["trace"].([]any)[0].(map[string]any)
-	for _, key := range []string{"step", "thread", "task", "op", "object", "pos", "note"} {
+	for _, key := range []string{"step", "thread", "task", "op", "object", "pos", "cpu", "note"} {
 		assert.Contains(t, ev, key)
 	}
 	assert.Equal(t, "insmod", ev["task"])

@@ -116,6 +116,7 @@ type jsonEvent struct {
 	Op     string `json:"op"`
 	Object string `json:"object"`
 	Pos    string `json:"pos"`
+	CPU    string `json:"cpu"`
 	Note   string `json:"note"`
 }
 
@@ -167,7 +168,7 @@ func newJSONResult(l *loaded, res *sched.Result, o *options) *jsonResult {
 			Pending:     []jsonPending{},
 		}
 		for _, ev := range p.Trace {
-			jp.Trace = append(jp.Trace, jsonEvent{ev.Step, ev.Thread, name(ev.Thread), ev.Op, ev.Obj, ev.Pos, ev.Note})
+			jp.Trace = append(jp.Trace, jsonEvent{ev.Step, ev.Thread, name(ev.Thread), ev.Op, ev.Obj, ev.Pos, ev.Where, ev.Note})
 		}
 		for _, pd := range p.Pending {
 			jp.Pending = append(jp.Pending, jsonPending{pd.Thread, name(pd.Thread), pd.Op, pd.Obj, pd.Pos, pd.Enabled})
