@@ -433,3 +433,23 @@ func TestReplayReproducesKernelReportsByteForByte(t *testing.T) {
 		}
 	}
 }
+
+// The kernel's lock self-test "initialize held": re-initialising a lock the task holds.
+func TestInitializeHeldLock(t *testing.T) {
+	for _, kind := range []string{"mutex", "spinlock"} {
+		res := explore(t, Config{}, func(k *Kernel) {
+			m, l := k.DefineMutex("m"), k.DefineSpinlock("l")
+			k.KernelThread("reinit", func(t *Task) {
+				if kind == "mutex" {
+					m.Lock(t)
+					m.Init(t)
+				} else {
+					l.Lock(t)
+					l.Init(t)
+				}
+			})
+		})
+		require.Equal(t, []string{"warning"}, kinds(res), kind)
+		assert.Equal(t, "WARNING: held lock freed!", res.Problems[0].Title, kind)
+	}
+}

@@ -206,12 +206,17 @@ func (s *Semaphore) dequeue(t *Task) {
 // Init is mutex_init(): the mutex becomes free.
 func (m *Mutex) Init(t *Task) {
 	t.op("mutex_init", m.id, sched.Write, nil)
+	t.reinit(&m.lockBase)
 	m.owner = nil
 }
 
 // Init is spin_lock_init().
 func (l *Spinlock) Init(t *Task) {
 	t.op("spin_lock_init", l.id, sched.Write, nil)
+	if l.owner == t {
+		t.preemptEnable() // the lock it held is gone; so is the preemption it disabled
+	}
+	t.reinit(&l.lockBase)
 	l.owner = nil
 }
 

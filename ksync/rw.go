@@ -38,6 +38,7 @@ func (l *RWLock) free(mode int) bool {
 // Init is rwlock_init().
 func (l *RWLock) Init(t *Task) {
 	t.op("rwlock_init", l.id, sched.Write, nil)
+	t.reinit(&l.lockBase)
 	l.readers, l.writer = 0, nil
 }
 
@@ -182,6 +183,7 @@ func (s *RWSem) Enabled(op *sched.Op) bool {
 // Init is init_rwsem().
 func (s *RWSem) Init(t *Task) {
 	t.op("init_rwsem", s.id, sched.Write, nil)
+	t.reinit(&s.lockBase)
 	s.readers, s.writer = 0, nil
 }
 

@@ -132,6 +132,24 @@ func (t *Task) irqsOn() {
 	}
 }
 
+// reinit is what lockdep checks when a lock is initialised: re-initialising one that
+// the task holds is the kernel's "held lock freed!" (its self-test "initialize held").
+// The lock is free afterwards, as the init makes it, and no longer held.
+func (t *Task) reinit(l *lockBase) {
+	for i, h := range t.held {
+		if h.l != l {
+			continue
+		}
+		if t.k.dep != nil {
+			if r := t.k.dep.HeldLockFreed(t.depTask(), t.depHeld(), h.dep(), l.addr, 0x40); r != nil {
+				t.lockdepReport(r)
+			}
+		}
+		t.held = append(t.held[:i], t.held[i+1:]...)
+		return
+	}
+}
+
 // exitChecks is what do_exit checks of a task's locks: lockdep's "still has locks held!".
 func (t *Task) exitChecks() {
 	if t.k.dep == nil || !t.tracksAny() {
