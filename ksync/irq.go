@@ -49,8 +49,15 @@ type IRQLine struct {
 // only on CPU (-1: on any CPU).
 type IRQSetting struct{ Times, CPU int }
 
+// fullSearchIRQ is why interrupts need a full search: whether any step of any task
+// may be interrupted depends on which lines are registered, how often they fired and
+// which tasks sleep — state no single operation names, so DPOR would take steps for
+// independent that are not (a false "no problem" — found by a review).
+const fullSearchIRQ = "interrupts or tasklets: any step may be interrupted, depending on state every task shares"
+
 // RequestIRQ is request_irq(): it installs handler for line n and returns 0.
 func (t *Task) RequestIRQ(n int, name string, handler func(t *Task) IRQReturn) int {
+	t.k.e.RequireFullSearch(fullSearchIRQ)
 	t.op("request_irq", 0, sched.None, nil)
 	k := t.k
 	set, ok := k.cfg.IRQs[n]
@@ -222,6 +229,7 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 // Tasklet is struct tasklet_struct: deferred work that runs in softirq context.
 type Tasklet struct {
 	k         *Kernel
+	id        sched.ObjID
 	name      string
 	fn        func(t *Task)
 	scheduled bool
@@ -231,7 +239,8 @@ type Tasklet struct {
 
 // DeclareTasklet is DECLARE_TASKLET(name, fn) or tasklet_init.
 func (k *Kernel) DeclareTasklet(name string, fn func(t *Task)) *Tasklet {
-	return &Tasklet{k: k, name: name, fn: fn}
+	k.e.RequireFullSearch(fullSearchIRQ)
+	return &Tasklet{k: k, name: name, fn: fn, id: k.e.NewObject(name)}
 }
 
 // SetFunc sets the tasklet's function outside any task (DECLARE_TASKLET at load time).
@@ -239,7 +248,7 @@ func (tl *Tasklet) SetFunc(fn func(t *Task)) { tl.fn = fn }
 
 // Init is tasklet_init(): it (re)sets the function.
 func (tl *Tasklet) Init(t *Task, fn func(t *Task)) {
-	t.op("tasklet_init", 0, sched.None, nil)
+	t.op("tasklet_init", tl.id, sched.Write, nil)
 	tl.fn = fn
 }
 
@@ -247,7 +256,7 @@ func (tl *Tasklet) Init(t *Task, fn func(t *Task)) {
 // this CPU: at irq exit, or when bottom halves are enabled again. From process context
 // with bottom halves enabled it runs at once (ksoftirqd's job, done eagerly).
 func (t *Task) TaskletSchedule(tl *Tasklet) {
-	t.op("tasklet_schedule", 0, sched.None, nil)
+	t.op("tasklet_schedule", tl.id, sched.Write, nil)
 	if tl.scheduled {
 		return
 	}
@@ -259,11 +268,15 @@ func (t *Task) TaskletSchedule(tl *Tasklet) {
 	}
 }
 
-// TaskletKill is tasklet_kill(): a scheduled tasklet will not run.
+// Enabled reports whether the tasklet is not scheduled: tasklet_kill waits for that.
+func (tl *Tasklet) Enabled(*sched.Op) bool { return !tl.scheduled }
+
+// TaskletKill is tasklet_kill(): it waits until a scheduled tasklet has run, so that
+// the tasklet is idle when it returns (kernel/softirq.c).
 func (t *Task) TaskletKill(tl *Tasklet) {
-	t.op("tasklet_kill", 0, sched.None, nil)
-	tl.scheduled = false
-	t.k.removeSoftirq(tl)
+	t.wait = waiting{kind: "tasklet", pos: t.pos}
+	t.op("tasklet_kill", tl.id, sched.Write, tl)
+	t.wait = waiting{}
 }
 
 func (k *Kernel) removeSoftirq(tl *Tasklet) {

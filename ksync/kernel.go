@@ -18,7 +18,7 @@ type Config struct {
 	// Both are explored choices.
 	MemoryPressure bool
 	// Signals lets signals interrupt interruptible and killable sleeps (an explored
-	// choice), and lets timeouts expire.
+	// choice). Timeouts (down_timeout, wait_for_completion_timeout) may always expire.
 	Signals bool
 	// Release is the kernel release printed in report headers.
 	Release string

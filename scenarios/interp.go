@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -621,7 +622,7 @@ func (r *runner) arith(op syntax.Token, x, y cval, p syntax.Pos) cval {
 	case syntax.MUL:
 		return cval{i: a * b}
 	case syntax.QUO, syntax.REM:
-		if b == 0 {
+		if b == 0 || b == -1 && a == math.MinInt64 { // both trap in the CPU's idiv
 			r.at(p)
 			r.t.Oops("Oops: divide error: 0000")
 		}

@@ -235,3 +235,49 @@ func TestScenarioReplayIsByteForByte(t *testing.T) {
 		}
 	}
 }
+
+// Found by review: free_irq racing with a task that holds the handler's lock, and
+// tasklet_schedule racing with tasklet_kill. Interrupt state is shared by every step,
+// so these explorations must find exactly what naive search finds.
+func TestInterruptStateIsSearchedInFull(t *testing.T) {
+	cases := map[string]struct{ src, want string }{
+		"free_irq": {`#pragma ksim cpus 4
+#pragma ksim lockdep off
+static DEFINE_SPINLOCK(l);
+static int n;
+static irqreturn_t h(int irq, void *dev) { spin_lock(&l); n++; spin_unlock(&l); return IRQ_HANDLED; }
+static int a(void *d) { free_irq(5, NULL); return 0; }
+static int b(void *d) { spin_lock(&l); n++; spin_unlock(&l); return 0; }
+static int __init m_init(void) {
+	request_irq(5, h, 0, "x", NULL);
+	kthread_run(a, NULL, "a");
+	kthread_run(b, NULL, "b");
+	return 0;
+}
+module_init(m_init);
+`, "lockup"},
+		"tasklet_kill": {`#pragma ksim cpus 4
+static int ran;
+static void work(unsigned long data) { ran = 1; }
+static DECLARE_TASKLET(tl, work);
+static int a(void *d) { local_bh_disable(); tasklet_schedule(&tl); local_bh_enable(); return 0; }
+static int b(void *d) { tasklet_kill(&tl); return 0; }
+static int __init m_init(void) { kthread_run(a, NULL, "a"); kthread_run(b, NULL, "b"); return 0; }
+static void __exit m_exit(void) { BUG_ON(ran == 0); }
+module_init(m_init); module_exit(m_exit);
+`, "ok"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			s, err := Load(name, []byte(c.src))
+			require.NoError(t, err)
+			dfs := s.Explore(s.KernelConfig(), sched.Options{})
+			naive := s.Explore(s.KernelConfig(), sched.Options{Strategy: sched.Naive})
+			require.True(t, dfs.Complete)
+			require.True(t, naive.Complete)
+			assert.Equal(t, Kinds(naive), Kinds(dfs))
+			assert.Equal(t, []string{c.want}, Kinds(dfs))
+			assert.NotEmpty(t, dfs.FullSearch)
+		})
+	}
+}

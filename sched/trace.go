@@ -108,9 +108,7 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 		for i, c := range cells {
 			fmt.Fprintf(&b, " | %-*s", width[i], c)
 		}
-		if pos != "" {
-			b.WriteString(" | " + pos)
-		}
+		b.WriteString(" | " + pos) // every row has every column, even when empty
 		trimmed := strings.TrimRight(b.String(), " ")
 		b.Reset()
 		b.WriteString(trimmed)

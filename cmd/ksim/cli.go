@@ -226,7 +226,7 @@ func flagSet(cmd string, o *options) *flag.FlagSet {
 		case "no-color":
 			fs.BoolVar(&o.noColor, name, false, "no colour, even on a terminal (so does a non-empty NO_COLOR)")
 		case "signals":
-			fs.BoolVar(&o.signals, name, false, "let signals interrupt interruptible sleeps and timeouts expire")
+			fs.BoolVar(&o.signals, name, false, "let signals interrupt interruptible and killable sleeps (timeouts may always expire)")
 		case "memory-pressure":
 			fs.BoolVar(&o.memoryPressure, name, false, "let allocations sleep in reclaim or fail, as #pragma ksim memory pressure does")
 		case "no-lockdep":
