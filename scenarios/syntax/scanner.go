@@ -129,10 +129,6 @@ func isLetter(c byte) bool {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-func isHex(c byte) bool {
-	return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
 // scan returns the next token.
 func (s *scanner) scan() token {
 	s.skipSpace()
