@@ -98,11 +98,18 @@ type irqTarget struct {
 // mayInterrupt is the explored choice before each of a task's steps: does an interrupt
 // arrive now, and where? On this task's CPU the handler runs on top of the task (or,
 // with interrupts off, the line becomes pending); on an idle CPU it runs on its own.
+//
+// It is called before every step, so the test for "no interrupt lines" is kept small
+// enough to be inlined; the choice itself is in interruptChoice.
 func (t *Task) mayInterrupt() {
-	k := t.k
-	if len(k.irqs) == 0 || t.inIRQ || t.exited {
-		return
+	if len(t.k.irqs) != 0 && !t.inIRQ && !t.exited {
+		t.interruptChoice()
 	}
+}
+
+// interruptChoice makes the choice mayInterrupt describes.
+func (t *Task) interruptChoice() {
+	k := t.k
 	var cands []irqTarget
 	for _, l := range k.irqs {
 		if !l.active || l.fired >= l.times {

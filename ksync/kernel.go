@@ -116,13 +116,19 @@ func (k *Kernel) KernelThread(comm string, fn func(t *Task)) *Task {
 }
 
 func (k *Kernel) newTask(comm string, ppid int) *Task {
+	t := k.newTaskPID(comm, ppid, k.nextPID)
+	k.nextPID++
+	return t
+}
+
+// newTaskPID creates a task with the given pid.
+func (k *Kernel) newTaskPID(comm string, ppid, pid int) *Task {
 	if len(k.chunk) == cap(k.chunk) {
 		// Tasks come in chunks: one allocation per execution, not one per task.
 		k.chunk = make([]Task, 0, 8)
 	}
-	k.chunk = append(k.chunk, Task{k: k, Comm: comm, PID: k.nextPID, PPID: ppid, state: Running})
+	k.chunk = append(k.chunk, Task{k: k, Comm: comm, PID: pid, PPID: ppid, state: Running})
 	t := &k.chunk[len(k.chunk)-1]
-	k.nextPID++
 	t.cpu = len(k.tasks) % k.cfg.CPUs
 	t.gate.t = t
 	t.held = t.heldBuf[:0]

@@ -40,9 +40,7 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 // RunAfterAll starts a task that runs fn once every other task has exited: the
 // module's exit function, run by rmmod after the module's threads are done.
 func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
-	t := k.newTask(comm, 1)
-	k.nextPID-- // rmmod runs much later than the module's threads: a pid well above theirs
-	t.PID = 1000 + t.PID
+	t := k.newTaskPID(comm, 1, 1000+k.nextPID) // rmmod runs long after the module's threads: a pid well above theirs
 	t.th = k.e.Spawn(comm, func(th *sched.Thread) {
 		th.SetWhere(cpuNames[t.cpu])
 		t.run(func(t *Task) {

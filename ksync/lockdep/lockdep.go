@@ -428,49 +428,10 @@ type bfsEntry struct {
 // cycle only if it is not -(S*)-> after a -(*R)-> arrival). It returns the path,
 // root (new) first, or nil.
 func (g *Graph) search(src int32, srcRecursive bool, target int32, targetMode int) []bfsEntry {
-	g.gen++
-	q := append(g.queue[:0], bfsEntry{class: src, parent: -1, edge: -1, onlyXR: srcRecursive})
-	match := func(e bfsEntry) bool {
-		return e.class == target && (targetMode == modeWrite || !e.onlyXR)
-	}
-	g.classes[src].gen = g.gen
-	var found = -1
-	if match(q[0]) {
-		found = 0
-	}
-	for head := 0; found < 0 && head < len(q); head++ {
-		l := q[head]
-		for i, e := range g.classes[l.class].after {
-			n := g.classes[e.to]
-			if n.gen == g.gen {
-				continue
-			}
-			n.gen = g.gen
-			dep := e.dep
-			if l.onlyXR {
-				dep &^= depSR | depSN
-			}
-			if dep == 0 {
-				continue
-			}
-			c := bfsEntry{class: e.to, parent: int32(head), edge: int32(i), onlyXR: dep&(depSN|depEN) == 0}
-			q = append(q, c)
-			if match(c) {
-				found = len(q) - 1
-				break
-			}
-		}
-	}
-	g.queue = q
-	if found < 0 {
-		return nil
-	}
-	var path []bfsEntry
-	for i := int32(found); i >= 0; i = q[i].parent {
-		path = append(path, q[i])
-	}
-	slices.Reverse(path)
-	return path
+	tn := g.classes[target]
+	return g.bfs(src, srcRecursive, false, func(n *classNode, onlyXR bool) bool {
+		return n == tn && (targetMode == modeWrite || !onlyXR)
+	})
 }
 
 // once returns r unless the graph already reported the same problem. An irq-order and

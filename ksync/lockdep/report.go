@@ -134,15 +134,21 @@ func lockOp(mode int) string {
 	return "lock("
 }
 
+// acquiringHolding is the opening both deadlock reports share: the lock being taken,
+// and the one already held that it conflicts with.
+func (g *Graph) acquiringHolding(b *strings.Builder, task TaskInfo, prev, next Held) {
+	fmt.Fprintf(b, "%s/%d is trying to acquire lock:\n", task.Comm, task.PID)
+	b.WriteString(g.lockLine(next))
+	b.WriteString("\nbut task is already holding lock:\n")
+	b.WriteString(g.lockLine(prev))
+}
+
 // recursive is print_deadlock_bug.
 func (g *Graph) recursive(task TaskInfo, held []Held, prev, next Held) *Report {
 	const title = "WARNING: possible recursive locking detected"
 	var b strings.Builder
 	banner(&b, task, title, len(title))
-	fmt.Fprintf(&b, "%s/%d is trying to acquire lock:\n", task.Comm, task.PID)
-	b.WriteString(g.lockLine(next))
-	b.WriteString("\nbut task is already holding lock:\n")
-	b.WriteString(g.lockLine(prev))
+	g.acquiringHolding(&b, task, prev, next)
 	b.WriteString("\nother info that might help us debug this:\n")
 	b.WriteString(" Possible unsafe locking scenario:\n\n")
 	b.WriteString("       CPU0\n")
@@ -163,10 +169,7 @@ func (g *Graph) circular(task TaskInfo, held []Held, prev, next Held, path []bfs
 	const title = "WARNING: possible circular locking dependency detected"
 	var b strings.Builder
 	banner(&b, task, title, len(title))
-	fmt.Fprintf(&b, "%s/%d is trying to acquire lock:\n", task.Comm, task.PID)
-	b.WriteString(g.lockLine(next))
-	b.WriteString("\nbut task is already holding lock:\n")
-	b.WriteString(g.lockLine(prev))
+	g.acquiringHolding(&b, task, prev, next)
 	b.WriteString("\nwhich lock already depends on the new lock.\n\n")
 	b.WriteString("\nthe existing dependency chain (in reverse order) is:\n")
 
