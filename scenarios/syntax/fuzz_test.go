@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 )
 
@@ -24,14 +23,10 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("#pragma ksim threads a b\n#define N (1 << 2)\nstatic DEFINE_SPINLOCK(l);\nint f(int *p, ...) { switch (*p) { case 1: return sizeof(struct x); default: goto out; } out: return (int)p[0]--; }\n"))
 
 	f.Fuzz(func(t *testing.T, src []byte) {
-		start := time.Now()
+		// No timing assertion here (tests never assert on wall time): a
+		// parser loop that stops consuming tokens trips the parser's own
+		// progress check, which reports an internal error caught below.
 		file, err := ParseFile("f.c", src)
-		// Linear-time parsing: even the slowest inputs finish far within
-		// this bound. A hang would instead trip the parser's own progress
-		// check, which reports an internal error.
-		if d := time.Since(start); d > 2*time.Second {
-			t.Fatalf("ParseFile took %v on %d bytes", d, len(src))
-		}
 		if file == nil {
 			t.Fatal("nil file")
 		}
