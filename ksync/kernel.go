@@ -94,7 +94,7 @@ func Program(cfg Config, setup func(k *Kernel)) sched.Program {
 	return func(e *sched.Execution) { setup(NewShared(e, cfg, g)) }
 }
 
-// Execution is the sched execution the kernel runs in.
+// Execution is the sched execution the kernel runs in, valid until that execution ends.
 func (k *Kernel) Execution() *sched.Execution { return k.e }
 
 // Config is the kernel's configuration.

@@ -219,9 +219,10 @@ func TestScenarioReplayIsByteForByte(t *testing.T) {
 		res := s.Explore(s.KernelConfig(), sched.Options{})
 		require.NotEmpty(t, res.Problems, name)
 		for _, p := range res.Problems {
-			r, k := s.Replay(s.KernelConfig(), p.Schedule, sched.Options{})
+			r, run := s.Replay(s.KernelConfig(), p.Schedule, sched.Options{})
 			require.NoError(t, r.Err, name)
-			require.NotNil(t, k)
+			require.NotNil(t, run)
+			k := run.Kernel
 			var same *sched.Found
 			for _, q := range r.Problems {
 				if q.Kind == p.Kind && q.Site == p.Site {

@@ -42,14 +42,32 @@ func (s *Scenario) Explore(cfg ksync.Config, opts sched.Options) *sched.Result {
 }
 
 // Replay runs exactly the execution a schedule describes and returns its result and
-// the kernel of that execution (its dmesg, its /proc/interrupts). opts supplies the
-// limits the schedule was found under (MaxSteps: a hang replays only under the same
-// step limit); its strategy and schedule are set here.
-func (s *Scenario) Replay(cfg ksync.Config, schedule string, opts sched.Options) (*sched.Result, *ksync.Kernel) {
-	var last *ksync.Kernel
+// what that execution left: its kernel (dmesg, /proc/interrupts), threads and trace,
+// nil if it ran none. opts supplies the limits the schedule was found under (MaxSteps:
+// a hang replays only under the same step limit); its strategy and schedule are set here.
+func (s *Scenario) Replay(cfg ksync.Config, schedule string, opts sched.Options) (*sched.Result, *Replayed) {
+	var last *Replayed
 	opts.Strategy, opts.Schedule = sched.Replay, schedule
-	res := sched.Explore(s.Program(cfg, func(k *ksync.Kernel) { last = k }), opts)
+	res := sched.Explore(s.Program(cfg, func(k *ksync.Kernel) {
+		r := &Replayed{Kernel: k}
+		last = r
+		e := k.Execution()
+		// The engine reuses an Execution once it ends: keep its trace now.
+		e.OnEnd(func(sched.Outcome) {
+			for _, t := range e.Threads() {
+				r.Threads = append(r.Threads, t.Name())
+			}
+			r.Trace = e.Trace()
+		})
+	}), opts)
 	return res, last
+}
+
+// Replayed is what a replayed execution left behind.
+type Replayed struct {
+	Kernel  *ksync.Kernel
+	Threads []string      // thread names in spawn order
+	Trace   []sched.Event // every step it ran
 }
 
 // Kinds are the distinct problem kinds an exploration found, sorted; "ok" when none.

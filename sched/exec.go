@@ -10,7 +10,9 @@ import (
 // the initial threads. It runs again for every execution, on fresh state.
 type Program func(e *Execution)
 
-// Execution is one run of a program under one schedule.
+// Execution is one run of a program under one schedule. It is valid until the
+// execution ends (OnEnd functions still see it whole); the engine then reuses it for
+// the next execution, so keep what you need from it (Schedule, Trace), not the pointer.
 type Execution struct {
 	x           *explorer
 	threads     []*Thread
@@ -265,19 +267,28 @@ func (e *Execution) enabled() (en uint64, live uint64) {
 	return en, e.live
 }
 
-// run executes the pending operation of thread tid: one step.
-func (e *Execution) run(tid int) {
-	t := e.threads[tid]
-	d0 := len(e.dataLog)
-	e.events = append(e.events, event{tid: tid, op: t.pending, d0: d0})
+// begin starts step number e.step+1: thread tid's pending operation runs next.
+func (e *Execution) begin(tid int) {
+	e.events = append(e.events, event{tid: tid, op: e.threads[tid].pending, d0: len(e.dataLog)})
 	e.inStep = true
 	e.x.strat.stepping(e, tid)
-	e.resume(t)
+}
+
+// complete closes the running step, once its thread has announced its next operation
+// or finished, and starts the threads the step spawned.
+func (e *Execution) complete() {
 	e.inStep = false
 	e.events[len(e.events)-1].d1 = len(e.dataLog)
 	e.step++
 	e.x.strat.stepped(e, len(e.events)-1)
-	e.startThreads()
+	if len(e.toStart) > 0 {
+		e.startThreads()
+	}
+}
+
+// running reports whether t is the thread whose step is running now.
+func (e *Execution) running(t *Thread) bool {
+	return e.inStep && e.events[len(e.events)-1].tid == t.id
 }
 
 // unwind stops every unfinished thread, running its deferred functions, so that no

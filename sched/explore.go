@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"time"
 )
 
@@ -163,7 +164,7 @@ type explorer struct {
 	prog  Program
 	opts  Options
 	strat strategy
-	ex    Execution
+	ex    *Execution
 	free  []*worker
 	all   []*worker
 	res   Result
@@ -174,6 +175,10 @@ type explorer struct {
 	// full search; restarted records that it did.
 	fullSearch string
 	restarted  bool
+	// The step loop's state, shared by runOne and the threads (see runOne).
+	prev    int // the thread that ran the last step, -1 before the first
+	decided int // the next thread, as chosen on a thread's coroutine; noDecision if not
+	outcome Outcome
 }
 
 // Explore runs prog under the strategy and limits of opts and reports what it found.
@@ -191,14 +196,14 @@ func Explore(prog Program, opts Options) *Result {
 	if opts.MaxPreemptions <= 0 {
 		opts.MaxPreemptions = 3
 	}
-	x := &explorer{prog: prog, opts: opts, seen: map[string]*Found{}}
+	x := &explorer{prog: prog, opts: opts, seen: map[string]*Found{}, ex: getExecution()}
 	x.res.Strategy = opts.Strategy
 	defer x.close()
 	switch opts.Strategy {
 	case DFS:
-		x.strat = newDFS(true, true, -1)
+		x.strat = getDFS(true, true, -1)
 	case Naive:
-		x.strat = newDFS(false, false, -1)
+		x.strat = getDFS(false, false, -1)
 	case Bounded:
 		x.runBounded()
 		return &x.res
@@ -226,8 +231,8 @@ func Explore(prog Program, opts Options) *Result {
 func (x *explorer) runBounded() {
 	x.start = time.Now()
 	for k := 0; k <= x.opts.MaxPreemptions; k++ {
-		d := newDFS(false, false, k)
-		x.strat = d
+		d := getDFS(false, false, k)
+		x.setStrategy(d)
 		x.res.Bound = k
 		x.loop()
 		if x.res.Cut != "" || len(x.res.Problems) > 0 && x.opts.StopAtFirst {
@@ -259,7 +264,7 @@ func (x *explorer) loop() {
 			break
 		}
 		x.ex.reset(x)
-		if !x.strat.begin(&x.ex) {
+		if !x.strat.begin(x.ex) {
 			x.res.Complete = true
 			break
 		}
@@ -272,7 +277,7 @@ func (x *explorer) loop() {
 				x.res.Problems, x.seen = nil, map[string]*Found{}
 				x.res.Stats = Stats{}
 				x.res.FullSearch = x.fullSearch
-				x.strat = newDFS(false, false, -1)
+				x.setStrategy(getDFS(false, false, -1))
 				continue
 			}
 		}
@@ -319,57 +324,30 @@ func (x *explorer) loop() {
 
 // runOne runs one execution from setup to its end and records what it found.
 // It returns whether the strategy has more to explore.
+//
+// The step loop is shared between this function and Thread.Op: the thread that ran
+// a step closes it and chooses the next (decide) on its own coroutine, and switches
+// back here only when another thread is to run or the execution ends. A step that
+// ends in the thread finishing (or panicking) returns here to be closed.
 func (x *explorer) runOne() bool {
-	e := &x.ex
+	e := x.ex
 	st := &x.res.Stats
 	x.prog(e)
 	e.startThreads()
-	prev := -1
-	outcome := Cut
-	for !e.aborted {
-		en, live := e.enabled()
-		if live == 0 {
-			st.Finished++
-			outcome = Finished
-			break
+	x.prev, x.outcome = -1, Cut
+	tid := x.decide()
+	for tid >= 0 {
+		e.begin(tid)
+		x.decided = noDecision
+		e.resume(e.threads[tid])
+		if x.decided == noDecision {
+			e.complete()
+			x.decided = x.decide()
 		}
-		if en == 0 {
-			st.Deadlocked++
-			outcome = Deadlocked
-			for _, p := range e.deadlockProblems() {
-				e.Report(p)
-			}
-			break
-		}
-		if e.step >= x.opts.MaxSteps {
-			st.Hung++
-			outcome = Hung
-			e.Report(Problem{
-				Kind:   KindHang,
-				Site:   "step-limit",
-				Title:  fmt.Sprintf("hang: an execution ran more than %d steps", x.opts.MaxSteps),
-				Report: fmt.Sprintf("hang: an execution ran more than %d steps without ending: a livelock or an unbounded loop (raise --max-steps if the program is just long)\n", x.opts.MaxSteps),
-			})
-			break
-		}
-		tid := x.strat.pick(e, en, prev)
-		if tid < 0 {
-			if x.abort == nil {
-				st.SleepBlocked++
-			}
-			break
-		}
-		if en&(en-1) != 0 {
-			e.choices = append(e.choices, choice{'t', tid})
-			if prev >= 0 && tid != prev && en&bit(prev) != 0 {
-				e.preemptions++
-			}
-		}
-		prev = tid
-		e.run(tid)
+		tid = x.decided
 	}
 	for _, fn := range e.onEnd {
-		fn(outcome)
+		fn(x.outcome)
 	}
 	x.strat.ending(e)
 	st.Executions++
@@ -381,6 +359,61 @@ func (x *explorer) runOne() bool {
 	}
 	e.unwind()
 	return x.strat.end(e)
+}
+
+// noDecision marks a step whose thread returned to runOne without choosing the next.
+const noDecision = -2
+
+// decide chooses the thread that runs the next step, or returns -1 when the execution
+// ends here (every thread finished, a deadlock, the step limit, an abort, or the
+// strategy abandoning it), having set x.outcome.
+func (x *explorer) decide() int {
+	e := x.ex
+	st := &x.res.Stats
+	if e.aborted {
+		return -1
+	}
+	en, live := e.enabled()
+	if live == 0 {
+		st.Finished++
+		x.outcome = Finished
+		return -1
+	}
+	if en == 0 {
+		st.Deadlocked++
+		x.outcome = Deadlocked
+		for _, p := range e.deadlockProblems() {
+			e.Report(p)
+		}
+		return -1
+	}
+	if e.step >= x.opts.MaxSteps {
+		st.Hung++
+		x.outcome = Hung
+		e.Report(Problem{
+			Kind:   KindHang,
+			Site:   "step-limit",
+			Title:  fmt.Sprintf("hang: an execution ran more than %d steps", x.opts.MaxSteps),
+			Report: fmt.Sprintf("hang: an execution ran more than %d steps without ending: a livelock or an unbounded loop (raise --max-steps if the program is just long)\n", x.opts.MaxSteps),
+		})
+		return -1
+	}
+	prev := x.prev
+	tid := x.strat.pick(e, en, prev)
+	if tid < 0 {
+		if x.abort == nil {
+			st.SleepBlocked++
+		}
+		return -1
+	}
+	if en&(en-1) != 0 {
+		e.choices = append(e.choices, choice{'t', tid})
+		if prev >= 0 && tid != prev && en&bit(prev) != 0 {
+			e.preemptions++
+		}
+	}
+	x.prev = tid
+	return tid
 }
 
 // record keeps the first execution of each distinct problem, with its evidence.
@@ -424,5 +457,48 @@ func (x *explorer) close() {
 		w.stop()
 	}
 	x.all, x.free = nil, nil
+	x.setStrategy(nil)
+	putExecution(x.ex)
+	x.ex = nil
 	runtime.KeepAlive(x)
 }
+
+// setStrategy replaces the strategy, returning a replaced DFS's buffers to the pool.
+func (x *explorer) setStrategy(s strategy) {
+	if d, ok := x.strat.(*dfs); ok {
+		putDFS(d)
+	}
+	x.strat = s
+}
+
+// The buffers of an exploration (its execution's event log, DPOR's nodes, clocks and
+// object histories) are pooled across explorations: a test suite that calls Explore
+// thousands of times on small programs would otherwise spend much of its time growing
+// them again. Nothing in a Result refers to them; a pool holds no goroutine.
+var (
+	executionPool = sync.Pool{New: func() any { return new(Execution) }}
+	dfsPool       = sync.Pool{New: func() any { return new(dfs) }}
+)
+
+func getExecution() *Execution { return executionPool.Get().(*Execution) }
+
+func putExecution(e *Execution) {
+	if e == nil {
+		return
+	}
+	e.reset(nil)
+	for _, t := range e.spare {
+		*t = Thread{} // the old threads' closures would keep the program's objects alive
+	}
+	executionPool.Put(e)
+}
+
+func getDFS(dpor, sleep bool, bound int) *dfs {
+	d := dfsPool.Get().(*dfs)
+	d.dpor, d.sleep, d.bound = dpor, sleep, bound
+	d.pruned, d.exhausted = false, false
+	d.nodes = d.nodes[:0] // the rest is reset by begin, execution by execution
+	return d
+}
+
+func putDFS(d *dfs) { dfsPool.Put(d) }

@@ -79,7 +79,7 @@ func distinctTraces(prog Program, sleep bool) (traces, execs int) {
 				seen[lockTraceKey(e.Trace())] = true
 			}
 		})
-	}, opts: Options{MaxSteps: DefaultMaxSteps}, seen: map[string]*Found{}}
+	}, opts: Options{MaxSteps: DefaultMaxSteps}, seen: map[string]*Found{}, ex: getExecution()}
 	defer x.close()
 	x.strat = newDFS(false, sleep, -1)
 	x.loop()

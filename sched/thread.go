@@ -106,9 +106,22 @@ func (t *Thread) Op(op Op) {
 	} else {
 		t.ex.guarded &^= bit(t.id)
 	}
-	t.pendingSince = t.ex.step + 1
-	if !t.ex.inStep {
-		t.pendingSince = t.ex.step
+	e := t.ex
+	t.pendingSince = e.step + 1
+	if !e.inStep {
+		t.pendingSince = e.step
+	}
+	if e.running(t) {
+		// t has run its step up to this operation: close the step and choose the next
+		// here, on t's coroutine. When the choice is t again (no preemption: most steps),
+		// t goes on without a coroutine switch at all.
+		e.complete()
+		next := e.x.decide()
+		if next == t.id {
+			e.begin(next)
+			return
+		}
+		e.x.decided = next
 	}
 	if !t.w.yield(true) || t.stopping {
 		panic(stopSignal{})

@@ -274,9 +274,11 @@ func TestReplayWithoutProblem(t *testing.T) {
 	require.NoError(t, err)
 	s, err := scenarios.Load(file, src)
 	require.NoError(t, err)
-	var k *ksync.Kernel
-	sched.Explore(s.Program(s.KernelConfig(), func(kk *ksync.Kernel) { k = kk }), sched.Options{MaxExecutions: 1})
-	schedule := k.Execution().Schedule()
+	var schedule string
+	sched.Explore(s.Program(s.KernelConfig(), func(k *ksync.Kernel) {
+		e := k.Execution()
+		e.OnEnd(func(sched.Outcome) { schedule = e.Schedule() })
+	}), sched.Options{MaxExecutions: 1})
 
 	code, stdout, stderr := ksim(t, "replay", "abba-fixed", schedule)
 	require.Equal(t, exitOK, code, stderr)

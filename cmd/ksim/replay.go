@@ -25,15 +25,16 @@ func (e *env) replayCmd(args []string) int {
 		return exitUsage
 	}
 	// --max-steps: a hang found with a lower step limit only replays under it.
-	res, k := l.s.Replay(o.kernelConfig(l.s), schedule, sched.Options{MaxSteps: o.maxSteps})
+	res, run := l.s.Replay(o.kernelConfig(l.s), schedule, sched.Options{MaxSteps: o.maxSteps})
 	if res.Err != nil {
 		fmt.Fprintf(e.stderr, "ksim: %v\n", res.Err)
 		return exitUsage
 	}
-	if k == nil {
+	if run == nil {
 		fmt.Fprintf(e.stderr, "ksim: schedule %q ran no execution of %s\n", schedule, arg)
 		return exitUsage
 	}
+	k := run.Kernel
 	color := e.colorOn(o)
 	w := e.stdout
 	fmt.Fprintf(w, "Replaying execution %s of %s:\n", schedule, l.s.Name)
@@ -63,14 +64,8 @@ func (e *env) replayCmd(args []string) int {
 		fmt.Fprintf(w, "Interleaving (%s, %s):\n", plural(int64(len(p.Trace)), "step"), plural(int64(p.Preemptions), "preemption"))
 		block(w, p.FormatTrace())
 	} else {
-		x := k.Execution()
-		var names []string
-		for _, t := range x.Threads() {
-			names = append(names, t.Name())
-		}
-		trace := x.Trace()
-		fmt.Fprintf(w, "Interleaving (%s):\n", plural(int64(len(trace)), "step"))
-		block(w, sched.FormatTrace(names, trace, nil, 0))
+		fmt.Fprintf(w, "Interleaving (%s):\n", plural(int64(len(run.Trace)), "step"))
+		block(w, sched.FormatTrace(run.Threads, run.Trace, nil, 0))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "dmesg:")
