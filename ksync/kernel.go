@@ -59,7 +59,15 @@ type Kernel struct {
 	// one allocation for it and its first eight tasks is cheaper than ten.
 	taskPtrs  [8]*Task
 	firstTask [8]Task
+	// Method values made once per struct, not once per execution.
+	onDeadlock func() []sched.Problem
+	handOn     func(sched.Outcome)
 }
+
+// A Kernel lives as long as its execution and until the exploration's next execution
+// starts: that one recycles its storage. The kernel of an exploration's last execution
+// stays valid after Explore returns. To keep something of every execution (its dmesg),
+// take it in an OnEnd function of the execution.
 
 // New creates the kernel of one execution, with a lock validator of its own. To let
 // lockdep learn across the executions of an exploration, use Program, or NewShared
@@ -77,13 +85,25 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 	if cfg.Release == "" {
 		cfg.Release = defaultRelease
 	}
-	k := &Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000}
+	// A kernel and its first tasks are one 4 KiB struct: allocating it for each of a
+	// million executions would keep the garbage collector busy. The previous execution
+	// of the exploration hands its kernel on (at its end, when nothing runs on it).
+	k, _ := e.Carry().(*Kernel)
+	e.SetCarry(nil) // a second kernel in the same execution gets storage of its own
+	if k == nil {
+		k = new(Kernel)
+		k.onDeadlock = k.deadlock
+		k.handOn = func(sched.Outcome) { k.e.SetCarry(k) }
+	}
+	*k = Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000,
+		onDeadlock: k.onDeadlock, handOn: k.handOn}
 	k.tasks = k.taskPtrs[:0]
 	k.chunk = k.firstTask[:0]
 	if !cfg.NoLockdep {
 		k.dep = g
 	}
-	e.OnDeadlock(k.deadlock)
+	e.OnDeadlock(k.onDeadlock)
+	e.OnEnd(k.handOn)
 	return k
 }
 

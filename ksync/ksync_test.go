@@ -453,3 +453,35 @@ func TestInitializeHeldLock(t *testing.T) {
 		assert.Equal(t, "WARNING: held lock freed!", res.Problems[0].Title, kind)
 	}
 }
+
+// A kernel is recycled by the next execution of its exploration (to spare the garbage
+// collector a 4 KiB struct per execution): every execution must still start from a
+// clean kernel, and the last one must stay readable after Explore returns.
+func TestKernelRecycledCleanAndLastOneKept(t *testing.T) {
+	var kernels []*Kernel
+	var logs []string
+	res := sched.Explore(Program(Config{}, func(k *Kernel) {
+		assert.Empty(t, k.Tasks(), "a recycled kernel starts without tasks")
+		assert.Empty(t, k.Dmesg(), "a recycled kernel starts with an empty log")
+		kernels = append(kernels, k)
+		m := k.DefineMutex("m")
+		for _, name := range []string{"a", "b"} {
+			k.KernelThread(name, func(t *Task) {
+				m.Lock(t)
+				t.Printk(name + " in")
+				m.Unlock(t)
+			})
+		}
+		e := k.Execution()
+		e.OnEnd(func(sched.Outcome) { logs = append(logs, k.Dmesg()) })
+	}), sched.Options{})
+	require.True(t, res.Complete)
+	require.Len(t, kernels, 2)
+	assert.Same(t, kernels[0], kernels[1], "the second execution recycles the first one's kernel")
+	for _, l := range logs {
+		assert.Equal(t, 2, strings.Count(l, " in\n"), "each log has its own execution's lines only:\n%s", l)
+	}
+	assert.NotEqual(t, logs[0], logs[1], "the two executions run a and b in different orders")
+	assert.Equal(t, logs[1], kernels[1].Dmesg(), "the last kernel is intact after Explore")
+	assert.Len(t, kernels[1].Tasks(), 2)
+}

@@ -31,6 +31,7 @@ type dfs struct {
 	objs      []dobj
 	stepNode  []int32 // step index -> node index
 	since     int     // pendingSince of the operation being run
+	first     [MaxThreads]uint32
 	nextSleep uint64
 	races     []int32
 }
@@ -325,7 +326,7 @@ func (d *dfs) race(e *Execution, i, j int32) {
 // of v happening before it: the threads that can start v.
 func (d *dfs) initials(i, j int32) uint64 {
 	var init, seen uint64
-	var first [MaxThreads]uint32
+	first := &d.first // scratch: a 256-byte frame would grow a fresh coroutine's stack
 	for k := i + 1; k <= j; k++ {
 		if k < j && d.hb(i, k) {
 			continue

@@ -32,6 +32,7 @@ type Execution struct {
 	deadlock    func() []Problem
 	onEnd       []func(Outcome)
 	preemptions int // switches away from a thread that could have gone on
+	carry       any // the program's storage, kept from one execution to the next
 }
 
 type event struct {
@@ -137,6 +138,17 @@ func (e *Execution) RequireFullSearch(reason string) {
 		e.x.fullSearch = reason
 	}
 }
+
+// Carry is what the program set with SetCarry in the exploration's previous execution,
+// nil in the first: storage a model recycles (ksync reuses its kernel struct) rather
+// than allocate afresh for every one of a million executions.
+func (e *Execution) Carry() any { return e.carry }
+
+// SetCarry hands v to the next execution of the same exploration, which sees it as
+// Carry. Executions run one after another, so the next one may take v over: give it
+// only what this execution no longer needs once it ends. When the exploration ends,
+// the engine drops it.
+func (e *Execution) SetCarry(v any) { e.carry = v }
 
 // Abort ends the execution after the current step.
 func (e *Execution) Abort() { e.aborted = true }

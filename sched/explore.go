@@ -487,6 +487,7 @@ func putExecution(e *Execution) {
 		return
 	}
 	e.reset(nil)
+	e.carry = nil // another exploration must not recycle what this one's caller may still read
 	for _, t := range e.spare {
 		*t = Thread{} // the old threads' closures would keep the program's objects alive
 	}
