@@ -29,6 +29,7 @@ func newWorker() *worker {
 	w := &worker{}
 	w.next, w.stop = iter.Pull(func(yield func(bool) bool) {
 		w.yield = yield
+		growStack(nil)
 		for {
 			t := w.job
 			w.job = nil
@@ -40,6 +41,18 @@ func newWorker() *worker {
 		}
 	})
 	return w
+}
+
+// growStack grows a fresh coroutine's stack once, while it is shallow: a step runs
+// the scheduler and DPOR on the thread's own stack (see Thread.Op), and growing it there,
+// deep in a step, copies more frames, once per coroutine of every exploration.
+//
+//go:noinline
+func growStack(p *[8 << 10]byte) {
+	var pad [8 << 10]byte
+	if p != nil {
+		*p = pad
+	}
 }
 
 func (w *worker) run(t *Thread) {
