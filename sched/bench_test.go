@@ -22,41 +22,60 @@ func BenchmarkPullFloor(b *testing.B) {
 	}
 }
 
-// pullFloor measures the floor inside another benchmark, so that the ratio is taken
-// in the same run on the same (noisy, shared) machine.
-func pullFloor() time.Duration {
-	next, stop := iter.Pull(func(yield func(int) bool) {
+// floorMeter times bare Pull round trips inside another benchmark, in short bursts
+// interleaved with the work measured, so that the ratio compares the two over the same
+// stretch of a (noisy, shared) machine's time rather than a floor taken once up front.
+type floorMeter struct {
+	next  func() (int, bool)
+	stop  func()
+	ns, n int64
+}
+
+func newFloorMeter() *floorMeter {
+	m := &floorMeter{}
+	m.next, m.stop = iter.Pull(func(yield func(int) bool) {
 		for yield(0) {
 		}
 	})
-	defer stop()
-	const n = 200000
-	best := time.Duration(1 << 62)
-	for range 5 {
-		start := time.Now()
-		for range n {
-			next()
-		}
-		best = min(best, time.Since(start)/n)
-	}
-	return best
+	return m
 }
 
+// burst runs n round trips and adds their time.
+func (m *floorMeter) burst(n int) {
+	start := time.Now()
+	for range n {
+		m.next()
+	}
+	m.ns += time.Since(start).Nanoseconds()
+	m.n += int64(n)
+}
+
+func (m *floorMeter) nsPerOp() float64 { return float64(m.ns) / float64(m.n) }
+
+// benchExplore explores prog once per iteration and reports ns/step, execs/s and
+// x-floor: ns/step over the ns of a bare Pull round trip, measured in bursts between
+// the iterations with about as many round trips as the exploration has steps. ns/op
+// is the explorations' own time, without the bursts.
 func benchExplore(b *testing.B, prog Program, opts Options) {
 	b.Helper()
-	floor := pullFloor()
-	var steps, execs int64
-	start := time.Now()
+	floor := newFloorMeter()
+	defer floor.stop()
+	var steps, execs, ns int64
+	burst := 1000
 	for b.Loop() {
+		floor.burst(burst) // not excluded with StopTimer: it stops the world to read memstats
+		start := time.Now()
 		res := Explore(prog, opts)
+		ns += time.Since(start).Nanoseconds()
 		steps += res.Stats.Steps
 		execs += res.Stats.Executions
+		burst = int(res.Stats.Steps)
 	}
-	el := time.Since(start)
-	nsStep := float64(el.Nanoseconds()) / float64(steps)
+	nsStep := float64(ns) / float64(steps)
+	b.ReportMetric(float64(ns)/float64(b.N), "ns/op") // the explorations' time alone
 	b.ReportMetric(nsStep, "ns/step")
-	b.ReportMetric(float64(execs)/el.Seconds(), "execs/s")
-	b.ReportMetric(nsStep/float64(floor.Nanoseconds()), "x-floor")
+	b.ReportMetric(float64(execs)/(float64(ns)/1e9), "execs/s")
+	b.ReportMetric(nsStep/floor.nsPerOp(), "x-floor")
 }
 
 // BenchmarkExplorePhilosophers5 explores 5 dining philosophers exhaustively with DPOR.

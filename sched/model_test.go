@@ -81,12 +81,12 @@ func philosophers(n int, ordered bool) Program {
 		forkNames[i], philNames[i] = fmt.Sprintf("fork%d", i), fmt.Sprintf("phil%d", i)
 	}
 	return func(e *Execution) {
-		forks := make([]*tlock, n)
+		forks := make([]tlock, n) // one allocation for all the forks
 		for i := range forks {
-			forks[i] = newLock(e, forkNames[i])
+			forks[i] = tlock{id: e.NewObject(forkNames[i]), name: forkNames[i]}
 		}
 		for i := 0; i < n; i++ {
-			l, r := forks[i], forks[(i+1)%n]
+			l, r := &forks[i], &forks[(i+1)%n]
 			if ordered && i == n-1 {
 				l, r = r, l
 			}
