@@ -34,6 +34,19 @@ const defaultRelease = "6.12.0-ksim #1"
 
 // Kernel is the state of one simulated kernel, for one execution.
 type Kernel struct {
+	kstate
+	// Inline storage for the first tasks: a kernel is built for every execution, and
+	// one allocation for it and its first eight tasks is cheaper than ten. A recycled
+	// kernel does not clear it: newTaskPID sets each task whole as it hands it out.
+	taskPtrs  [8]*Task
+	firstTask [8]Task
+	// Method values made once per struct, not once per execution.
+	onDeadlock func() []sched.Problem
+	handOn     func(sched.Outcome)
+}
+
+// kstate is the part of a Kernel that a new execution starts afresh.
+type kstate struct {
 	e       *sched.Execution
 	cfg     Config
 	tasks   []*Task
@@ -54,14 +67,6 @@ type Kernel struct {
 	irqs       []*IRQLine     // registered interrupt lines
 	handlers   []*Task        // irq contexts that have run (handlers, with their softirqs)
 	softirqs   []*Tasklet     // scheduled tasklets, in order
-
-	// Inline storage for the first tasks: a kernel is built for every execution, and
-	// one allocation for it and its first eight tasks is cheaper than ten.
-	taskPtrs  [8]*Task
-	firstTask [8]Task
-	// Method values made once per struct, not once per execution.
-	onDeadlock func() []sched.Problem
-	handOn     func(sched.Outcome)
 }
 
 // A Kernel lives as long as its execution and until the exploration's next execution
@@ -95,8 +100,7 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 		k.onDeadlock = k.deadlock
 		k.handOn = func(sched.Outcome) { k.e.SetCarry(k) }
 	}
-	*k = Kernel{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000,
-		onDeadlock: k.onDeadlock, handOn: k.handOn}
+	k.kstate = kstate{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000}
 	k.tasks = k.taskPtrs[:0]
 	k.chunk = k.firstTask[:0]
 	if !cfg.NoLockdep {
@@ -147,8 +151,9 @@ func (k *Kernel) newTaskPID(comm string, ppid, pid int) *Task {
 		// Tasks come in chunks: one allocation per execution, not one per task.
 		k.chunk = make([]Task, 0, 8)
 	}
-	k.chunk = append(k.chunk, Task{k: k, Comm: comm, PID: pid, PPID: ppid, state: Running})
+	k.chunk = k.chunk[:len(k.chunk)+1]
 	t := &k.chunk[len(k.chunk)-1]
+	*t = Task{k: k, Comm: comm, PID: pid, PPID: ppid, state: Running} // whole: the slot may be recycled
 	t.cpu = len(k.tasks) % k.cfg.CPUs
 	t.gate.t = t
 	t.held = t.heldBuf[:0]

@@ -277,7 +277,7 @@ func (m *Mutex) LockKillable(t *Task) int {
 func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, subclass int) int {
 	if t.fastPath() && !interruptible {
 		t.validate(&m.lockBase, subclass, false, false)
-		t.blockOn(sched.Op{Name: prim, Obj: m.id, Access: sched.Acquire, Guard: m}, st,
+		t.blockOn(&sched.Op{Name: prim, Obj: m.id, Access: sched.Acquire, Guard: m}, st,
 			waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos})
 		m.take(t, subclass, false)
 		return 0
@@ -408,7 +408,7 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 		if l.owner == t {
 			t.spinRecursion(l)
 		}
-		t.blockOn(sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running,
+		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running,
 			waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos})
 		l.take(t, subclass, false)
 		return

@@ -73,7 +73,7 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 	if !t.k.gated {
 		t.preemptDisable()
 		t.validate(&l.lockBase, 0, mode == modeRead, false)
-		t.blockOn(sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running,
+		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running,
 			waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos})
 		l.take(t, mode, false)
 		return
@@ -89,7 +89,7 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 		}
 		t.note("spins (held by %s)", holder)
 		t.wait = waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos}
-		t.opx(sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode})
+		t.opx(&sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode})
 		t.wait = waiting{}
 	}
 	l.take(t, mode, false)
@@ -196,7 +196,7 @@ func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 func (s *RWSem) down(t *Task, prim string, mode int) {
 	if t.fastPath() {
 		t.validate(&s.lockBase, 0, mode == modeRead, false)
-		t.blockOn(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible,
+		t.blockOn(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible,
 			waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos})
 		s.take(t, mode, false)
 		return
@@ -208,7 +208,7 @@ func (s *RWSem) down(t *Task, prim string, mode int) {
 		t.th.SetAccess(sched.Read)
 		t.th.Note("blocks: busy")
 		t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos, prim: prim})
-		t.opx(sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
+		t.opx(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
 		t.wake()
 	}
 	s.take(t, mode, false)
@@ -314,7 +314,7 @@ func (c *Completion) WaitTimeout(t *Task, jiffies int) int {
 
 func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bool {
 	if t.fastPath() && !mayGiveUp {
-		t.blockOn(sched.Op{Name: prim, Obj: c.id, Access: sched.Acquire, Guard: c}, st,
+		t.blockOn(&sched.Op{Name: prim, Obj: c.id, Access: sched.Acquire, Guard: c}, st,
 			waiting{kind: "completion", lock: &c.lockBase, pos: t.pos})
 		if c.done != completeAll {
 			c.done--

@@ -158,12 +158,12 @@ func (t *Task) exit() {
 
 // op announces a visible operation of the task and returns when it runs.
 func (t *Task) op(name string, obj sched.ObjID, acc sched.Access, g sched.Guard) {
-	t.opx(sched.Op{Name: name, Obj: obj, Access: acc, Guard: g})
+	t.opx(&sched.Op{Name: name, Obj: obj, Access: acc, Guard: g})
 }
 
 // opx announces o at the task's position; with fewer CPUs than tasks it also waits
 // for a CPU.
-func (t *Task) opx(o sched.Op) {
+func (t *Task) opx(o *sched.Op) {
 	t.mayInterrupt()
 	o.Pos = t.pos
 	o.Where = cpuNames[t.cpu] // it may have moved: a pinned task gets a free CPU
@@ -171,7 +171,7 @@ func (t *Task) opx(o sched.Op) {
 		t.gate.inner = o.Guard
 		o.Guard = &t.gate
 	}
-	t.th.Op(o)
+	t.th.Op(*o)
 }
 
 // note annotates the step being run in the trace.
@@ -256,7 +256,7 @@ func (t *Task) fastPath() bool { return !t.k.gated && !t.atomic() }
 
 // blockOn is the one-step acquire: the task waits in state st (for reports, should it
 // never get the lock) until g lets the operation run.
-func (t *Task) blockOn(o sched.Op, st TaskState, w waiting) {
+func (t *Task) blockOn(o *sched.Op, st TaskState, w waiting) {
 	w.prim = o.Name
 	t.state, t.wait = st, w
 	t.opx(o)
