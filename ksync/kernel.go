@@ -40,6 +40,7 @@ type Kernel struct {
 	// kernel does not clear it: newTaskPID sets each task whole as it hands it out.
 	taskPtrs  [8]*Task
 	firstTask [8]Task
+	slabs     slabs // the primitives, recycled with the kernel
 	// Method values made once per struct, not once per execution.
 	onDeadlock func() []sched.Problem
 	handOn     func(sched.Outcome)
@@ -69,8 +70,8 @@ type kstate struct {
 	softirqs   []*Tasklet     // scheduled tasklets, in order
 }
 
-// A Kernel lives as long as its execution and until the exploration's next execution
-// starts: that one recycles its storage. The kernel of an exploration's last execution
+// A Kernel, and the primitives defined on it, live as long as their execution and
+// until the exploration's next execution starts: that one recycles their storage. The kernel of an exploration's last execution
 // stays valid after Explore returns. To keep something of every execution (its dmesg),
 // take it in an OnEnd function of the execution.
 
@@ -101,6 +102,7 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 		k.handOn = func(sched.Outcome) { k.e.SetCarry(k) }
 	}
 	k.kstate = kstate{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000}
+	k.slabs.reset()
 	k.tasks = k.taskPtrs[:0]
 	k.chunk = k.firstTask[:0]
 	if !cfg.NoLockdep {
@@ -134,7 +136,9 @@ func (k *Kernel) Dmesg() string { return strings.Join(k.log, "") }
 // Inside a task use Task.KthreadRun.
 func (k *Kernel) KernelThread(comm string, fn func(t *Task)) *Task {
 	t := k.newTask(comm, 1)
-	t.th = k.e.Spawn(comm, func(th *sched.Thread) { t.run(fn) })
+	t.body = fn
+	t.th = k.e.Spawn(comm, runTask)
+	t.th.SetValue(t)
 	t.th.SetWhere(cpuNames[t.cpu])
 	return t
 }

@@ -102,7 +102,8 @@ type Semaphore struct {
 
 // DefineSemaphore is DEFINE_SEMAPHORE(name, count).
 func (k *Kernel) DefineSemaphore(name string, count int) *Semaphore {
-	s := &Semaphore{lockBase: k.newBase(name, kindSemaphore), count: count}
+	s := k.slabs.semaphores.alloc()
+	s.lockBase, s.count = k.newBase(name, kindSemaphore), count
 	if k.semaphores == nil {
 		k.semaphores = map[*lockBase]*Semaphore{}
 	}
@@ -245,7 +246,9 @@ type Mutex struct {
 
 // DefineMutex is DEFINE_MUTEX(name), or a mutex_init'ed struct mutex.
 func (k *Kernel) DefineMutex(name string) *Mutex {
-	return &Mutex{lockBase: k.newBase(name, kindMutex)}
+	m := k.slabs.mutexes.alloc()
+	m.lockBase = k.newBase(name, kindMutex)
+	return m
 }
 
 // Enabled reports whether the mutex is free, for waiters.
@@ -365,7 +368,9 @@ type Spinlock struct {
 
 // DefineSpinlock is DEFINE_SPINLOCK(name), or a spinlock_t (usable as is).
 func (k *Kernel) DefineSpinlock(name string) *Spinlock {
-	return &Spinlock{lockBase: k.newBase(name, kindSpinlock)}
+	l := k.slabs.spinlocks.alloc()
+	l.lockBase = k.newBase(name, kindSpinlock)
+	return l
 }
 
 // Enabled reports whether the spinlock is free, for spinners.

@@ -31,7 +31,9 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 	}
 	c := t.k.newTask(comm, t.PID)
 	t.mayInterrupt()
-	c.th = t.th.SpawnAt(t.pos, comm, func(*sched.Thread) { c.run(fn) })
+	c.body = fn
+	c.th = t.th.SpawnAt(t.pos, comm, runTask)
+	c.th.SetValue(c) // before c starts: that is when the spawning step ends
 	c.th.SetWhere(cpuNames[c.cpu])
 	t.note("pid %d", c.PID)
 	return c

@@ -20,7 +20,9 @@ type RWLock struct {
 
 // DefineRWLock is DEFINE_RWLOCK(name), or an rwlock_init'ed rwlock_t.
 func (k *Kernel) DefineRWLock(name string) *RWLock {
-	return &RWLock{lockBase: k.newBase(name, kindRWLock)}
+	l := k.slabs.rwlocks.alloc()
+	l.lockBase = k.newBase(name, kindRWLock)
+	return l
 }
 
 // Enabled reports whether a spinner in the op's mode can take the lock.
@@ -169,7 +171,9 @@ type RWSem struct {
 
 // DeclareRWSem is DECLARE_RWSEM(name), or an init_rwsem'ed rw_semaphore.
 func (k *Kernel) DeclareRWSem(name string) *RWSem {
-	return &RWSem{lockBase: k.newBase(name, kindRWSem)}
+	s := k.slabs.rwsems.alloc()
+	s.lockBase = k.newBase(name, kindRWSem)
+	return s
 }
 
 // Enabled reports whether a sleeper in the op's mode can take the semaphore.
@@ -274,7 +278,9 @@ const completeAll = 1 << 30
 
 // DeclareCompletion is DECLARE_COMPLETION(name), or an init_completion'ed one.
 func (k *Kernel) DeclareCompletion(name string) *Completion {
-	return &Completion{lockBase: k.newBase(name, kindCompletion)}
+	c := k.slabs.completions.alloc()
+	c.lockBase = k.newBase(name, kindCompletion)
+	return c
 }
 
 // Enabled reports whether a waiter can go on.
@@ -372,7 +378,9 @@ type Atomic struct {
 
 // NewAtomic is atomic_t name = ATOMIC_INIT(v).
 func (k *Kernel) NewAtomic(name string, v int) *Atomic {
-	return &Atomic{id: k.e.NewObject(name), name: name, v: v}
+	a := k.slabs.atomics.alloc()
+	a.id, a.name, a.v = k.e.NewObject(name), name, v
+	return a
 }
 
 func (a *Atomic) rmw(t *Task, prim string, f func(int) int) int {

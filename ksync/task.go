@@ -58,6 +58,7 @@ type Task struct {
 	heldBuf   [4]heldLock // held's first backing array: most tasks hold few locks
 	pos       string
 	stack     func() []Frame
+	body      func(*Task) // what the task runs (KernelThread, KthreadRun)
 	asleep    bool
 	pinned    bool
 	exited    bool
@@ -140,6 +141,13 @@ func (t *Task) At(pos string) { t.pos = pos }
 
 // SetStack gives the task a view of its C call stack (the interpreter's frames).
 func (t *Task) SetStack(fn func() []Frame) { t.stack = fn }
+
+// runTask is the body of every task's thread: one function, so that spawning a task
+// allocates no closure.
+func runTask(th *sched.Thread) {
+	t := th.Value().(*Task)
+	t.run(t.body)
+}
 
 // run runs the task's body. When the body returns the task exits, with do_exit's
 // checks; a task unwound because its execution ended does not exit: it was still

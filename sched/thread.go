@@ -82,6 +82,7 @@ type Thread struct {
 	started      bool
 	finished     bool
 	stopping     bool
+	value        any // the model's object for this thread (ksync: its task)
 }
 
 // ID is the thread's index in its execution, in spawn order, starting at 0.
@@ -99,6 +100,14 @@ func (t *Thread) Execution() *Execution { return t.ex }
 // SetWhere sets where the thread's operations run, as the model names it (ksync: the
 // CPU), for the ones that do not say: spawns, joins, and any without Where.
 func (t *Thread) SetWhere(w string) { t.where = w }
+
+// SetValue attaches the model's own object to the thread (ksync: the task it runs), so
+// that a thread body can be one plain function that finds its object with Value,
+// rather than a closure allocated for every spawn of every execution.
+func (t *Thread) SetValue(v any) { t.value = v }
+
+// Value is what SetValue attached, nil if nothing.
+func (t *Thread) Value() any { return t.value }
 
 // PendingOp is the operation the thread has announced and not yet run.
 func (t *Thread) PendingOp() *Op { return &t.pending }
