@@ -48,8 +48,8 @@ func newWorker() *worker {
 // deep in a step, copies more frames, once per coroutine of every exploration.
 //
 //go:noinline
-func growStack(p *[8 << 10]byte) {
-	var pad [8 << 10]byte
+func growStack(p *[4 << 10]byte) {
+	var pad [4 << 10]byte
 	if p != nil {
 		*p = pad
 	}
