@@ -41,6 +41,10 @@ type Kernel struct {
 	taskPtrs  [8]*Task
 	firstTask [8]Task
 	slabs     slabs // the primitives, recycled with the kernel
+	// lockdep's view of the current task's stack, computed on demand (see depTask).
+	depStack    func() []lockdep.Frame
+	depCur      *Task
+	depStackBuf []lockdep.Frame
 	// Method values made once per struct, not once per execution.
 	onDeadlock func() []sched.Problem
 	handOn     func(sched.Outcome)
@@ -63,11 +67,12 @@ type kstate struct {
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore
-	dep        *lockdep.Graph // nil when lockdep is off
-	depBuf     []lockdep.Held // scratch for the held-locks stack passed to lockdep
-	irqs       []*IRQLine     // registered interrupt lines
-	handlers   []*Task        // irq contexts that have run (handlers, with their softirqs)
-	softirqs   []*Tasklet     // scheduled tasklets, in order
+	dep        *lockdep.Graph   // nil when lockdep is off
+	depBuf     []lockdep.Held   // scratch for the held-locks stack passed to lockdep
+	depInfo    lockdep.TaskInfo // scratch for the task passed to lockdep
+	irqs       []*IRQLine       // registered interrupt lines
+	handlers   []*Task          // irq contexts that have run (handlers, with their softirqs)
+	softirqs   []*Tasklet       // scheduled tasklets, in order
 }
 
 // A Kernel, and the primitives defined on it, live as long as their execution and

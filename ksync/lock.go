@@ -1,6 +1,9 @@
 package ksync
 
-import "github.com/ksim-dev/ksim/sched"
+import (
+	"github.com/ksim-dev/ksim/ksync/lockdep"
+	"github.com/ksim-dev/ksim/sched"
+)
 
 // lockKind says what sort of primitive a lock is.
 type lockKind int
@@ -25,10 +28,25 @@ type lockBase struct {
 	addr  uint64
 	kind  lockKind
 	class string // lockdep class key when not the name (see SetClass)
+	// depID caches the lock's lockdep class (subclass 0) in the kernel's graph, as
+	// Graph.ClassID gives it; 0 until the first acquisition needs it.
+	depID int32
+	depG  *lockdep.Graph // the graph depID is good for
 }
 
 func (k *Kernel) newBase(name string, kind lockKind) lockBase {
 	return lockBase{k: k, id: k.e.NewObject(name), name: name, addr: k.addr(), kind: kind}
+}
+
+// reuseBase is newBase for a lock in recycled storage, old: when old was the same lock
+// of the previous execution (same kernel, name, kind and lockdep graph), its resolved
+// lockdep class is kept, sparing a lookup by name per lock per execution.
+func (k *Kernel) reuseBase(old *lockBase, name string, kind lockKind) lockBase {
+	b := k.newBase(name, kind)
+	if old.k == k && old.name == name && old.kind == kind && old.class == "" && old.depG == k.dep {
+		b.depID, b.depG = old.depID, old.depG
+	}
+	return b
 }
 
 // Lock is any lockdep-tracked primitive: Mutex, Spinlock, RWLock, RWSem.
@@ -58,10 +76,15 @@ type heldLock struct {
 	read     bool
 	subclass int
 	trylock  bool
+	dh       lockdep.Held // lockdep's view of it, made once (lockdep on, tracked locks)
 }
 
 func (t *Task) hold(l *lockBase, read bool, subclass int, trylock bool) {
-	t.held = append(t.held, heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock})
+	h := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
+	if t.k.dep != nil && l.tracked() {
+		h.dh = h.dep()
+	}
+	t.held = append(t.held, h)
 	t.th.Note("acquired") // the trace names the lock already: mutex_lock(m): acquired
 }
 
@@ -103,7 +126,7 @@ type Semaphore struct {
 // DefineSemaphore is DEFINE_SEMAPHORE(name, count).
 func (k *Kernel) DefineSemaphore(name string, count int) *Semaphore {
 	s := k.slabs.semaphores.alloc()
-	s.lockBase, s.count = k.newBase(name, kindSemaphore), count
+	*s = Semaphore{lockBase: k.reuseBase(&s.lockBase, name, kindSemaphore), count: count}
 	if k.semaphores == nil {
 		k.semaphores = map[*lockBase]*Semaphore{}
 	}
@@ -247,7 +270,7 @@ type Mutex struct {
 // DefineMutex is DEFINE_MUTEX(name), or a mutex_init'ed struct mutex.
 func (k *Kernel) DefineMutex(name string) *Mutex {
 	m := k.slabs.mutexes.alloc()
-	m.lockBase = k.newBase(name, kindMutex)
+	*m = Mutex{lockBase: k.reuseBase(&m.lockBase, name, kindMutex)}
 	return m
 }
 
@@ -369,7 +392,7 @@ type Spinlock struct {
 // DefineSpinlock is DEFINE_SPINLOCK(name), or a spinlock_t (usable as is).
 func (k *Kernel) DefineSpinlock(name string) *Spinlock {
 	l := k.slabs.spinlocks.alloc()
-	l.lockBase = k.newBase(name, kindSpinlock)
+	*l = Spinlock{lockBase: k.reuseBase(&l.lockBase, name, kindSpinlock)}
 	return l
 }
 

@@ -21,7 +21,7 @@ type RWLock struct {
 // DefineRWLock is DEFINE_RWLOCK(name), or an rwlock_init'ed rwlock_t.
 func (k *Kernel) DefineRWLock(name string) *RWLock {
 	l := k.slabs.rwlocks.alloc()
-	l.lockBase = k.newBase(name, kindRWLock)
+	*l = RWLock{lockBase: k.reuseBase(&l.lockBase, name, kindRWLock)}
 	return l
 }
 
@@ -172,7 +172,7 @@ type RWSem struct {
 // DeclareRWSem is DECLARE_RWSEM(name), or an init_rwsem'ed rw_semaphore.
 func (k *Kernel) DeclareRWSem(name string) *RWSem {
 	s := k.slabs.rwsems.alloc()
-	s.lockBase = k.newBase(name, kindRWSem)
+	*s = RWSem{lockBase: k.reuseBase(&s.lockBase, name, kindRWSem)}
 	return s
 }
 
@@ -279,7 +279,7 @@ const completeAll = 1 << 30
 // DeclareCompletion is DECLARE_COMPLETION(name), or an init_completion'ed one.
 func (k *Kernel) DeclareCompletion(name string) *Completion {
 	c := k.slabs.completions.alloc()
-	c.lockBase = k.newBase(name, kindCompletion)
+	*c = Completion{lockBase: k.reuseBase(&c.lockBase, name, kindCompletion)}
 	return c
 }
 
@@ -379,7 +379,7 @@ type Atomic struct {
 // NewAtomic is atomic_t name = ATOMIC_INIT(v).
 func (k *Kernel) NewAtomic(name string, v int) *Atomic {
 	a := k.slabs.atomics.alloc()
-	a.id, a.name, a.v = k.e.NewObject(name), name, v
+	*a = Atomic{id: k.e.NewObject(name), name: name, v: v}
 	return a
 }
 

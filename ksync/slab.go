@@ -1,6 +1,6 @@
 package ksync
 
-// slab hands out zeroed T's from chunks that a recycled kernel reuses: a scenario
+// slab hands out T's from chunks that a recycled kernel reuses: a scenario
 // defines its locks afresh in every execution, and over a million executions one
 // allocation per lock would be most of what the model allocates.
 type slab[T any] struct {
@@ -8,6 +8,8 @@ type slab[T any] struct {
 	c, i   int // next: chunks[c][i]
 }
 
+// alloc hands out the next T, as the last execution left it: the caller sets it
+// whole, and may look at what was there first (reuseBase does).
 func (s *slab[T]) alloc() *T {
 	for s.c < len(s.chunks) && s.i == len(s.chunks[s.c]) {
 		s.c, s.i = s.c+1, 0
@@ -17,8 +19,6 @@ func (s *slab[T]) alloc() *T {
 	}
 	p := &s.chunks[s.c][s.i]
 	s.i++
-	var zero T
-	*p = zero
 	return p
 }
 

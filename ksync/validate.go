@@ -16,7 +16,7 @@ import (
 // SetClass names the lock's lockdep class: the variable for a statically defined lock
 // (the default), the init expression ("&dev->lock", "&forks[i]") for one initialised
 // at run time, so that every lock initialised at one site shares one class.
-func (l *lockBase) SetClass(key string) { l.class = key }
+func (l *lockBase) SetClass(key string) { l.class, l.depID, l.depG = key, 0, nil }
 
 func (l *lockBase) classKey() string {
 	if l.class != "" {
@@ -37,21 +37,40 @@ func (l *lockBase) depKind() lockdep.Kind {
 	return lockdep.Mutex
 }
 
-// depTask describes the task to lockdep: who, where, in which context.
-func (t *Task) depTask() lockdep.TaskInfo {
-	info := lockdep.TaskInfo{Comm: t.Comm, PID: t.PID, CPU: t.cpu, Release: t.k.cfg.Release, Tainted: t.k.tainted(),
-		IRQ: lockdep.IRQContext{InHardirq: t.hardirq, InSoftirq: t.softirq,
-			HardirqsOff: t.irqsOff, SoftirqsOff: t.preempt&0xff00 != 0,
-			HardirqCount: (t.preempt >> 16) & 0xf, SoftirqCount: (t.preempt & 0xff00) >> 8}}
-	for _, f := range t.frames() {
-		info.Stack = append(info.Stack, lockdep.Frame{Func: f.Func, File: f.File, Line: f.Line})
+// depTask describes the task to lockdep: who, where, in which context. The result is
+// the kernel's scratch (lockdep copies what it keeps), valid until the next call.
+func (t *Task) depTask() *lockdep.TaskInfo {
+	k := t.k
+	info := &k.depInfo
+	// Field by field: the struct is the kernel's, and IRQTrace stays zero.
+	info.Comm, info.PID, info.CPU = t.Comm, t.PID, t.cpu
+	info.Release, info.Tainted = k.cfg.Release, k.tainted()
+	info.IRQ = lockdep.IRQContext{InHardirq: t.hardirq, InSoftirq: t.softirq,
+		HardirqsOff: t.irqsOff, SoftirqsOff: t.preempt&0xff00 != 0,
+		HardirqCount: (t.preempt >> 16) & 0xf, SoftirqCount: (t.preempt & 0xff00) >> 8}
+	// The stack is computed only if lockdep asks (a report, a first-seen dependency):
+	// the interpreter builds it afresh on each call.
+	info.Stack = nil
+	k.depCur = t
+	if k.depStack == nil {
+		k.depStack = func() []lockdep.Frame { return k.depCur.depFrames(k.depStackBuf[:0]) }
 	}
-	if len(info.Stack) == 0 && t.pos != "" {
+	info.StackFunc = k.depStack
+	return info
+}
+
+// depFrames appends the task's stack, innermost last, to buf.
+func (t *Task) depFrames(buf []lockdep.Frame) []lockdep.Frame {
+	for _, f := range t.frames() {
+		buf = append(buf, lockdep.Frame{Func: f.Func, File: f.File, Line: f.Line})
+	}
+	if len(buf) == 0 && t.pos != "" {
 		file, line, _ := strings.Cut(t.pos, ":")
 		n, _ := strconv.Atoi(line)
-		info.Stack = []lockdep.Frame{{Func: t.Comm, File: file, Line: n}}
+		buf = append(buf, lockdep.Frame{Func: t.Comm, File: file, Line: n})
 	}
-	return info
+	t.k.depStackBuf = buf
+	return buf
 }
 
 // depHeld is the task's held-lock stack as lockdep sees it (tracked locks only).
@@ -60,7 +79,7 @@ func (t *Task) depHeld() []lockdep.Held {
 	buf := t.k.depBuf[:0]
 	for _, h := range t.held {
 		if h.l.tracked() {
-			buf = append(buf, h.dep())
+			buf = append(buf, h.dh)
 		}
 	}
 	t.k.depBuf = buf
@@ -68,8 +87,15 @@ func (t *Task) depHeld() []lockdep.Held {
 }
 
 func (h heldLock) dep() lockdep.Held {
-	return lockdep.Held{Class: lockdep.Class{Key: h.l.classKey(), Subclass: h.subclass, Kind: h.l.depKind()},
-		Addr: h.l.addr, At: h.at, Read: h.read, Trylock: h.trylock}
+	c := lockdep.Class{Key: h.l.classKey(), Subclass: h.subclass, Kind: h.l.depKind()}
+	var id int32
+	if g := h.l.k.dep; g != nil && h.subclass == 0 {
+		if h.l.depG != g {
+			h.l.depID, h.l.depG = g.ClassID(c), g
+		}
+		id = h.l.depID
+	}
+	return lockdep.Held{Class: c, ID: id, Addr: h.l.addr, At: h.at, Read: h.read, Trylock: h.trylock}
 }
 
 // validate is lockdep's lock_acquire for l, about to be taken: it runs before the task

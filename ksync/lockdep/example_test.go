@@ -20,7 +20,7 @@ func Example() {
 		var held []lockdep.Held
 		for _, l := range []lockdep.Held{first, second} {
 			l.At = task.Comm + "+0x0/0x40"
-			if r := g.Acquire(task, held, l); r != nil {
+			if r := g.Acquire(&task, held, l); r != nil {
 				fmt.Println(r.Title)
 				fmt.Println("cycle:", r.Key)
 				fmt.Println(strings.Split(r.Text, "\n")[4])
@@ -29,7 +29,7 @@ func Example() {
 		}
 		for len(held) > 0 {
 			l := held[len(held)-1]
-			if r := g.Release(task, held, l); r != nil {
+			if r := g.Release(&task, held, l); r != nil {
 				fmt.Println(r.Title)
 			}
 			held = held[:len(held)-1]

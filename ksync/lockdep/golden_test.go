@@ -22,14 +22,14 @@ func (k *kthread) at(fn string, line int) {
 
 func (k *kthread) lock(h Held, fn string, line int) *Report {
 	k.at(fn, line)
-	r := k.g.Acquire(k.task, k.held, h)
+	r := k.g.Acquire(&k.task, k.held, h)
 	k.held = append(k.held, h)
 	return r
 }
 
 func (k *kthread) unlock(h Held, fn string, line int) *Report {
 	k.at(fn, line)
-	r := k.g.Release(k.task, k.held, h)
+	r := k.g.Release(&k.task, k.held, h)
 	for i := len(k.held) - 1; i >= 0; i-- {
 		if k.held[i].Addr == h.Addr {
 			k.held = append(k.held[:i], k.held[i+1:]...)
@@ -164,7 +164,7 @@ func TestGoldenRecursive(t *testing.T) {
 	nested := dir(0xffff888005d11e70, "lock_two+0x20/0x50")
 	nested.Class.Subclass = SingleDepthNesting
 	require.Nil(t, k2.lock(nested, "lock_two", 32))
-	assert.Contains(t, g.HeldLocks(k2.task, k2.held), " #1: ffff888005d11e70 (&p->lock/1){+.+.}-{3:3}, at: lock_two+0x20/0x50\n")
+	assert.Contains(t, g.HeldLocks(&k2.task, k2.held), " #1: ffff888005d11e70 (&p->lock/1){+.+.}-{3:3}, at: lock_two+0x20/0x50\n")
 }
 
 func TestGoldenBadUnlock(t *testing.T) {
@@ -193,7 +193,7 @@ func TestGoldenHeldLockFreed(t *testing.T) {
 	require.Nil(t, k.lock(lock, "obj_put", 40))
 	k.at("obj_put", 42)
 	k.task.Stack = append([]Frame{{Func: "kthread"}, {Func: "obj_put", File: "free.c", Line: 42}}, Frame{Func: "kfree"})
-	r := g.HeldLockFreed(k.task, k.held, lock, 0xffff888006a00000, 64)
+	r := g.HeldLockFreed(&k.task, k.held, lock, 0xffff888006a00000, 64)
 	assert.Equal(t, "WARNING: held lock freed!", r.Title)
 	checkStructure(t, r)
 	assert.Contains(t, r.Text, "teardown/14 is freeing memory ffff888006a00000-ffff888006a0003f, with a lock still held there!\nffff888006a00010 (&obj->lock){+.+.}-{2:2}, at: obj_put+0x10/0x60\n1 lock held by teardown/14:\n")
@@ -203,10 +203,10 @@ func TestGoldenHeldLockFreed(t *testing.T) {
 func TestGoldenExitWithLocks(t *testing.T) {
 	g := NewGraph()
 	k := &kthread{g: g, task: TaskInfo{Comm: "leaker", PID: 15}, file: "exit.c"}
-	assert.Nil(t, g.ExitWithLocks(k.task, nil))
+	assert.Nil(t, g.ExitWithLocks(&k.task, nil))
 	require.Nil(t, k.lock(mutexHeld("m", 0xffffffffc0002000, "leaker+0x0/0x30"), "leaker", 5))
 	k.at("leaker", 7)
-	r := g.ExitWithLocks(k.task, k.held)
+	r := g.ExitWithLocks(&k.task, k.held)
 	require.NotNil(t, r)
 	assert.Equal(t, "WARNING: leaker/15 still has locks held!", r.Title)
 	assert.True(t, strings.HasPrefix(r.Text, strings.Repeat("=", 36)+"\n"+r.Title+"\n6.12.0-ksim #1 Not tainted\n"+strings.Repeat("-", 36)+"\n1 lock held by leaker/15:\n"))
@@ -230,7 +230,7 @@ func TestGoldenInconsistent(t *testing.T) {
 	h := irqTask(g, "swapper/0", 0, 0, "irq.c")
 	h.task.IRQ = IRQContext{InHardirq: true}
 	h.task.Stack = []Frame{{Func: "handle_irq_event"}, {Func: "my_handler", File: "irq.c", Line: 9}}
-	require.Nil(t, g.Acquire(h.task, nil, spinHeld("my_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
+	require.Nil(t, g.Acquire(&h.task, nil, spinHeld("my_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
 
 	k := irqTask(g, "insmod", 2, 1, "irq.c")
 	k.task.IRQTrace = IRQTrace{Events: 1842,
@@ -261,7 +261,7 @@ func TestGoldenInconsistent(t *testing.T) {
 
 	// A task without irq-event history prints the kernel's zero events.
 	g2 := NewGraph()
-	require.Nil(t, g2.Acquire(h.task, nil, spinHeld("my_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
+	require.Nil(t, g2.Acquire(&h.task, nil, spinHeld("my_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
 	k3 := irqTask(g2, "insmod", 2, 1, "irq.c")
 	r = k3.lock(spinHeld("my_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21)
 	require.NotNil(t, r)
@@ -276,7 +276,7 @@ func TestGoldenIRQOrder(t *testing.T) {
 	h := irqTask(g, "swapper/0", 0, 0, "irq.c")
 	h.task.IRQ = IRQContext{InHardirq: true}
 	h.task.Stack = []Frame{{Func: "handle_irq_event"}, {Func: "my_handler", File: "irq.c", Line: 9}}
-	require.Nil(t, g.Acquire(h.task, nil, spinHeld("dev_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
+	require.Nil(t, g.Acquire(&h.task, nil, spinHeld("dev_lock", 0xffffffffc0002000, "my_handler+0x8/0x30")))
 
 	w := irqTask(g, "kworker/1:1", 30, 1, "irq.c")
 	require.Nil(t, w.lock(spinHeld("stats_lock", 0xffffffffc0002080, "stats_work+0x10/0x40"), "stats_work", 40))
@@ -342,7 +342,7 @@ func TestGoldenIRQInversion(t *testing.T) {
 	h := irqTask(g, "swapper/0", 0, 0, "irq.c")
 	h.task.IRQ = IRQContext{InHardirq: true}
 	h.task.Stack = []Frame{{Func: "handle_irq_event"}, {Func: "my_handler", File: "irq.c", Line: 9}}
-	r := g.Acquire(h.task, nil, spinHeld("dev_lock", 0xffffffffc0002000, "my_handler+0x8/0x30"))
+	r := g.Acquire(&h.task, nil, spinHeld("dev_lock", 0xffffffffc0002000, "my_handler+0x8/0x30"))
 	require.NotNil(t, r)
 	assert.Equal(t, "irq-inversion", r.Kind)
 	assert.Equal(t, "WARNING: possible irq lock inversion dependency detected", r.Title)

@@ -19,13 +19,16 @@ var (
 
 // markUsage is mark_usage for the acquisition of next (class nid). It stops at the
 // first problem: bad reports it, r being nil when the graph already reported it.
-func (g *Graph) markUsage(task TaskInfo, held []Held, next Held, nid int32) (r *Report, bad bool) {
+func (g *Graph) markUsage(task *TaskInfo, held []Held, next Held, nid int32) (r *Report, bad bool) {
 	n := g.classes[nid]
 	if n.addr == 0 {
 		n.addr = next.Addr
 	}
 	bits, cnt := markBits(task.IRQ, next.mode() != modeWrite, next.Trylock)
 	for _, bit := range bits[:cnt] {
+		if n.usage&(1<<bit) != 0 {
+			continue // already set: mark_lock's fast path, without the call
+		}
 		if r, bad := g.markLock(task, held, next, nid, bit, viaAcquire); bad {
 			return r, true
 		}
@@ -36,7 +39,7 @@ func (g *Graph) markUsage(task TaskInfo, held []Held, next Held, nid int32) (r *
 // IRQsOn is lockdep_hardirqs_on / lockdep_softirqs_on: the task has just re-enabled
 // hardirqs (local_irq_enable, spin_unlock_irq, spin_unlock_irqrestore,
 // local_irq_restore) or softirqs (local_bh_enable, spin_unlock_bh) while holding held
-// (oldest first); task.IRQ is the state after the change and task.Stack the enabling
+// (oldest first); task.IRQ is the state after the change and task.stack() the enabling
 // site. Like mark_held_locks, each held lock gets HARDIRQ-ON (-W, or -R for a read
 // acquisition) when hardirqs are now on, then SOFTIRQ-ON when softirqs are on too,
 // with the same checks as an acquisition's new bits: a held lock that was used in
@@ -44,7 +47,7 @@ func (g *Graph) markUsage(task TaskInfo, held []Held, next Held, nid int32) (r *
 // spin_lock_irq(A); local_irq_enable(); with A irq-safe). Enabling irqs in a hardirq
 // handler marks nothing, as in the kernel (which warns). Calls without a transition
 // are harmless: bits already set are not checked again.
-func (g *Graph) IRQsOn(task TaskInfo, held []Held) *Report {
+func (g *Graph) IRQsOn(task *TaskInfo, held []Held) *Report {
 	ctx := task.IRQ
 	if ctx.InHardirq || ctx.hardirqsOff() {
 		return nil
@@ -54,7 +57,7 @@ func (g *Graph) IRQsOn(task TaskInfo, held []Held) *Report {
 			if h.Class.Subclass < 0 || h.Class.Subclass >= MaxSubclasses {
 				continue
 			}
-			id := g.class(h.Class)
+			id := g.heldClass(&h)
 			if g.classes[id].addr == 0 {
 				g.classes[id].addr = h.Addr
 			}
@@ -81,13 +84,13 @@ func (g *Graph) IRQsOn(task TaskInfo, held []Held) *Report {
 // markLock is mark_lock: a bit already set is not checked again; a new one is set,
 // its stack saved (usage_traces), and an irq bit validated (mark_lock_irq). The bit
 // stays set when it is reported, as in the kernel: the {usage} field shows both.
-func (g *Graph) markLock(task TaskInfo, held []Held, this Held, nid int32, bit uint8, via []string) (*Report, bool) {
+func (g *Graph) markLock(task *TaskInfo, held []Held, this Held, nid int32, bit uint8, via []string) (*Report, bool) {
 	n := g.classes[nid]
 	if n.usage&(1<<bit) != 0 {
 		return nil, false
 	}
 	n.usage |= 1 << bit
-	n.traces[bit] = slices.Clip(slices.Clone(task.Stack))
+	n.traces[bit] = slices.Clip(slices.Clone(task.stack()))
 	if bit >= bitUsed {
 		return nil, false
 	}
@@ -193,7 +196,7 @@ func (g *Graph) bfs(src int32, onlyXR, backward bool, visit func(n *classNode, o
 // accumulated backwards; if some are USED_IN an irq, a class reached from next (next
 // included) with an exclusive ENABLED usage makes the dependency connect an irq-safe
 // lock to an irq-unsafe one.
-func (g *Graph) checkIRQUsage(task TaskInfo, held []Held, prev Held, pid int32, next Held, nid int32) (*Report, bool) {
+func (g *Graph) checkIRQUsage(task *TaskInfo, held []Held, prev Held, pid int32, next Held, nid int32) (*Report, bool) {
 	prevXR, nextXR := prev.mode() != modeWrite, next.mode() == modeRecursive
 	var acc Usage
 	g.bfs(pid, prevXR, true, func(n *classNode, onlyXR bool) bool {
@@ -231,7 +234,7 @@ func irqKey(safe, unsafe *classNode, bit uint8) string {
 }
 
 // usageBug is print_usage_bug, "WARNING: inconsistent lock state".
-func (g *Graph) usageBug(task TaskInfo, held []Held, this Held, prevBit, newBit uint8, via []string) *Report {
+func (g *Graph) usageBug(task *TaskInfo, held []Held, this Held, prevBit, newBit uint8, via []string) *Report {
 	const title = "WARNING: inconsistent lock state"
 	n := g.lookup(this.Class)
 	var b strings.Builder
@@ -383,7 +386,7 @@ func (g *Graph) irqScenario(b *strings.Builder, safe, unsafe, prev, next int32) 
 // held lock's class to the irq-safe class, fwd the forward search from the new lock's
 // class to the irq-unsafe class; bit1 is the safe class's USED_IN bit, bit2 the unsafe
 // class's ENABLED bit. The kernel's separators here are a fixed 53 characters.
-func (g *Graph) badIRQDependency(task TaskInfo, held []Held, prev, next Held, back, fwd []bfsEntry, bit1, bit2 uint8) *Report {
+func (g *Graph) badIRQDependency(task *TaskInfo, held []Held, prev, next Held, back, fwd []bfsEntry, bit1, bit2 uint8) *Report {
 	irqclass := stateName(bit1)
 	title := fmt.Sprintf("WARNING: %s-safe -> %s-unsafe lock order detected", irqclass, irqclass)
 	safeID, unsafeID := back[len(back)-1].class, fwd[len(fwd)-1].class
@@ -413,7 +416,7 @@ func (g *Graph) badIRQDependency(task TaskInfo, held []Held, prev, next Held, ba
 	g.shortestDepsBackwards(&b, back)
 	b.WriteString("\nthe dependencies between the lock to be acquired\n")
 	fmt.Fprintf(&b, " and %s-irq-unsafe lock:\n", irqclass)
-	g.shortestDeps(&b, fwd, false, task.Stack)
+	g.shortestDeps(&b, fwd, false, task.stack())
 	b.WriteString("\n")
 	b.WriteString(StackBacktrace(task, "dump_stack_lvl", "print_bad_irq_dependency", "check_irq_usage", "__lock_acquire", "lock_acquire"))
 	return &Report{Kind: "irq-order", Title: title, Key: irqKey(safe, unsafe, bit1), Text: b.String()}
@@ -423,7 +426,7 @@ func (g *Graph) badIRQDependency(task TaskInfo, held []Held, prev, next Held, ba
 // class (the root) to the class found with the exclusive usage, along the
 // dependencies forwards (this became irq-safe and took an irq-unsafe lock) or
 // backwards (this became irq-unsafe and an irq-safe lock took it).
-func (g *Graph) inversion(task TaskInfo, held []Held, this Held, path []bfsEntry, forwards bool, irqclass string, via []string) *Report {
+func (g *Graph) inversion(task *TaskInfo, held []Held, this Held, path []bfsEntry, forwards bool, irqclass string, via []string) *Report {
 	const title = "WARNING: possible irq lock inversion dependency detected"
 	root, otherID := path[0].class, path[len(path)-1].class
 	other := g.classes[otherID]
@@ -449,7 +452,7 @@ func (g *Graph) inversion(task TaskInfo, held []Held, this Held, path []bfsEntry
 	}
 	b.WriteString(g.HeldLocks(task, held))
 	b.WriteString("\nthe shortest dependencies between 2nd lock and 1st lock:\n")
-	g.shortestDeps(&b, path, !forwards, task.Stack)
+	g.shortestDeps(&b, path, !forwards, task.stack())
 	b.WriteString("\n")
 	b.WriteString(StackBacktrace(task, append([]string{"dump_stack_lvl", "print_irq_inversion_bug"}, via...)...))
 	var bit uint8 = bitUsedInHardirq

@@ -49,9 +49,9 @@ func (s *irqSim) record(r *Report) {
 }
 
 func (s *irqSim) hardDisable() { s.hardOff++; s.sync() }
-func (s *irqSim) hardEnable()  { s.hardOff--; s.sync(); s.record(s.g.IRQsOn(s.task, s.held)) }
+func (s *irqSim) hardEnable()  { s.hardOff--; s.sync(); s.record(s.g.IRQsOn(&s.task, s.held)) }
 func (s *irqSim) bhDisable()   { s.bhOff++; s.sync() }
-func (s *irqSim) bhEnable()    { s.bhOff--; s.sync(); s.record(s.g.IRQsOn(s.task, s.held)) }
+func (s *irqSim) bhEnable()    { s.bhOff--; s.sync(); s.record(s.g.IRQsOn(&s.task, s.held)) }
 
 // hardEnter / hardExit are HARDIRQ_ENTER / HARDIRQ_EXIT; softEnter / softExit are
 // SOFTIRQ_ENTER / SOFTIRQ_EXIT (bottom halves and irqs off, softirq context).
@@ -109,7 +109,7 @@ func (s *irqSim) held1(x, lt string) Held {
 func (s *irqSim) lockAs(x, lt string) {
 	s.sync()
 	h := s.held1(x, lt)
-	s.record(s.g.Acquire(s.task, s.held, h))
+	s.record(s.g.Acquire(&s.task, s.held, h))
 	s.held = append(s.held, h)
 }
 
@@ -117,7 +117,7 @@ func (s *irqSim) unlock(x string) {
 	s.sync()
 	for i := len(s.held) - 1; i >= 0; i-- {
 		if strings.HasSuffix(s.held[i].Class.Key, "_"+x) {
-			require.Nil(s.t, s.g.Release(s.task, s.held, s.held[i]))
+			require.Nil(s.t, s.g.Release(&s.task, s.held, s.held[i]))
 			s.held = append(s.held[:i], s.held[i+1:]...)
 			return
 		}
@@ -368,7 +368,7 @@ func TestIRQPositiveControls(t *testing.T) {
 		s.hardEnter()
 		s.lock("A")
 		s.task.IRQ.HardirqsOff = false
-		assert.Nil(t, g.IRQsOn(s.task, s.held))
+		assert.Nil(t, g.IRQsOn(&s.task, s.held))
 		assert.Equal(t, "-...", g.Usage(Class{Key: "lock_A"}))
 	})
 }

@@ -85,13 +85,24 @@ type TaskInfo struct {
 	Comm    string // already truncated to TASK_COMM_LEN-1 (15) by the caller
 	PID     int
 	CPU     int
-	Release string     // "6.12.0-ksim #1" (the default when empty)
-	Tainted string     // "Not tainted" (the default when empty) or "Tainted: G        W"
-	Stack   []Frame    // the current call stack, innermost last: the acquisition's stack
-	IRQ     IRQContext // the irq state, for the usage bits
+	Release string  // "6.12.0-ksim #1" (the default when empty)
+	Tainted string  // "Not tainted" (the default when empty) or "Tainted: G        W"
+	Stack   []Frame // the current call stack, innermost last: the acquisition's stack
+	// StackFunc, when Stack is nil, gives the stack on demand: lockdep needs it only
+	// for a report or a first-seen dependency or usage, not on every acquisition.
+	StackFunc func() []Frame
+	IRQ       IRQContext // the irq state, for the usage bits
 	// IRQTrace is the task's irq-flag event history, printed by "inconsistent lock
 	// state"; the zero value prints as the kernel prints a task with no event yet.
 	IRQTrace IRQTrace
+}
+
+// stack is the task's stack, from StackFunc the first time when Stack is nil.
+func (t *TaskInfo) stack() []Frame {
+	if t.Stack == nil && t.StackFunc != nil {
+		t.Stack = t.StackFunc()
+	}
+	return t.Stack
 }
 
 // IRQTrace is the kernel's struct irqtrace_events: the number of irq-flag transitions
@@ -115,7 +126,11 @@ type IRQEvent struct {
 // Held is one lock acquisition: an entry of a task's held-locks stack, or the lock
 // being acquired or released.
 type Held struct {
-	Class   Class
+	Class Class
+	// ID, if not zero, is Class's number in the graph as ClassID returned it: the
+	// caller resolves a lock's class once, and the checks on every acquisition
+	// compare numbers instead of looking keys up. Zero: look Class up.
+	ID      int32
 	Addr    uint64 // the lock instance's address (identifies the instance)
 	At      string // where it was taken (or released): "func+0x10/0x50"
 	Read    bool   // a read acquisition of an rwlock_t or rw_semaphore
@@ -192,22 +207,26 @@ type classNode struct {
 // A Graph lives across the executions of one exploration so that dependencies seen in
 // one execution predict deadlocks in another. It is not safe for concurrent use.
 type Graph struct {
-	classes  []*classNode
-	index    map[classKey]int32
-	chains   map[string]struct{} // validated held-lock chains (the kernel's chain cache)
-	reported map[string]struct{} // kind + "\x00" + Report.Key
-	edges    int
-	gen      uint32
-	scratch  []byte
-	queue    []bfsEntry
+	classes []*classNode
+	index   map[classKey]int32
+	chains  map[string]struct{} // validated held-lock chains (the kernel's chain cache)
+	// shortChains are the validated chains of up to 4 locks over small class numbers,
+	// packed into a number (see cached).
+	shortChains map[uint64]struct{}
+	reported    map[string]struct{} // kind + "\x00" + Report.Key
+	edges       int
+	gen         uint32
+	scratch     []byte
+	queue       []bfsEntry
 }
 
 // NewGraph is an empty graph.
 func NewGraph() *Graph {
 	return &Graph{
-		index:    map[classKey]int32{},
-		chains:   map[string]struct{}{},
-		reported: map[string]struct{}{},
+		index:       map[classKey]int32{},
+		chains:      map[string]struct{}{},
+		shortChains: map[uint64]struct{}{},
+		reported:    map[string]struct{}{},
 	}
 }
 
@@ -220,6 +239,18 @@ func (g *Graph) class(c Class) int32 {
 	g.classes = append(g.classes, &classNode{c: c})
 	g.index[k] = id
 	return id
+}
+
+// ClassID is c's number in g (never zero), for Held.ID. A number is good for this
+// graph only.
+func (g *Graph) ClassID(c Class) int32 { return g.class(c) + 1 }
+
+// heldClass is the class of h: its ID when the caller resolved it, else by key.
+func (g *Graph) heldClass(h *Held) int32 {
+	if h.ID > 0 {
+		return h.ID - 1
+	}
+	return g.class(h.Class)
 }
 
 func (g *Graph) lookup(c Class) *classNode {
@@ -236,7 +267,7 @@ func (g *Graph) Classes() int { return len(g.classes) }
 func (g *Graph) Edges() int { return g.edges }
 
 // Chains is the number of distinct held-lock chains validated so far.
-func (g *Graph) Chains() int { return len(g.chains) }
+func (g *Graph) Chains() int { return len(g.chains) + len(g.shortChains) }
 
 // Dep is one recorded dependency From -> To: To was acquired while From was held.
 type Dep struct {
@@ -315,11 +346,11 @@ func (g *Graph) ClassUsage(c Class) Usage {
 //     held -> next is recorded.
 //
 // A problem already reported by this graph returns nil.
-func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
+func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
 	if next.Class.Subclass < 0 || next.Class.Subclass >= MaxSubclasses {
 		return g.once(invalidSubclass(task, next))
 	}
-	nid := g.class(next.Class)
+	nid := g.heldClass(&next)
 	if r, bad := g.markUsage(task, held, next, nid); bad {
 		return r
 	}
@@ -328,21 +359,14 @@ func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
 	}
 
 	// The chain cache: the held classes with their read and trylock state, then next.
-	buf := g.scratch[:0]
-	for _, h := range held {
-		buf = binary.AppendUvarint(buf, chainID(g.class(h.Class), h))
-	}
-	buf = binary.AppendUvarint(buf, chainID(nid, next))
-	g.scratch = buf
-	if _, ok := g.chains[string(buf)]; ok {
+	if g.cached(held, nid, next) {
 		return nil
 	}
-	g.chains[string(buf)] = struct{}{}
 
 	// check_deadlock
 	nmode := next.mode()
 	for _, h := range held {
-		if g.class(h.Class) != nid {
+		if g.heldClass(&h) != nid {
 			continue
 		}
 		if nmode == modeRecursive && h.mode() != modeWrite {
@@ -355,7 +379,7 @@ func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
 	var trace []Frame
 	for i := len(held) - 1; i >= 0; i-- {
 		prev := held[i]
-		pid := g.class(prev.Class)
+		pid := g.heldClass(&prev)
 		if pid != nid { // same class: a recursive read, no new dependency
 			if path := g.search(nid, nmode == modeRecursive, pid, prev.mode()); path != nil {
 				return g.once(g.circular(task, held, prev, next, path))
@@ -370,6 +394,41 @@ func (g *Graph) Acquire(task TaskInfo, held []Held, next Held) *Report {
 		}
 	}
 	return nil
+}
+
+// cached looks the chain held+next up in the chain cache and adds it if new. Most
+// chains are short, over few classes: those are packed exactly into a number, 16 bits
+// a lock (chainID+1, so that no chain is a prefix of another), and looked up without
+// hashing a string; the rest are keyed by their varint encoding.
+func (g *Graph) cached(held []Held, nid int32, next Held) bool {
+	if len(held) < 4 {
+		key, ok := uint64(0), true
+		for i := range held {
+			c := chainID(g.heldClass(&held[i]), held[i])
+			ok = ok && c < 0xffff
+			key = key<<16 | (c + 1)
+		}
+		c := chainID(nid, next)
+		if ok && c < 0xffff {
+			key = key<<16 | (c + 1)
+			if _, hit := g.shortChains[key]; hit {
+				return true
+			}
+			g.shortChains[key] = struct{}{}
+			return false
+		}
+	}
+	buf := g.scratch[:0]
+	for _, h := range held {
+		buf = binary.AppendUvarint(buf, chainID(g.heldClass(&h), h))
+	}
+	buf = binary.AppendUvarint(buf, chainID(nid, next))
+	g.scratch = buf
+	if _, hit := g.chains[string(buf)]; hit {
+		return true
+	}
+	g.chains[string(buf)] = struct{}{}
+	return false
 }
 
 func chainID(id int32, h Held) uint64 {
@@ -393,7 +452,7 @@ func calcDepb(prev, next int) uint8 {
 	return 1 << bit
 }
 
-func (g *Graph) addEdge(from, to int32, dep, depb uint8, task TaskInfo, trace *[]Frame) {
+func (g *Graph) addEdge(from, to int32, dep, depb uint8, task *TaskInfo, trace *[]Frame) {
 	n, m := g.classes[from], g.classes[to]
 	for i := range n.after {
 		if n.after[i].to == to {
@@ -407,7 +466,7 @@ func (g *Graph) addEdge(from, to int32, dep, depb uint8, task TaskInfo, trace *[
 		}
 	}
 	if *trace == nil {
-		*trace = slices.Clip(slices.Clone(task.Stack))
+		*trace = slices.Clip(slices.Clone(task.stack()))
 	}
 	n.after = append(n.after, edge{to: to, dep: dep, comm: task.Comm, pid: task.PID, stack: *trace})
 	m.before = append(m.before, edge{to: from, dep: depb, comm: task.Comm, pid: task.PID, stack: *trace})
@@ -454,7 +513,7 @@ func (g *Graph) once(r *Report) *Report {
 // is released) by a task holding held, before the caller removes it: releasing a lock
 // the task does not hold is "WARNING: bad unlock balance detected!". Release reports
 // are about one execution and are never deduplicated.
-func (g *Graph) Release(task TaskInfo, held []Held, lock Held) *Report {
+func (g *Graph) Release(task *TaskInfo, held []Held, lock Held) *Report {
 	for i := len(held) - 1; i >= 0; i-- {
 		h := held[i]
 		if h.Addr == lock.Addr && (lock.Addr != 0 || h.Class.Key == lock.Class.Key) {

@@ -70,7 +70,7 @@ func (s *sim) stack() []Frame {
 func (s *sim) acquire(inst string, sub int, try bool) *Report {
 	h := s.held1(inst, sub, try)
 	s.task.Stack = s.stack()
-	r := s.g.Acquire(s.task, s.held, h)
+	r := s.g.Acquire(&s.task, s.held, h)
 	s.held = append(s.held, h)
 	if r != nil {
 		s.reports = append(s.reports, r)
@@ -83,7 +83,7 @@ func (s *sim) lock(inst string) *Report { return s.acquire(inst, 0, false) }
 func (s *sim) unlock(inst string) *Report {
 	h := s.held1(inst, 0, false)
 	s.task.Stack = s.stack()
-	r := s.g.Release(s.task, s.held, h)
+	r := s.g.Release(&s.task, s.held, h)
 	if r != nil {
 		s.reports = append(s.reports, r)
 		return r
@@ -276,7 +276,7 @@ func TestReadWrite(t *testing.T) {
 				if st.inst == "unlock-all" {
 					for len(s.held) > 0 {
 						h := s.held[len(s.held)-1]
-						require.Nil(t, s.g.Release(s.task, s.held, h))
+						require.Nil(t, s.g.Release(&s.task, s.held, h))
 						s.held = s.held[:len(s.held)-1]
 					}
 					continue
@@ -412,15 +412,15 @@ func TestUsage(t *testing.T) {
 func TestHeldLocks(t *testing.T) {
 	g := NewGraph()
 	task := TaskInfo{Comm: "worker", PID: 7}
-	assert.Equal(t, "no locks held by worker/7.\n", g.HeldLocks(task, nil))
+	assert.Equal(t, "no locks held by worker/7.\n", g.HeldLocks(&task, nil))
 	held := []Held{
 		{Class: Class{Key: "m", Kind: Mutex}, Addr: 0xffffffffc0002000, At: "f+0x0/0x40"},
 		{Class: Class{Key: "&p->lock", Subclass: 1, Kind: Spin}, Addr: 0xffff888004a01000, At: "f+0x10/0x40"},
 	}
-	assert.Equal(t, "1 lock held by worker/7:\n #0: ffffffffc0002000 (m){+.+.}-{3:3}, at: f+0x0/0x40\n", g.HeldLocks(task, held[:1]))
+	assert.Equal(t, "1 lock held by worker/7:\n #0: ffffffffc0002000 (m){+.+.}-{3:3}, at: f+0x0/0x40\n", g.HeldLocks(&task, held[:1]))
 	assert.Equal(t, "2 locks held by worker/7:\n"+
 		" #0: ffffffffc0002000 (m){+.+.}-{3:3}, at: f+0x0/0x40\n"+
-		" #1: ffff888004a01000 (&p->lock/1){+.+.}-{2:2}, at: f+0x10/0x40\n", g.HeldLocks(task, held))
+		" #1: ffff888004a01000 (&p->lock/1){+.+.}-{2:2}, at: f+0x10/0x40\n", g.HeldLocks(&task, held))
 }
 
 // TestMemory: repeating the same acquisitions neither adds dependencies nor chains,
@@ -445,9 +445,9 @@ func TestMemory(t *testing.T) {
 	b := Held{Class: Class{Key: "B", Kind: Spin}, Addr: 2}
 	held := []Held{a}
 	allocs := testing.AllocsPerRun(1000, func() {
-		g.Acquire(task, nil, a)
-		g.Acquire(task, held, b)
-		g.Release(task, held, a)
+		g.Acquire(&task, nil, a)
+		g.Acquire(&task, held, b)
+		g.Release(&task, held, a)
 	})
 	assert.Zero(t, allocs)
 }

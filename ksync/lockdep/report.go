@@ -48,7 +48,7 @@ func (t TaskInfo) tainted() string {
 }
 
 // banner is the report's head: separator, title, kernel ident, dashes.
-func banner(b *strings.Builder, t TaskInfo, title string, width int) {
+func banner(b *strings.Builder, t *TaskInfo, title string, width int) {
 	fmt.Fprintf(b, "%s\n%s\n%s %s\n%s\n", strings.Repeat("=", width), title, t.release(), t.tainted(), strings.Repeat("-", width))
 }
 
@@ -76,7 +76,7 @@ func (g *Graph) className(c Class, u Usage) string {
 // "<N> lock(s) held by <comm>/<pid>:" followed by one
 // " #i: <addr> (<class>){<usage>}-{o:i}, at: <site>" line per lock, oldest first.
 // Every report prints held locks this way; the caller passes only tracked locks.
-func (g *Graph) HeldLocks(task TaskInfo, held []Held) string {
+func (g *Graph) HeldLocks(task *TaskInfo, held []Held) string {
 	if len(held) == 0 {
 		return fmt.Sprintf("no locks held by %s/%d.\n", task.Comm, task.PID)
 	}
@@ -94,7 +94,7 @@ func (g *Graph) HeldLocks(task TaskInfo, held []Held) string {
 
 // StackBacktrace is the "stack backtrace:" dump: the CPU/PID/Comm line, then a Call
 // Trace of the given kernel functions (innermost first) and the task's stack.
-func StackBacktrace(task TaskInfo, kernel ...string) string {
+func StackBacktrace(task *TaskInfo, kernel ...string) string {
 	var b strings.Builder
 	b.WriteString("stack backtrace:\n")
 	fmt.Fprintf(&b, "CPU: %d PID: %d Comm: %s %s %s\n", task.CPU, task.PID, task.Comm, task.tainted(), task.release())
@@ -102,8 +102,9 @@ func StackBacktrace(task TaskInfo, kernel ...string) string {
 	for _, f := range kernel {
 		b.WriteString(" " + f + "\n")
 	}
-	for i := len(task.Stack) - 1; i >= 0; i-- {
-		b.WriteString(" " + task.Stack[i].String() + "\n")
+	stack := task.stack()
+	for i := len(stack) - 1; i >= 0; i-- {
+		b.WriteString(" " + stack[i].String() + "\n")
 	}
 	b.WriteString(" </TASK>\n")
 	return b.String()
@@ -136,7 +137,7 @@ func lockOp(mode int) string {
 
 // acquiringHolding is the opening both deadlock reports share: the lock being taken,
 // and the one already held that it conflicts with.
-func (g *Graph) acquiringHolding(b *strings.Builder, task TaskInfo, prev, next Held) {
+func (g *Graph) acquiringHolding(b *strings.Builder, task *TaskInfo, prev, next Held) {
 	fmt.Fprintf(b, "%s/%d is trying to acquire lock:\n", task.Comm, task.PID)
 	b.WriteString(g.lockLine(next))
 	b.WriteString("\nbut task is already holding lock:\n")
@@ -144,7 +145,7 @@ func (g *Graph) acquiringHolding(b *strings.Builder, task TaskInfo, prev, next H
 }
 
 // recursive is print_deadlock_bug.
-func (g *Graph) recursive(task TaskInfo, held []Held, prev, next Held) *Report {
+func (g *Graph) recursive(task *TaskInfo, held []Held, prev, next Held) *Report {
 	const title = "WARNING: possible recursive locking detected"
 	var b strings.Builder
 	banner(&b, task, title, len(title))
@@ -165,7 +166,7 @@ func (g *Graph) recursive(task TaskInfo, held []Held, prev, next Held) *Report {
 
 // circular is print_circular_bug: path runs from the new lock's class (the root,
 // depth 0) to the held lock's class (depth len(path)-1).
-func (g *Graph) circular(task TaskInfo, held []Held, prev, next Held, path []bfsEntry) *Report {
+func (g *Graph) circular(task *TaskInfo, held []Held, prev, next Held, path []bfsEntry) *Report {
 	const title = "WARNING: possible circular locking dependency detected"
 	var b strings.Builder
 	banner(&b, task, title, len(title))
@@ -182,7 +183,7 @@ func (g *Graph) circular(task TaskInfo, held []Held, prev, next Held, path []bfs
 		n := g.classes[path[d].class]
 		fmt.Fprintf(&b, "\n-> #%d %s:\n", d, g.className(n.c, n.usage))
 		if d == 0 {
-			trace(&b, task.Stack)
+			trace(&b, task.stack())
 			continue
 		}
 		from := g.classes[path[d-1].class]
@@ -212,7 +213,7 @@ func (g *Graph) circular(task TaskInfo, held []Held, prev, next Held, path []bfs
 }
 
 // badUnlock is print_unlock_imbalance_bug.
-func (g *Graph) badUnlock(task TaskInfo, held []Held, lock Held) *Report {
+func (g *Graph) badUnlock(task *TaskInfo, held []Held, lock Held) *Report {
 	const title = "WARNING: bad unlock balance detected!"
 	var b strings.Builder
 	banner(&b, task, title, len(title))
@@ -230,7 +231,7 @@ func (g *Graph) badUnlock(task TaskInfo, held []Held, lock Held) *Report {
 // (kfree) or re-initialises (mutex_init, spin_lock_init: the self-test "initialize
 // held") the memory [from, from+size) that holds lock, which it holds. The caller
 // checks that lock is in held; the report lists held, lock included.
-func (g *Graph) HeldLockFreed(task TaskInfo, held []Held, lock Held, from, size uint64) *Report {
+func (g *Graph) HeldLockFreed(task *TaskInfo, held []Held, lock Held, from, size uint64) *Report {
 	const title = "WARNING: held lock freed!"
 	var b strings.Builder
 	banner(&b, task, title, len(title))
@@ -246,7 +247,7 @@ func (g *Graph) HeldLockFreed(task TaskInfo, held []Held, lock Held, from, size 
 // ExitWithLocks is print_held_locks_bug, "WARNING: <comm>/<pid> still has locks
 // held!": a task exits (do_exit) holding locks. The kernel's separators here are a
 // fixed 36 characters wide. It returns nil when held is empty.
-func (g *Graph) ExitWithLocks(task TaskInfo, held []Held) *Report {
+func (g *Graph) ExitWithLocks(task *TaskInfo, held []Held) *Report {
 	if len(held) == 0 {
 		return nil
 	}
@@ -265,7 +266,7 @@ func (g *Graph) ExitWithLocks(task TaskInfo, held []Held) *Report {
 
 // invalidSubclass is look_up_lock_class's complaint about a subclass >= 8. The
 // acquisition is not tracked (ksim goes on validating the others).
-func invalidSubclass(task TaskInfo, h Held) *Report {
+func invalidSubclass(task *TaskInfo, h Held) *Report {
 	title := fmt.Sprintf("BUG: looking up invalid subclass: %d", h.Class.Subclass)
 	var b strings.Builder
 	b.WriteString(title + "\n")
