@@ -341,7 +341,9 @@ func (x *explorer) runOne() bool {
 		x.decided = noDecision
 		e.resume(e.threads[tid])
 		if x.decided == noDecision {
-			e.complete()
+			if e.inStep { // not if the thread closed its step and then panicked in decide
+				e.complete()
+			}
 			x.decided = x.decide()
 		}
 		tid = x.decided
