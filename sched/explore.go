@@ -12,8 +12,9 @@ import (
 type Strategy int
 
 const (
-	// DFS explores every interleaving up to equivalence: depth-first search with dynamic
-	// partial-order reduction (source sets and sleep sets). The default.
+	// DFS explores every interleaving up to equivalence: depth-first search with
+	// Optimal-DPOR (wakeup trees and sleep sets), one execution per Mazurkiewicz trace.
+	// The default.
 	DFS Strategy = iota
 	// Naive explores every interleaving, equivalent or not: the reference DPOR is
 	// checked against, and a baseline for its savings.
@@ -201,9 +202,9 @@ func Explore(prog Program, opts Options) *Result {
 	defer x.close()
 	switch opts.Strategy {
 	case DFS:
-		x.strat = getDFS(true, true, -1)
+		x.strat = getOptimal()
 	case Naive:
-		x.strat = getDFS(false, false, -1)
+		x.strat = getDFS(false, -1)
 	case Bounded:
 		x.runBounded()
 		return &x.res
@@ -231,7 +232,7 @@ func Explore(prog Program, opts Options) *Result {
 func (x *explorer) runBounded() {
 	x.start = time.Now()
 	for k := 0; k <= x.opts.MaxPreemptions; k++ {
-		d := getDFS(false, false, k)
+		d := getDFS(false, k)
 		x.setStrategy(d)
 		x.res.Bound = k
 		x.loop()
@@ -270,14 +271,14 @@ func (x *explorer) loop() {
 		}
 		more := x.runOne()
 		if x.fullSearch != "" && !x.restarted {
-			if d, ok := x.strat.(*dfs); ok && d.dpor {
+			if _, ok := x.strat.(*odpor); ok {
 				// Start over: what DPOR found so far may rest on independence that
 				// does not hold.
 				x.restarted = true
 				x.res.Problems, x.seen = nil, map[string]*Found{}
 				x.res.Stats = Stats{}
 				x.res.FullSearch = x.fullSearch
-				x.setStrategy(getDFS(false, false, -1))
+				x.setStrategy(getDFS(false, -1))
 				continue
 			}
 		}
@@ -465,10 +466,13 @@ func (x *explorer) close() {
 	runtime.KeepAlive(x)
 }
 
-// setStrategy replaces the strategy, returning a replaced DFS's buffers to the pool.
+// setStrategy replaces the strategy, returning a replaced search's buffers to the pool.
 func (x *explorer) setStrategy(s strategy) {
-	if d, ok := x.strat.(*dfs); ok {
-		putDFS(d)
+	switch d := x.strat.(type) {
+	case *dfs:
+		dfsPool.Put(d)
+	case *odpor:
+		optimalPool.Put(d)
 	}
 	x.strat = s
 }
@@ -480,6 +484,7 @@ func (x *explorer) setStrategy(s strategy) {
 var (
 	executionPool = sync.Pool{New: func() any { return new(Execution) }}
 	dfsPool       = sync.Pool{New: func() any { return new(dfs) }}
+	optimalPool   = sync.Pool{New: func() any { return new(odpor) }}
 )
 
 func getExecution() *Execution { return executionPool.Get().(*Execution) }
@@ -496,12 +501,16 @@ func putExecution(e *Execution) {
 	executionPool.Put(e)
 }
 
-func getDFS(dpor, sleep bool, bound int) *dfs {
+func getDFS(sleep bool, bound int) *dfs {
 	d := dfsPool.Get().(*dfs)
-	d.dpor, d.sleep, d.bound = dpor, sleep, bound
+	d.sleep, d.bound = sleep, bound
 	d.pruned, d.exhausted = false, false
 	d.nodes = d.nodes[:0] // the rest is reset by begin, execution by execution
 	return d
 }
 
-func putDFS(d *dfs) { dfsPool.Put(d) }
+func getOptimal() *odpor {
+	d := optimalPool.Get().(*odpor)
+	d.reset()
+	return d
+}

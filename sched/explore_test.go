@@ -81,7 +81,7 @@ func distinctTraces(prog Program, sleep bool) (traces, execs int) {
 		})
 	}, opts: Options{MaxSteps: DefaultMaxSteps}, seen: map[string]*Found{}, ex: getExecution()}
 	defer x.close()
-	x.strat = newDFS(false, sleep, -1)
+	x.strat = newDFS(sleep, -1)
 	x.loop()
 	return len(seen), int(x.res.Stats.Executions)
 }
@@ -93,22 +93,28 @@ func TestPhilosophersNaiveAndSleepSetSearchAgree(t *testing.T) {
 	t.Logf("philosophers n=3: %d traces; naive %d executions, sleep sets only %d", a, naive, sleepOnly)
 }
 
+// Optimal-DPOR explores each Mazurkiewicz trace of the philosophers exactly once, and
+// none sleep-set blocked; the reference counts come from the sleep-set-only search.
 func TestPhilosophersDPORMatchesDistinctTraces(t *testing.T) {
-	for n := 3; n <= 6; n++ {
-		if n == 6 && testing.Short() {
-			continue
-		}
-		want, naive := distinctTraces(philosophers(n, false), true)
-		res := Explore(philosophers(n, false), Options{})
-		require.True(t, res.Complete)
-		got := res.Stats.Executions - res.Stats.SleepBlocked
-		assert.EqualValues(t, want, got, "philosophers n=%d: DPOR explored %d full executions (+%d sleep-set blocked), the reference found %d distinct traces in %d executions",
-			n, got, res.Stats.SleepBlocked, want, naive)
-		assert.Less(t, res.Stats.Executions, int64(naive))
-		require.Len(t, res.Problems, 1, "n=%d", n)
-		assert.Equal(t, KindDeadlock, res.Problems[0].Kind)
-		t.Logf("philosophers n=%d: %d traces; DPOR %d executions (%d sleep-set blocked); sleep-set-only search %d executions",
-			n, want, res.Stats.Executions, res.Stats.SleepBlocked, naive)
+	for _, tc := range []struct{ n, traces int }{{3, 7}, {4, 15}, {5, 31}, {6, 63}} {
+		t.Run(fmt.Sprint(tc.n), func(t *testing.T) {
+			want, sleepOnly := distinctTraces(philosophers(tc.n, false), true)
+			require.Equal(t, tc.traces, want, "reference search")
+			seen := map[string]int{}
+			res := Explore(withTraces(philosophers(tc.n, false), seen), Options{})
+			require.NoError(t, res.Err)
+			require.True(t, res.Complete)
+			assert.EqualValues(t, tc.traces, res.Stats.Executions, "executions")
+			assert.EqualValues(t, 0, res.Stats.SleepBlocked)
+			assert.Len(t, seen, tc.traces, "distinct traces reached")
+			for k, c := range seen {
+				assert.Equal(t, 1, c, "trace explored more than once: %s", k)
+			}
+			require.Len(t, res.Problems, 1)
+			assert.Equal(t, KindDeadlock, res.Problems[0].Kind)
+			t.Logf("philosophers n=%d: %d traces; DPOR %d executions (%d sleep-set blocked); sleep-set-only search %d executions",
+				tc.n, want, res.Stats.Executions, res.Stats.SleepBlocked, sleepOnly)
+		})
 	}
 }
 

@@ -158,16 +158,18 @@ func genProgram(threads [][]gop, nlocks, nvars int, outcomes map[string]bool) Pr
 	}
 }
 
-// TestDPORSoundness generates random small programs and checks that DPOR reaches
-// exactly the outcomes (deadlocks and final states) that naive exhaustive search
-// reaches, in no more executions. go test -ksim.long checks many more programs.
+// TestDPORSoundness generates random small programs and checks that DPOR (Optimal-DPOR,
+// what Explore runs) reaches exactly the outcomes (deadlocks and final states) that
+// naive exhaustive search reaches, in no more executions, and frees every wakeup tree
+// it builds. go test -ksim.long checks many more programs.
 func TestDPORSoundness(t *testing.T) {
 	n := 300
 	if *long {
 		n = 20000
 	}
 	checked, skipped := 0, 0
-	var dporExecs, naiveExecs int64
+	var dporExecs, naiveExecs, blocked int64
+	var fallbacks, withFallbacks int
 	for seed := 0; seed < n; seed++ {
 		r := rand.New(rand.NewPCG(uint64(seed), 99))
 		nthreads := 2 + r.IntN(3)
@@ -182,17 +184,25 @@ func TestDPORSoundness(t *testing.T) {
 			skipped++
 			continue
 		}
-		dpor := Explore(genProgram(threads, nlocks, nvars, dporOut), Options{})
+		dpor, d := exploreOptimal(genProgram(threads, nlocks, nvars, dporOut))
+		require.NoError(t, dpor.Err, "program %d: %s", seed, describe(threads))
 		require.True(t, dpor.Complete)
 		require.Equal(t, keys(naiveOut), keys(dporOut), "program %d: %s", seed, describe(threads))
 		require.LessOrEqual(t, dpor.Stats.Executions, naive.Stats.Executions, "program %d: %s", seed, describe(threads))
+		require.Equal(t, 1, len(d.tree)-len(d.free), "program %d: every wakeup tree node but the root is freed", seed)
 		checked++
 		dporExecs += dpor.Stats.Executions
 		naiveExecs += naive.Stats.Executions
+		blocked += dpor.Stats.SleepBlocked
+		fallbacks += d.fallbacks
+		if d.fallbacks > 0 {
+			withFallbacks++
+		}
 	}
 	assert.Greater(t, checked, n/2, "most programs are small enough for naive search")
-	t.Logf("checked %d random programs (%d too large for naive search skipped): DPOR %d executions, naive %d", checked, skipped, dporExecs, naiveExecs)
-	fmt.Printf("soundness: %d random programs checked against naive search (DPOR %d executions, naive %d)\n", checked, dporExecs, naiveExecs)
+	t.Logf("checked %d random programs (%d too large for naive search skipped): DPOR %d executions (%d sleep-set blocked, %d wakeup-tree fallbacks in %d programs), naive %d",
+		checked, skipped, dporExecs, blocked, fallbacks, withFallbacks, naiveExecs)
+	fmt.Printf("soundness: %d random programs checked against naive search (DPOR %d executions, %d sleep-set blocked; naive %d)\n", checked, dporExecs, blocked, naiveExecs)
 }
 
 func keys(m map[string]bool) []string {
