@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -160,5 +161,28 @@ func TestOptimalHandWrittenPrograms(t *testing.T) {
 		assert.Equal(t, 1, len(d.tree)-len(d.free), "%s: every wakeup tree node but the root is freed", name)
 		t.Logf("%s: %d outcomes; optimal %d executions (%d sleep-set blocked, %d fallbacks); sleep-set-only search %d; naive %d",
 			name, len(naiveOut), res.Stats.Executions, res.Stats.SleepBlocked, d.fallbacks, sleepOnly.Stats.Executions, naive.Stats.Executions)
+	}
+}
+
+// TestWakeupTreeFrontier measures what Optimal-DPOR keeps in memory: the wakeup trees
+// of sequences still to explore. For one writer and n readers every reader placement
+// is a pending sequence once the first executions have raced the writer with each
+// reader, so the frontier approaches the number of executions: the price of never
+// exploring a trace twice (Source-DPOR keeps a bitmask per node instead, and explores
+// sleep-set blocked executions). It stays within one node per trace plus the path,
+// and is all freed at the end.
+func TestWakeupTreeFrontier(t *testing.T) {
+	for _, n := range []int{8, 12, 16} {
+		d := newOptimal()
+		peak := 0
+		res := exploreWith(func(e *Execution) {
+			readers(n)(e)
+			e.OnEnd(func(Outcome) { peak = max(peak, len(d.tree)-len(d.free)) })
+		}, d)
+		require.True(t, res.Complete)
+		assert.EqualValues(t, 1<<n, res.Stats.Executions)
+		assert.LessOrEqual(t, peak, 1<<n+n+1, "readers(%d): at most a node per trace, plus the path", n)
+		assert.Equal(t, 1, len(d.tree)-len(d.free), "every node but the root is freed")
+		t.Logf("readers(%d): %d executions; wakeup trees peak at %d live nodes (%d KiB)", n, res.Stats.Executions, peak, peak*int(unsafe.Sizeof(wnode{}))/1024)
 	}
 }
