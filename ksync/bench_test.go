@@ -34,11 +34,11 @@ func barePhilosophers(e *sched.Execution) {
 		l, r := forks[i], forks[(i+1)%5]
 		e.Spawn(philNames[i], func(t *sched.Thread) {
 			for _, f := range []*bareLock{l, r} {
-				t.Op(sched.Op{Name: "lock", Obj: f.id, Access: sched.Acquire, Guard: f})
+				t.Op(&sched.Op{Name: "lock", Obj: f.id, Access: sched.Acquire, Guard: f})
 				f.owner = t
 			}
 			for _, f := range []*bareLock{r, l} {
-				t.Op(sched.Op{Name: "unlock", Obj: f.id, Access: sched.Release})
+				t.Op(&sched.Op{Name: "unlock", Obj: f.id, Access: sched.Release})
 				f.owner = nil
 			}
 		})

@@ -57,7 +57,7 @@ type kstate struct {
 	tasks   []*Task
 	chunk   []Task // storage for tasks; never grown in place, so pointers stay valid
 	nextPID int
-	log     []string
+	log     []byte // dmesg: one buffer, not a string per line
 	taint   uint32
 	pinned  int  // tasks holding a CPU: atomic and not asleep
 	gated   bool // more tasks than CPUs: running needs a CPU
@@ -106,7 +106,8 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 		k.onDeadlock = k.deadlock
 		k.handOn = func(sched.Outcome) { k.e.SetCarry(k) }
 	}
-	k.kstate = kstate{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000}
+	k.kstate = kstate{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000,
+		log: k.log[:0]} // Dmesg copies, so the buffer can be reused
 	k.slabs.reset()
 	k.tasks = k.taskPtrs[:0]
 	k.chunk = k.firstTask[:0]
@@ -135,7 +136,7 @@ func (k *Kernel) Config() Config { return k.cfg }
 func (k *Kernel) Tasks() []*Task { return k.tasks }
 
 // Dmesg is the kernel log of this execution so far, with virtual timestamps.
-func (k *Kernel) Dmesg() string { return strings.Join(k.log, "") }
+func (k *Kernel) Dmesg() string { return string(k.log) }
 
 // KernelThread starts a task running fn, from setup (the module loader's context).
 // Inside a task use Task.KthreadRun.
@@ -216,8 +217,8 @@ func (k *Kernel) printk(text string) { k.printkAt(0, text) }
 
 func (k *Kernel) printkAt(extra float64, text string) {
 	ts := k.timestamp(extra)
-	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		k.log = append(k.log, ts+line+"\n")
+	for line := range strings.SplitSeq(strings.TrimRight(text, "\n"), "\n") {
+		k.log = append(append(append(k.log, ts...), line...), '\n')
 	}
 }
 

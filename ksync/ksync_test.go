@@ -2,6 +2,7 @@ package ksync
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -484,4 +485,14 @@ func TestKernelRecycledCleanAndLastOneKept(t *testing.T) {
 	assert.NotEqual(t, logs[0], logs[1], "the two executions run a and b in different orders")
 	assert.Equal(t, logs[1], kernels[1].Dmesg(), "the last kernel is intact after Explore")
 	assert.Len(t, kernels[1].Tasks(), 2)
+}
+
+func TestReportPaddingHelpersMatchPrintf(t *testing.T) {
+	for _, tc := range []struct {
+		s string
+		n int
+	}{{"", 0}, {"a", 7}, {"fifteen-chars!!", 123456}, {"sixteen-chars!!!", -42}} {
+		assert.Equal(t, fmt.Sprintf("%-15.15s", tc.s), string(appendPadded(nil, tc.s, 15)))
+		assert.Equal(t, fmt.Sprintf("%-5d", tc.n), string(appendNum(nil, tc.n, 5)))
+	}
 }

@@ -80,10 +80,14 @@ type heldLock struct {
 }
 
 func (t *Task) hold(l *lockBase, read bool, subclass int, trylock bool) {
-	h := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
-	if t.k.dep != nil && l.tracked() {
-		h.dh = h.dep()
+	h := t.validated
+	if h.l != l || h.read != read || h.subclass != subclass || h.trylock != trylock {
+		h = heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
+		if t.k.dep != nil && l.tracked() {
+			h.dh = h.dep()
+		}
 	}
+	t.validated = heldLock{}
 	t.held = append(t.held, h)
 	t.th.Note("acquired") // the trace names the lock already: mutex_lock(m): acquired
 }
@@ -303,8 +307,7 @@ func (m *Mutex) LockKillable(t *Task) int {
 func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, subclass int) int {
 	if t.fastPath() && !interruptible {
 		t.validate(&m.lockBase, subclass, false, false)
-		t.blockOn(&sched.Op{Name: prim, Obj: m.id, Access: sched.Acquire, Guard: m}, st,
-			waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos})
+		t.blockOn(&sched.Op{Name: prim, Obj: m.id, Access: sched.Acquire, Guard: m}, st, "mutex", &m.lockBase)
 		m.take(t, subclass, false)
 		return 0
 	}
@@ -436,8 +439,7 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 		if l.owner == t {
 			t.spinRecursion(l)
 		}
-		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running,
-			waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos})
+		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running, "spinlock", &l.lockBase)
 		l.take(t, subclass, false)
 		return
 	}

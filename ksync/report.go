@@ -3,6 +3,7 @@ package ksync
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/ksim-dev/ksim/sched"
@@ -66,19 +67,36 @@ func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
 	var b strings.Builder
 	var sites []string
 	semaphores := false
+	// Appended, not formatted with fmt: every deadlocked execution renders this for each
+	// of its hung tasks, and an exploration can have thousands of them.
+	var line []byte
 	for _, t := range hung {
-		fmt.Fprintf(&b, "INFO: task %s:%d blocked for more than 120 seconds.\n", t.Comm, t.PID)
-		fmt.Fprintf(&b, "      %s %s\n", k.tainted(), k.cfg.Release)
-		b.WriteString("\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\n")
-		fmt.Fprintf(&b, "task:%-15.15s state:%c stack:%-5d pid:%-5d tgid:%-5d ppid:%-6d flags:0x%08x\n",
-			t.Comm, t.state, 0, t.PID, t.PID, t.PPID, 0x00004000)
+		line = append(line[:0], "INFO: task "...)
+		line = appendCommPID(line, t)
+		line = append(line, " blocked for more than 120 seconds.\n      "...)
+		line = append(append(append(line, k.tainted()...), ' '), k.cfg.Release...)
+		line = append(line, "\n\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\" disables this message.\ntask:"...)
+		line = appendPadded(line, t.Comm, 15)
+		line = append(append(line, " state:"...), byte(t.state))
+		line = append(line, " stack:0     pid:"...)
+		line = appendNum(line, t.PID, 5)
+		line = append(line, " tgid:"...)
+		line = appendNum(line, t.PID, 5)
+		line = append(line, " ppid:"...)
+		line = appendNum(line, t.PPID, 6)
+		line = append(line, " flags:0x00004000\n"...)
+		b.Write(line)
 		b.WriteString(t.callTrace(append([]string{"__schedule", "schedule"}, t.wait.chain()...)...))
 		if h := k.holder(t.wait.lock); h != nil {
 			switch t.wait.lock.kind {
 			case kindSemaphore:
-				fmt.Fprintf(&b, "INFO: task %s:%d blocked on a semaphore likely last held by task %s:%d\n", t.Comm, t.PID, h.Comm, h.PID)
+				line = appendCommPID(append(line[:0], "INFO: task "...), t)
+				line = appendCommPID(append(line, " blocked on a semaphore likely last held by task "...), h)
+				b.Write(append(line, '\n'))
 			case kindMutex:
-				fmt.Fprintf(&b, "INFO: task %s:%d is blocked on a mutex likely owned by task %s:%d.\n", t.Comm, t.PID, h.Comm, h.PID)
+				line = appendCommPID(append(line[:0], "INFO: task "...), t)
+				line = appendCommPID(append(line, " is blocked on a mutex likely owned by task "...), h)
+				b.Write(append(line, ".\n"...))
 			}
 		}
 		if t.wait.lock != nil && t.wait.lock.kind == kindSemaphore {
@@ -111,9 +129,9 @@ func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
 			if t.wait.lock.kind == kindSemaphore {
 				verb = "last taken by"
 			}
-			by = fmt.Sprintf(" (%s %s)", verb, h.id())
+			by = " (" + verb + " " + h.id() + ")"
 		}
-		fmt.Fprintf(&b, "ksim: %s waits for %s%s at %s\n", t.id(), what, by, t.wait.pos)
+		b.WriteString("ksim: " + t.id() + " waits for " + what + by + " at " + t.wait.pos + "\n")
 	}
 	if semaphores {
 		b.WriteString("ksim: lockdep does not track semaphores (struct semaphore has no lockdep map), so a real\n" +
@@ -194,4 +212,31 @@ func (k *Kernel) silentHang(quiet []*Task) sched.Problem {
 	return sched.Problem{Kind: "deadlock", Site: strings.Join(sites, ", "),
 		Title:  fmt.Sprintf("deadlock: %d task(s) asleep forever (interruptible or killable: no kernel report)", len(quiet)),
 		Report: b.String()}
+}
+
+// appendCommPID appends "comm:pid", as the kernel's reports name a task.
+func appendCommPID(b []byte, t *Task) []byte {
+	return strconv.AppendInt(append(append(b, t.Comm...), ':'), int64(t.PID), 10)
+}
+
+// appendPadded appends s left-aligned in width columns, cut to width (printf's %-W.Ws).
+func appendPadded(b []byte, s string, width int) []byte {
+	if len(s) > width {
+		s = s[:width]
+	}
+	b = append(b, s...)
+	for i := len(s); i < width; i++ {
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// appendNum appends n left-aligned in at least width columns (printf's %-Wd).
+func appendNum(b []byte, n, width int) []byte {
+	start := len(b)
+	b = strconv.AppendInt(b, int64(n), 10)
+	for len(b)-start < width {
+		b = append(b, ' ')
+	}
+	return b
 }

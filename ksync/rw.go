@@ -75,8 +75,7 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 	if !t.k.gated {
 		t.preemptDisable()
 		t.validate(&l.lockBase, 0, mode == modeRead, false)
-		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running,
-			waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos})
+		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running, "rwlock", &l.lockBase)
 		l.take(t, mode, false)
 		return
 	}
@@ -200,8 +199,7 @@ func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 func (s *RWSem) down(t *Task, prim string, mode int) {
 	if t.fastPath() {
 		t.validate(&s.lockBase, 0, mode == modeRead, false)
-		t.blockOn(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible,
-			waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos})
+		t.blockOn(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible, "rwsem", &s.lockBase)
 		s.take(t, mode, false)
 		return
 	}
@@ -320,8 +318,7 @@ func (c *Completion) WaitTimeout(t *Task, jiffies int) int {
 
 func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bool {
 	if t.fastPath() && !mayGiveUp {
-		t.blockOn(&sched.Op{Name: prim, Obj: c.id, Access: sched.Acquire, Guard: c}, st,
-			waiting{kind: "completion", lock: &c.lockBase, pos: t.pos})
+		t.blockOn(&sched.Op{Name: prim, Obj: c.id, Access: sched.Acquire, Guard: c}, st, "completion", &c.lockBase)
 		if c.done != completeAll {
 			c.done--
 		}

@@ -2,6 +2,7 @@ package ksync
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ksim-dev/ksim/ksync/lockdep"
@@ -56,6 +57,7 @@ type Task struct {
 	preemptAt string
 	held      []heldLock
 	heldBuf   [4]heldLock // held's first backing array: most tasks hold few locks
+	validated heldLock    // the acquisition lockdep last validated, for hold
 	pos       string
 	stack     func() []Frame
 	body      func(*Task) // what the task runs (KernelThread, KthreadRun)
@@ -179,7 +181,7 @@ func (t *Task) opx(o *sched.Op) {
 		t.gate.inner = o.Guard
 		o.Guard = &t.gate
 	}
-	t.th.Op(*o)
+	t.th.Op(o)
 }
 
 // note annotates the step being run in the trace.
@@ -224,7 +226,7 @@ func (k *Kernel) freeCPU(self *Task) int {
 }
 
 // id is "comm/pid", how ksim's own notes name a task (two tasks may share a comm).
-func (t *Task) id() string { return fmt.Sprintf("%s/%d", t.Comm, t.PID) }
+func (t *Task) id() string { return t.Comm + "/" + strconv.Itoa(t.PID) }
 
 func (t *Task) atomic() bool { return t.preempt != 0 || t.irqsOff }
 
@@ -264,11 +266,15 @@ func (t *Task) fastPath() bool { return !t.k.gated && !t.atomic() }
 
 // blockOn is the one-step acquire: the task waits in state st (for reports, should it
 // never get the lock) until g lets the operation run.
-func (t *Task) blockOn(o *sched.Op, st TaskState, w waiting) {
-	w.prim = o.Name
-	t.state, t.wait = st, w
+//
+// It runs for every uncontended lock too, so the wait is set field by field and
+// cleared by its kind and lock alone (what reports test), not copied whole.
+func (t *Task) blockOn(o *sched.Op, st TaskState, kind string, l *lockBase) {
+	t.state = st
+	t.wait.kind, t.wait.lock, t.wait.pos, t.wait.prim = kind, l, t.pos, o.Name
 	t.opx(o)
-	t.state, t.wait = Running, waiting{}
+	t.state = Running
+	t.wait.kind, t.wait.lock = "", nil
 }
 
 func (t *Task) wake() {
@@ -332,7 +338,9 @@ func (t *Task) callTrace(kernelFrames ...string) string {
 	}
 	b.WriteString("Call Trace:\n <TASK>\n")
 	for _, f := range kernelFrames {
-		b.WriteString(" " + f + "\n")
+		b.WriteByte(' ')
+		b.WriteString(f)
+		b.WriteByte('\n')
 	}
 	t.writeFrames(&b)
 	b.WriteString(" </TASK>\n")

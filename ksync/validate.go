@@ -106,7 +106,9 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	}
 	t.checkWaitContext(l)
 	next := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
-	if r := t.k.dep.Acquire(t.depTask(), t.depHeld(), next.dep()); r != nil {
+	next.dh = next.dep()
+	t.validated = next // hold takes it from here if the task gets the lock
+	if r := t.k.dep.Acquire(t.depTask(), t.depHeld(), next.dh); r != nil {
 		t.lockdepReport(r)
 	}
 }

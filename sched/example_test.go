@@ -15,12 +15,12 @@ type lock struct {
 func (l *lock) Enabled(*sched.Op) bool { return !l.held }
 
 func (l *lock) acquire(t *sched.Thread, pos string) {
-	t.Op(sched.Op{Name: "lock", Obj: l.id, Access: sched.Acquire, Guard: l, Pos: pos})
+	t.Op(&sched.Op{Name: "lock", Obj: l.id, Access: sched.Acquire, Guard: l, Pos: pos})
 	l.held = true
 }
 
 func (l *lock) release(t *sched.Thread, pos string) {
-	t.Op(sched.Op{Name: "unlock", Obj: l.id, Access: sched.Release, Pos: pos})
+	t.Op(&sched.Op{Name: "unlock", Obj: l.id, Access: sched.Release, Pos: pos})
 	l.held = false
 }
 

@@ -28,18 +28,18 @@ func newLock(e *Execution, name string) *tlock { return &tlock{id: e.NewObject(n
 func (l *tlock) Enabled(*Op) bool { return l.owner == nil }
 
 func (l *tlock) lock(t *Thread) {
-	t.Op(Op{Name: "lock", Obj: l.id, Access: Acquire, Guard: l, Pos: l.name})
+	t.Op(&Op{Name: "lock", Obj: l.id, Access: Acquire, Guard: l, Pos: l.name})
 	l.owner = t
 	t.Note("acquired")
 }
 
 func (l *tlock) unlock(t *Thread) {
-	t.Op(Op{Name: "unlock", Obj: l.id, Access: Release, Pos: l.name})
+	t.Op(&Op{Name: "unlock", Obj: l.id, Access: Release, Pos: l.name})
 	l.owner = nil
 }
 
 func (l *tlock) trylock(t *Thread) bool {
-	t.Op(Op{Name: "trylock", Obj: l.id, Access: Acquire, Pos: l.name})
+	t.Op(&Op{Name: "trylock", Obj: l.id, Access: Acquire, Pos: l.name})
 	if l.owner != nil {
 		t.SetAccess(Read)
 		return false
@@ -57,12 +57,12 @@ type tvar struct {
 func newVar(e *Execution, name string) *tvar { return &tvar{id: e.NewObject(name)} }
 
 func (v *tvar) read(t *Thread) int {
-	t.Op(Op{Name: "read", Obj: v.id, Access: Read})
+	t.Op(&Op{Name: "read", Obj: v.id, Access: Read})
 	return v.v
 }
 
 func (v *tvar) write(t *Thread, x int) {
-	t.Op(Op{Name: "write", Obj: v.id, Access: Write})
+	t.Op(&Op{Name: "write", Obj: v.id, Access: Write})
 	v.v = x
 }
 

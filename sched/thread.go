@@ -114,15 +114,16 @@ func (t *Thread) PendingOp() *Op { return &t.pending }
 
 // Op announces the thread's next visible operation and returns when the scheduler has
 // chosen to run it. The caller then performs the operation's effect, which is atomic
-// with respect to every other thread until the caller's next Op.
-func (t *Thread) Op(op Op) {
+// with respect to every other thread until the caller's next Op. Op copies *op (it is
+// taken by pointer only to spare every step a copy of it): the caller may reuse it.
+func (t *Thread) Op(op *Op) {
 	if t.stopping {
 		panic(stopSignal{})
 	}
+	t.pending = *op
 	if op.Where == "" {
-		op.Where = t.where
+		t.pending.Where = t.where
 	}
-	t.pending = op
 	if op.Guard != nil {
 		t.ex.guarded |= bit(t.id)
 	} else {
@@ -152,11 +153,11 @@ func (t *Thread) Op(op Op) {
 
 // Yield is a visible operation on no object: a scheduling point that lets other threads
 // run, independent of everything for DPOR.
-func (t *Thread) Yield(name, pos string) { t.Op(Op{Name: name, Pos: pos}) }
+func (t *Thread) Yield(name, pos string) { t.Op(&Op{Name: name, Pos: pos}) }
 
 // Join waits until other has finished. Everything other did happens before Join returns.
 func (t *Thread) Join(other *Thread, pos string) {
-	t.Op(Op{Name: "join " + other.name, Obj: other.obj, Access: Read, Guard: joinGuard{other}, Pos: pos})
+	t.Op(&Op{Name: "join " + other.name, Obj: other.obj, Access: Read, Guard: joinGuard{other}, Pos: pos})
 }
 
 type joinGuard struct{ t *Thread }
@@ -178,7 +179,7 @@ func (t *Thread) SpawnAt(pos, name string, fn func(*Thread)) *Thread {
 	if e.spawnObj == 0 {
 		e.spawnObj = e.NewObject("") // the thread table: unnamed, traces show "spawn x"
 	}
-	t.Op(Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write, Pos: pos})
+	t.Op(&Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write, Pos: pos})
 	return e.spawn(name, fn)
 }
 

@@ -24,12 +24,12 @@ type mutex struct {
 func (m *mutex) Enabled(*sched.Op) bool { return m.owner == nil }
 
 func (m *mutex) Lock(t *sched.Thread, pos string) {
-	t.Op(sched.Op{Name: "lock", Obj: m.id, Access: sched.Acquire, Guard: m, Pos: pos})
+	t.Op(&sched.Op{Name: "lock", Obj: m.id, Access: sched.Acquire, Guard: m, Pos: pos})
 	m.owner = t
 }
 
 func (m *mutex) Unlock(t *sched.Thread, pos string) {
-	t.Op(sched.Op{Name: "unlock", Obj: m.id, Access: sched.Release, Pos: pos})
+	t.Op(&sched.Op{Name: "unlock", Obj: m.id, Access: sched.Release, Pos: pos})
 	m.owner = nil
 }
 
