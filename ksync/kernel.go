@@ -40,7 +40,8 @@ type Kernel struct {
 	// kernel does not clear it: newTaskPID sets each task whole as it hands it out.
 	taskPtrs  [8]*Task
 	firstTask [8]Task
-	slabs     slabs // the primitives, recycled with the kernel
+	slabs     slabs   // the primitives, recycled with the kernel
+	depMemo   depMemo // lockdep's clean acquisitions, kept across recycled executions
 	// lockdep's view of the current task's stack, computed on demand (see depTask).
 	depStack    func() []lockdep.Frame
 	depCur      *Task

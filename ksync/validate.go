@@ -108,9 +108,71 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	next := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
 	next.dh = next.dep()
 	t.validated = next // hold takes it from here if the task gets the lock
-	if r := t.k.dep.Acquire(t.depTask(), t.depHeld(), next.dh); r != nil {
-		t.lockdepReport(r)
+	k := t.k
+	key, exact := t.acquireKey(&next.dh)
+	exact = exact && !noDepMemo
+	if exact {
+		if k.depMemo.g != k.dep {
+			k.depMemo.g, k.depMemo.clean = k.dep, map[uint64]struct{}{}
+		}
+		if _, ok := k.depMemo.clean[key]; ok {
+			return
+		}
 	}
+	if r := k.dep.Acquire(t.depTask(), t.depHeld(), next.dh); r != nil {
+		t.lockdepReport(r)
+	} else if exact {
+		k.depMemo.clean[key] = struct{}{}
+	}
+}
+
+// noDepMemo turns depMemo off: the tests compare lockdep's verdicts with and without it.
+var noDepMemo bool
+
+// depMemo remembers the acquisitions lockdep validated without a report, exactly as
+// acquireKey encodes them. Validating one again changes nothing in the graph: its usage
+// bits are all set already and its chain is in the chain cache, so Acquire would return
+// nil having done nothing. Most acquisitions of an exploration repeat one seen before,
+// and this spares them building lockdep's view of the task and its held locks.
+type depMemo struct {
+	g     *lockdep.Graph // the graph the memo is about
+	clean map[uint64]struct{}
+}
+
+// acquireKey packs what lockdep's Acquire depends on for a nil result: the task's irq
+// context (its usage bits) and the classes, kinds, read and trylock flags of the held
+// locks and next (its chain), 15 bits a lock. It reports false when they do not fit
+// (more than three locks held, a class numbered 512 or more, a nested subclass).
+func (t *Task) acquireKey(next *lockdep.Held) (uint64, bool) {
+	var key uint64
+	for _, c := range [...]bool{t.hardirq, t.softirq, t.irqsOff, t.preempt&0xff00 != 0} {
+		key <<= 1
+		if c {
+			key |= 1
+		}
+	}
+	n := 0
+	digit := func(h *lockdep.Held) bool {
+		if h.ID <= 0 || h.ID >= 1<<9 || h.Class.Kind > 7 {
+			return false
+		}
+		d := uint64(h.ID)<<5 | uint64(h.Class.Kind)<<2
+		if h.Read {
+			d |= 2
+		}
+		if h.Trylock {
+			d |= 1
+		}
+		key = key<<15 | (d + 1)
+		n++
+		return true
+	}
+	for i := range t.held {
+		if h := &t.held[i]; h.l.tracked() && (n == 3 || !digit(&h.dh)) {
+			return 0, false
+		}
+	}
+	return key, digit(next)
 }
 
 func (t *Task) lockdepReport(r *lockdep.Report) {
