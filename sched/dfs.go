@@ -37,8 +37,6 @@ type node struct {
 	pre     int // preemptions before this node
 }
 
-func newDFS(sleep bool, bound int) *dfs { return &dfs{sleep: sleep, bound: bound} }
-
 func bit(t int) uint64 { return 1 << uint(t) }
 
 func lowest(s uint64) int { return bits.TrailingZeros64(s) }

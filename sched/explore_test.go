@@ -81,7 +81,7 @@ func distinctTraces(prog Program, sleep bool) (traces, execs int) {
 		})
 	}, opts: Options{MaxSteps: DefaultMaxSteps}, seen: map[string]*Found{}, ex: getExecution()}
 	defer x.close()
-	x.strat = newDFS(sleep, -1)
+	x.strat = getDFS(sleep, -1)
 	x.loop()
 	return len(seen), int(x.res.Stats.Executions)
 }

@@ -108,12 +108,6 @@ type onode struct {
 	full    bool // fall back: explore every enabled thread not asleep
 }
 
-func newOptimal() *odpor {
-	d := &odpor{}
-	d.reset()
-	return d
-}
-
 // reset makes d a fresh search, keeping its buffers (pooled across explorations).
 func (d *odpor) reset() {
 	d.nodes = d.nodes[:0]

@@ -23,7 +23,7 @@ func exploreWith(prog Program, s strategy) *Result {
 // exploreOptimal explores prog exhaustively with Optimal-DPOR, as Explore does, and
 // returns the search too, for its counters.
 func exploreOptimal(prog Program) (*Result, *odpor) {
-	d := newOptimal()
+	d := getOptimal()
 	return exploreWith(prog, d), d
 }
 
@@ -43,7 +43,7 @@ func withTraces(prog Program, seen map[string]int) Program {
 func TestOptimalOrderedPhilosophers(t *testing.T) {
 	for n := 3; n <= 6; n++ {
 		ref, got := map[string]int{}, map[string]int{}
-		sleepOnly := exploreWith(withTraces(philosophers(n, true), ref), newDFS(true, -1))
+		sleepOnly := exploreWith(withTraces(philosophers(n, true), ref), getDFS(true, -1))
 		require.True(t, sleepOnly.Complete)
 		res, d := exploreOptimal(withTraces(philosophers(n, true), got))
 		require.NoError(t, res.Err)
@@ -152,7 +152,7 @@ func TestOptimalHandWrittenPrograms(t *testing.T) {
 		naiveOut, optOut := map[string]bool{}, map[string]bool{}
 		naive := Explore(p(naiveOut), Options{Strategy: Naive, MaxExecutions: 200000})
 		require.True(t, naive.Complete, name)
-		sleepOnly := exploreWith(p(map[string]bool{}), newDFS(true, -1))
+		sleepOnly := exploreWith(p(map[string]bool{}), getDFS(true, -1))
 		res, d := exploreOptimal(p(optOut))
 		require.NoError(t, res.Err, name)
 		require.True(t, res.Complete, name)
@@ -173,7 +173,7 @@ func TestOptimalHandWrittenPrograms(t *testing.T) {
 // and is all freed at the end.
 func TestWakeupTreeFrontier(t *testing.T) {
 	for _, n := range []int{8, 12, 16} {
-		d := newOptimal()
+		d := getOptimal()
 		peak := 0
 		res := exploreWith(func(e *Execution) {
 			readers(n)(e)
