@@ -104,3 +104,48 @@ func randomLockProgram(seed uint64) func(k *Kernel) {
 		}
 	}
 }
+
+// An Acquire that stops at an irq-usage report it had already made returns nil with
+// usage bits still unmarked; the memo must not take that for settled, or the next
+// identical acquisition, which would find the irq-order problem, is skipped. (Found by
+// a cold review: with the memo the second warning was lost.)
+func TestDepMemoKeepsReportsAfterAnUnsettledAcquire(t *testing.T) {
+	defer func() { noDepMemo = false }()
+	prog := func(k *Kernel) {
+		c, u, h := k.DefineRWLock("C"), k.DefineSpinlock("U"), k.DefineSpinlock("H")
+		k.KernelThread("insmod", func(t *Task) {
+			t.RequestIRQ(5, "dev", func(irq *Task) IRQReturn {
+				c.ReadLock(irq)
+				c.ReadUnlock(irq)
+				h.Lock(irq)
+				c.WriteLock(irq)
+				c.WriteUnlock(irq)
+				h.Unlock(irq)
+				return IRQHandled
+			})
+			t.LocalIrqDisable()
+			c.WriteLock(t)
+			u.Lock(t)
+			u.Unlock(t)
+			c.WriteUnlock(t)
+			t.LocalIrqEnable()
+			u.Lock(t)
+			u.Unlock(t)
+		})
+	}
+	for _, times := range []int{1, 2} {
+		run := func(off bool) []string {
+			noDepMemo = off
+			res := sched.Explore(Program(Config{CPUs: 1, IRQs: map[int]IRQSetting{5: {Times: times}}}, prog), sched.Options{})
+			require.True(t, res.Complete)
+			var out []string
+			for _, p := range res.Problems {
+				out = append(out, fmt.Sprintf("%s %s #%d\n%s", p.Kind, p.Site, p.Execution, p.Report))
+			}
+			return out
+		}
+		with, without := run(false), run(true)
+		require.Len(t, without, 2, "times=%d: an irq inversion and an irq-order warning", times)
+		require.Equal(t, without, with, "times=%d", times)
+	}
+}

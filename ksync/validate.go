@@ -121,7 +121,8 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	}
 	if r := k.dep.Acquire(t.depTask(), t.depHeld(), next.dh); r != nil {
 		t.lockdepReport(r)
-	} else if exact {
+	}
+	if exact && k.dep.Settled() {
 		k.depMemo.clean[key] = struct{}{}
 	}
 }
@@ -129,10 +130,11 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 // noDepMemo turns depMemo off: the tests compare lockdep's verdicts with and without it.
 var noDepMemo bool
 
-// depMemo remembers the acquisitions lockdep validated without a report, exactly as
+// depMemo remembers the acquisitions lockdep settled (Graph.Settled), exactly as
 // acquireKey encodes them. Validating one again changes nothing in the graph: its usage
 // bits are all set already and its chain is in the chain cache, so Acquire would return
-// nil having done nothing. Most acquisitions of an exploration repeat one seen before,
+// nil having done nothing. (Returning nil is not enough: an Acquire that stopped at a
+// report it had already made also returns nil, with work left for the next one.) Most acquisitions of an exploration repeat one seen before,
 // and this spares them building lockdep's view of the task and its held locks.
 type depMemo struct {
 	g     *lockdep.Graph // the graph the memo is about

@@ -213,6 +213,7 @@ type Graph struct {
 	// shortChains are the validated chains of up to 4 locks over small class numbers,
 	// packed into a number (see cached).
 	shortChains map[uint64]struct{}
+	settled     bool                // see Settled
 	reported    map[string]struct{} // kind + "\x00" + Report.Key
 	edges       int
 	gen         uint32
@@ -347,13 +348,17 @@ func (g *Graph) ClassUsage(c Class) Usage {
 //
 // A problem already reported by this graph returns nil.
 func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
+	g.settled = false
 	if next.Class.Subclass < 0 || next.Class.Subclass >= MaxSubclasses {
 		return g.once(invalidSubclass(task, next))
 	}
 	nid := g.heldClass(&next)
 	if r, bad := g.markUsage(task, held, next, nid); bad {
-		return r
+		return r // with usage bits left unmarked: an identical acquisition has work to do
 	}
+	// From here on the usage bits are marked and the chain is cached before any check
+	// can report: an identical acquisition would return nil at the cache.
+	g.settled = true
 	if next.Trylock {
 		return nil
 	}
@@ -430,6 +435,14 @@ func (g *Graph) cached(held []Held, nid int32, next Held) bool {
 	g.chains[string(buf)] = struct{}{}
 	return false
 }
+
+// Settled reports whether the last Acquire left nothing for an identical acquisition
+// (same irq context, same held classes and modes, same next) to do: its usage bits are
+// all marked and its chain is cached, whether or not it reported something. A caller
+// may then skip the identical acquisition without changing any verdict. An Acquire
+// that stopped at an irq-usage report is not settled: the bits after the reported one
+// are still unmarked.
+func (g *Graph) Settled() bool { return g.settled }
 
 func chainID(id int32, h Held) uint64 {
 	v := uint64(id)<<3 | uint64(h.mode())<<1
