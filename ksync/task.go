@@ -115,6 +115,10 @@ type gate struct {
 	inner sched.Guard
 }
 
+// Inner is the guard the gate wraps (sched.WrappingGuard): the CPU condition bites only
+// once a task can hold a CPU, and then ksync asks for a full search (checkCoupling).
+func (g *gate) Inner() sched.Guard { return g.inner }
+
 func (g *gate) Enabled(op *sched.Op) bool {
 	if g.inner != nil && !g.inner.Enabled(op) {
 		return false

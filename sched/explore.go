@@ -172,14 +172,15 @@ type explorer struct {
 	seen  map[string]*Found
 	start time.Time
 	abort error // set by a strategy that cannot go on (replay mismatch)
-	// fullSearch, once set by the program, makes a DPOR exploration start over as a
-	// full search; restarted records that it did.
+	// fullSearch, once set by the program, makes a reduced exploration start over as
+	// a full search (see fallback).
 	fullSearch string
-	restarted  bool
+	auto       bool // Explore's DFS: may fall back to a plainer search (see fallback)
 	// The step loop's state, shared by runOne and the threads (see runOne).
-	prev    int // the thread that ran the last step, -1 before the first
-	decided int // the next thread, as chosen on a thread's coroutine; noDecision if not
-	outcome Outcome
+	prev       int // the thread that ran the last step, -1 before the first
+	decided    int // the next thread, as chosen on a thread's coroutine; noDecision if not
+	modelPanic any // what model code panicked with on a thread's coroutine (modelPanicked)
+	outcome    Outcome
 }
 
 // Explore runs prog under the strategy and limits of opts and reports what it found.
@@ -203,6 +204,7 @@ func Explore(prog Program, opts Options) *Result {
 	switch opts.Strategy {
 	case DFS:
 		x.strat = getOptimal()
+		x.auto = true
 	case Naive:
 		x.strat = getDFS(false, -1)
 	case Bounded:
@@ -270,17 +272,14 @@ func (x *explorer) loop() {
 			break
 		}
 		more := x.runOne()
-		if x.fullSearch != "" && !x.restarted {
-			if _, ok := x.strat.(*odpor); ok {
-				// Start over: what DPOR found so far may rest on independence that
-				// does not hold.
-				x.restarted = true
-				x.res.Problems, x.seen = nil, map[string]*Found{}
-				x.res.Stats = Stats{}
-				x.res.FullSearch = x.fullSearch
-				x.setStrategy(getDFS(false, -1))
-				continue
-			}
+		if why, plainer := x.fallback(); plainer != nil {
+			// Start over: the reduction may have skipped interleavings, so its "no
+			// problem" would prove nothing. What it found stands: every execution
+			// really ran (and a model that learns across executions, like lockdep,
+			// does not report the same thing twice). The statistics count both.
+			x.res.FullSearch = why
+			x.setStrategy(plainer)
+			continue
 		}
 		if x.abort != nil {
 			x.res.Err = x.abort
@@ -323,6 +322,32 @@ func (x *explorer) loop() {
 	}
 }
 
+// fallback says whether the exhaustive search must give way to a plainer, sound one,
+// why, and which. Optimal-DPOR gives way to a search with sleep sets only when it
+// could not follow its wakeup trees or met shared acquires (see odpor.cannotReduce);
+// either gives way to a full search without any reduction when the program asked for
+// one (RequireFullSearch: the CPU model's coupling breaks the independence sleep sets
+// rely on too). Only for Explore's own DFS: tests drive the strategies raw.
+func (x *explorer) fallback() (string, strategy) {
+	if !x.auto {
+		return "", nil
+	}
+	switch s := x.strat.(type) {
+	case *odpor:
+		if x.fullSearch != "" {
+			return x.fullSearch, getDFS(false, -1)
+		}
+		if why := s.cannotReduce(); why != "" {
+			return why, getDFS(true, -1)
+		}
+	case *dfs:
+		if s.sleep && x.fullSearch != "" {
+			return x.fullSearch, getDFS(false, -1)
+		}
+	}
+	return "", nil
+}
+
 // runOne runs one execution from setup to its end and records what it found.
 // It returns whether the strategy has more to explore.
 //
@@ -341,6 +366,12 @@ func (x *explorer) runOne() bool {
 		e.begin(tid)
 		x.decided = noDecision
 		e.resume(e.threads[tid])
+		if x.decided == modelPanicked {
+			// Re-raised here, where it would have happened had this step been closed
+			// on this goroutine: model code is not a thread, and its panic must not
+			// be reported as one. Explore's deferred close unwinds the threads.
+			panic(x.modelPanic)
+		}
 		if x.decided == noDecision {
 			if e.inStep { // not if the thread closed its step and then panicked in decide
 				e.complete()
@@ -364,8 +395,26 @@ func (x *explorer) runOne() bool {
 	return x.strat.end(e)
 }
 
-// noDecision marks a step whose thread returned to runOne without choosing the next.
-const noDecision = -2
+// noDecision marks a step whose thread returned to runOne without choosing the next;
+// modelPanicked one whose closing or choosing panicked in model code (a Guard, an
+// OnDeadlock function, a strategy) on the thread's coroutine.
+const (
+	noDecision    = -2
+	modelPanicked = -3
+)
+
+// completeAndDecide closes the running step and chooses the next, on the coroutine of
+// the thread that ran it. A panic there comes from the model, not the thread: it is
+// kept and re-raised by runOne.
+func (x *explorer) completeAndDecide() (next int) {
+	defer func() {
+		if r := recover(); r != nil {
+			x.modelPanic, next = r, modelPanicked
+		}
+	}()
+	x.ex.complete()
+	return x.decide()
+}
 
 // decide chooses the thread that runs the next step, or returns -1 when the execution
 // ends here (every thread finished, a deadlock, the step limit, an abort, or the

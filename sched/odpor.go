@@ -40,6 +40,11 @@ type odpor struct {
 	// inserted and covered count race reversals added to wakeup trees, and ones already
 	// there or asleep.
 	inserted, covered int
+	// shared is set once the program takes shared ownership (AcquireShared,
+	// ReleaseShared) or waits on a guard that is not a lock's: the race analysis is
+	// written for exclusive ownership, and a cold review's fuzzer showed both making
+	// it miss interleavings. See cannotReduce.
+	shared bool
 
 	// Per-execution state.
 	nextRoot int32 // the wakeup tree handed to the next thread node
@@ -114,7 +119,7 @@ func (d *odpor) reset() {
 	d.tree, d.free = d.tree[:0], d.free[:0]
 	d.exhausted = false
 	d.fallbacks, d.fbDisabled, d.fbAsleep, d.fbDiverged = 0, 0, 0, 0
-	d.inserted, d.covered = 0, 0
+	d.inserted, d.covered, d.shared = 0, 0, false
 	d.debug = nil
 	d.topRoot = d.alloc(tev{}, false)
 }
@@ -424,7 +429,45 @@ func (d *odpor) spawned(e *Execution, parent, child *Thread) {
 	}
 }
 
+// outsideContract reports an operation the race analysis does not cover: a shared
+// acquire or release, or a blocking operation other than a lock's exclusive Acquire
+// (or a Join), such as a guard over a count or a flag. It looks at the operation as
+// announced, before it runs (a wrapping guard's inner guard changes with the next one).
+func outsideContract(op *Op) bool {
+	if op.Access == AcquireShared || op.Access == ReleaseShared {
+		return true
+	}
+	g := op.Guard
+	if w, ok := g.(WrappingGuard); ok {
+		g = w.Inner()
+	}
+	if g == nil || op.Access == Acquire {
+		return false
+	}
+	_, join := g.(joinGuard)
+	return !join
+}
+
+// cannotReduce says why this search's verdict cannot be trusted, or "": Explore then
+// starts over with sleep sets only. A wakeup tree that could not be followed (a data
+// choice changed what a thread does next) left the node exploring every thread, which
+// is not enough when the missed order needed another choice at an earlier node; and
+// operations outside the race analysis's contract (outsideContract) can make it miss
+// interleavings. Both were found by a cold review's wider fuzzer.
+func (d *odpor) cannotReduce() string {
+	switch {
+	case d.shared:
+		return "the program takes shared (reader) locks or waits on a guard other than a lock's, which Optimal-DPOR's race analysis does not cover; explored with sleep sets only"
+	case d.fallbacks > 0:
+		return "a data choice changed what a thread does next, and Optimal-DPOR could not follow its wakeup trees; explored with sleep sets only"
+	}
+	return ""
+}
+
 func (d *odpor) stepping(e *Execution, tid int) {
+	if !d.shared && outsideContract(&e.threads[tid].pending) {
+		d.shared = true
+	}
 	d.tlocal[tid]++
 	d.tclk[tid][tid] = d.tlocal[tid]
 	d.since = e.threads[tid].pendingSince
@@ -608,6 +651,9 @@ func (d *odpor) ending(e *Execution) {
 		op := &t.pending
 		if t.finished || !t.started || op.Obj == 0 || op.Access == None {
 			continue
+		}
+		if outsideContract(op) {
+			d.shared = true
 		}
 		clk := &d.tclk[t.id]
 		local := d.tlocal[t.id] + 1

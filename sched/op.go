@@ -17,9 +17,14 @@ const (
 	// Write changes the object.
 	Write
 	// AcquireShared takes shared ownership (a read lock): it conflicts only with
-	// exclusive accesses.
+	// exclusive accesses. Optimal-DPOR does not cover shared ownership: a program that
+	// uses it is explored with sleep sets only.
 	AcquireShared
-	// Acquire takes exclusive ownership (a lock, a semaphore count).
+	// Acquire takes exclusive ownership of a lock: from it to the owner's Release, no
+	// other thread's Acquire of the object can run (its Guard says so). DPOR's race
+	// analysis relies on that. A counting semaphore, a completion or any other guard
+	// over a count or a flag is not a lock: model its wait as a guarded Write (or
+	// Read), which Explore then explores with sleep sets only.
 	Acquire
 	// ReleaseShared gives shared ownership back (a read unlock).
 	ReleaseShared
@@ -52,6 +57,14 @@ func conflicts(a, b Access) bool {
 // before every step, so it must be cheap and must not change any state.
 type Guard interface {
 	Enabled(op *Op) bool
+}
+
+// A WrappingGuard adds a condition to another guard (ksync's CPU gate: a task needs a
+// free CPU too). DPOR judges the operation by its Inner guard, so the wrapper's own
+// condition must be one the model declares with RequireFullSearch once it can bite.
+type WrappingGuard interface {
+	Guard
+	Inner() Guard
 }
 
 // Op is one visible operation, announced by a thread before it takes effect.

@@ -138,8 +138,7 @@ func (t *Thread) Op(op *Op) {
 		// t has run its step up to this operation: close the step and choose the next
 		// here, on t's coroutine. When the choice is t again (no preemption: most steps),
 		// t goes on without a coroutine switch at all.
-		e.complete()
-		next := e.x.decide()
+		next := e.x.completeAndDecide()
 		if next == t.id {
 			e.begin(next)
 			return
