@@ -272,7 +272,8 @@ func (x *explorer) loop() {
 			break
 		}
 		more := x.runOne()
-		if why, plainer := x.fallback(); plainer != nil {
+		why, plainer := x.fallback()
+		if plainer != nil && !(x.opts.StopAtFirst && len(x.res.Problems) > 0) {
 			// Start over: the reduction may have skipped interleavings, so its "no
 			// problem" would prove nothing. What it found stands: every execution
 			// really ran (and a model that learns across executions, like lockdep,
@@ -288,7 +289,7 @@ func (x *explorer) loop() {
 		}
 		if x.opts.StopAtFirst && len(x.res.Problems) > 0 {
 			x.res.Cut = "stopped at the first problem"
-			if !more {
+			if !more && plainer == nil { // a reduction in doubt proves nothing complete
 				x.res.Complete = true
 				x.res.Cut = ""
 			}
