@@ -40,11 +40,11 @@ type odpor struct {
 	// inserted and covered count race reversals added to wakeup trees, and ones already
 	// there or asleep.
 	inserted, covered int
-	// shared is set once the program takes shared ownership (AcquireShared,
+	// uncovered is set once the program takes shared ownership (AcquireShared,
 	// ReleaseShared) or waits on a guard that is not a lock's: the race analysis is
 	// written for exclusive ownership, and a cold review's fuzzer showed both making
 	// it miss interleavings. See cannotReduce.
-	shared bool
+	uncovered bool
 
 	// Per-execution state.
 	nextRoot int32 // the wakeup tree handed to the next thread node
@@ -119,7 +119,7 @@ func (d *odpor) reset() {
 	d.tree, d.free = d.tree[:0], d.free[:0]
 	d.exhausted = false
 	d.fallbacks, d.fbDisabled, d.fbAsleep, d.fbDiverged = 0, 0, 0, 0
-	d.inserted, d.covered, d.shared = 0, 0, false
+	d.inserted, d.covered, d.uncovered = 0, 0, false
 	d.debug = nil
 	d.topRoot = d.alloc(tev{}, false)
 }
@@ -456,7 +456,7 @@ func outsideContract(op *Op) bool {
 // interleavings. Both were found by a cold review's wider fuzzer.
 func (d *odpor) cannotReduce() string {
 	switch {
-	case d.shared:
+	case d.uncovered:
 		return "the program takes shared (reader) locks or waits on a guard other than a lock's, which Optimal-DPOR's race analysis does not cover; explored with sleep sets only"
 	case d.fallbacks > 0:
 		return "a data choice changed what a thread does next, and Optimal-DPOR could not follow its wakeup trees; explored with sleep sets only"
@@ -465,8 +465,8 @@ func (d *odpor) cannotReduce() string {
 }
 
 func (d *odpor) stepping(e *Execution, tid int) {
-	if !d.shared && outsideContract(&e.threads[tid].pending) {
-		d.shared = true
+	if !d.uncovered && outsideContract(&e.threads[tid].pending) {
+		d.uncovered = true
 	}
 	d.tlocal[tid]++
 	d.tclk[tid][tid] = d.tlocal[tid]
@@ -653,7 +653,7 @@ func (d *odpor) ending(e *Execution) {
 			continue
 		}
 		if outsideContract(op) {
-			d.shared = true
+			d.uncovered = true
 		}
 		clk := &d.tclk[t.id]
 		local := d.tlocal[t.id] + 1
