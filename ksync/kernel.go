@@ -42,7 +42,8 @@ type Kernel struct {
 	firstTask [8]Task
 	slabs     slabs   // the primitives, recycled with the kernel
 	depMemo   depMemo // lockdep's clean acquisitions, kept across recycled executions
-	// lockdep's view of the current task's stack, computed on demand (see depTask).
+	// lockdep's view of the current task's stack, computed on demand (see depTask);
+	// depStack is made once per struct, like the method values below.
 	depStack    func() []lockdep.Frame
 	depCur      *Task
 	depStackBuf []lockdep.Frame
@@ -106,6 +107,7 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 		k = new(Kernel)
 		k.onDeadlock = k.deadlock
 		k.handOn = func(sched.Outcome) { k.e.SetCarry(k) }
+		k.depStack = func() []lockdep.Frame { return k.depCur.depFrames(k.depStackBuf[:0]) }
 	}
 	k.kstate = kstate{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000,
 		log: k.log[:0]} // Dmesg copies, so the buffer can be reused

@@ -50,12 +50,8 @@ func (t *Task) depTask() *lockdep.TaskInfo {
 		HardirqCount: (t.preempt >> 16) & 0xf, SoftirqCount: (t.preempt & 0xff00) >> 8}
 	// The stack is computed only if lockdep asks (a report, a first-seen dependency):
 	// the interpreter builds it afresh on each call.
-	info.Stack = nil
+	info.Stack, info.StackFunc = nil, k.depStack
 	k.depCur = t
-	if k.depStack == nil {
-		k.depStack = func() []lockdep.Frame { return k.depCur.depFrames(k.depStackBuf[:0]) }
-	}
-	info.StackFunc = k.depStack
 	return info
 }
 

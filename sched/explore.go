@@ -325,7 +325,8 @@ func (x *explorer) loop() {
 
 // fallback says whether the exhaustive search must give way to a plainer, sound one,
 // why, and which. Optimal-DPOR gives way to a search with sleep sets only when it
-// could not follow its wakeup trees or met shared acquires (see odpor.cannotReduce);
+// could not follow its wakeup trees or met an operation outside its race analysis's
+// contract (see odpor.cannotReduce);
 // either gives way to a full search without any reduction when the program asked for
 // one (RequireFullSearch: the CPU model's coupling breaks the independence sleep sets
 // rely on too). Only for Explore's own DFS: tests drive the strategies raw.
@@ -373,10 +374,8 @@ func (x *explorer) runOne() bool {
 			// be reported as one. Explore's deferred close unwinds the threads.
 			panic(x.modelPanic)
 		}
-		if x.decided == noDecision {
-			if e.inStep { // not if the thread closed its step and then panicked in decide
-				e.complete()
-			}
+		if x.decided == noDecision { // the thread finished, panicked or exited in its step
+			e.complete()
 			x.decided = x.decide()
 		}
 		tid = x.decided

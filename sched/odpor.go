@@ -32,14 +32,9 @@ type odpor struct {
 	stk     []int32
 
 	// fallbacks counts nodes where a wakeup tree could not be followed: its thread was
-	// not enabled (fbDisabled), asleep (fbAsleep), or its step ran on another object or
-	// with another access than recorded (fbDiverged).
-	fallbacks                        int
-	fbDisabled, fbAsleep, fbDiverged int
-	debug                            func(format string, args ...any)
-	// inserted and covered count race reversals added to wakeup trees, and ones already
-	// there or asleep.
-	inserted, covered int
+	// not enabled or asleep, or its step ran on another object or with another access
+	// than recorded. Any makes the search's verdict doubtful (see cannotReduce).
+	fallbacks int
 	// uncovered is set once the program takes shared ownership (AcquireShared,
 	// ReleaseShared) or waits on a guard that is not a lock's: the race analysis is
 	// written for exclusive ownership, and a cold review's fuzzer showed both making
@@ -118,9 +113,7 @@ func (d *odpor) reset() {
 	d.nodes = d.nodes[:0]
 	d.tree, d.free = d.tree[:0], d.free[:0]
 	d.exhausted = false
-	d.fallbacks, d.fbDisabled, d.fbAsleep, d.fbDiverged = 0, 0, 0, 0
-	d.inserted, d.covered, d.uncovered = 0, 0, false
-	d.debug = nil
+	d.fallbacks, d.uncovered = 0, false
 	d.topRoot = d.alloc(tev{}, false)
 }
 
@@ -253,11 +246,11 @@ func weakInitial(ev *tev, w []tev) (bool, int) {
 // it: at each tree node it goes into the first child that is a weak initial of what is
 // left of w (removing that child's event from w); reaching a leaf, or using all of w up,
 // means w will be explored.
-func (d *odpor) insert(root int32, w []tev) bool {
+func (d *odpor) insert(root int32, w []tev) {
 	n := root
 	for {
 		if len(w) == 0 || n != root && d.tree[n].first < 0 {
-			return false
+			return // covered
 		}
 		next := int32(-1)
 		for c := d.tree[n].first; c >= 0; c = d.tree[c].next {
@@ -278,7 +271,7 @@ func (d *odpor) insert(root int32, w []tev) bool {
 				d.addChild(n, c)
 				n = c
 			}
-			return true
+			return
 		}
 		n = next
 	}
@@ -339,14 +332,6 @@ func (d *odpor) nextBranch(nd *onode, pref int, any bool) bool {
 			return true
 		}
 		d.fallbacks++
-		if nd.enabled&bit(t) == 0 {
-			d.fbDisabled++
-		} else {
-			d.fbAsleep++
-		}
-		if d.debug != nil {
-			d.debug("fallback: branch %+v, enabled %b, asleep %b", d.tree[c].ev, nd.enabled, nd.sleep)
-		}
 		nd.full = true
 		d.freeTree(c)
 	}
@@ -434,8 +419,11 @@ func (d *odpor) spawned(e *Execution, parent, child *Thread) {
 // (or a Join), such as a guard over a count or a flag. It looks at the operation as
 // announced, before it runs (a wrapping guard's inner guard changes with the next one).
 func outsideContract(op *Op) bool {
-	if op.Access == AcquireShared || op.Access == ReleaseShared {
+	switch {
+	case op.Access == AcquireShared || op.Access == ReleaseShared:
 		return true
+	case op.Guard == nil || op.Access == Acquire:
+		return false // most steps: decided without the interface assertion below
 	}
 	g := op.Guard
 	if w, ok := g.(WrappingGuard); ok {
@@ -558,10 +546,6 @@ func (d *odpor) stepped(e *Execution, evi int) {
 		// Did the step run as the wakeup tree expected?
 		if c := nd.cur; c >= 0 && d.tree[c].known && !sameEv(&d.tree[c].ev, &cur) {
 			d.fallbacks++
-			d.fbDiverged++
-			if d.debug != nil {
-				d.debug("diverged at node %d: expected %+v ran %+v", ni, d.tree[c].ev, cur)
-			}
 			nd.full = true
 			d.freeChildren(c)
 		}
@@ -634,15 +618,10 @@ func (d *odpor) race(e *Execution, i, j int32) {
 	d.seq = v
 	for k := range nd.sl {
 		if ok, _ := weakInitial(&nd.sl[k], v); ok {
-			d.covered++
 			return
 		}
 	}
-	if d.insert(nd.root, v) {
-		d.inserted++
-	} else {
-		d.covered++
-	}
+	d.insert(nd.root, v)
 }
 
 // ending analyses the operations still pending when the execution ends (see dfs.ending).
