@@ -55,6 +55,10 @@ var errorTests = []struct {
 	{"integer overflow", "long x = 99999999999999999999;\n", []string{"x.c:1:10: integer constant 99999999999999999999 is too large"}},
 	{"signed overflow", "long x = 9223372036854775808;\n", []string{"x.c:1:10: integer constant 9223372036854775808 is too large"}},
 	{"bad escape", "char *s = \"a\\qb\";\n", []string{"x.c:1:13: unknown escape sequence '\\q'"}},
+	{"function returning an array of unknown size", // found by FuzzLoad
+		"int f[](void) { }\n",
+		[]string{"x.c:1:5: functions cannot return arrays"}},
+	{"function returning an array", "int f[2](void);\n", []string{"x.c:1:5: functions cannot return arrays"}},
 	{"typedef",
 		"int a;\ntypedef int myint;\nint b;\n",
 		[]string{"x.c:2:1: unsupported construct: typedef (ksim accepts kernel C: functions, globals, locks; see README)"}},

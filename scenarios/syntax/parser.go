@@ -856,7 +856,8 @@ func (p *parser) parseFunc(s specs, result *Type, name *Ident, attrs []string) D
 	f.Attrs = append(result.Quals, attrs...)
 	result.Quals = nil
 	if len(result.Dims) > 0 {
-		p.error(result.Dims[0].Pos(), "functions cannot return arrays")
+		// The size may be absent (int f[](void)), so report at the name.
+		p.error(name.NamePos, "functions cannot return arrays")
 	}
 	p.next()
 	if !p.parseParams(f) {
