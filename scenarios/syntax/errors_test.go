@@ -135,6 +135,21 @@ var errorTests = []struct {
 	{"deep nesting",
 		"int x = " + strings.Repeat("(", 2000) + "1;\n",
 		[]string{"x.c:1:509: code nested more than 1000 levels deep"}},
+	// A chain of operators builds a left-deep tree: without a limit, a long
+	// enough one overflowed the stack of the checker (a fatal error that
+	// recover cannot catch).
+	{"long operator chain",
+		"int x = 1" + strings.Repeat(" + 1", 1100) + ";\n",
+		[]string{"x.c:1:4005: code nested more than 1000 levels deep"}},
+	{"long comma chain",
+		"void f(void) {\n\tg(1" + strings.Repeat(", 1", 5) + ");\n\tx = (x" + strings.Repeat(", x", 1100) + ");\n}\n",
+		[]string{"x.c:3:2989: code nested more than 1000 levels deep"}},
+	{"long index chain",
+		"void f(void) {\n\ta" + strings.Repeat("[0]", 1100) + " = 1;\n}\n",
+		[]string{"x.c:2:2986: code nested more than 1000 levels deep"}},
+	{"long postfix chain",
+		"void f(void) {\n\tx" + strings.Repeat("++", 1100) + ";\n}\n",
+		[]string{"x.c:2:1995: code nested more than 1000 levels deep"}},
 }
 
 func TestErrors(t *testing.T) {

@@ -1232,7 +1232,14 @@ func (p *parser) parseSwitch() Stmt {
 // parseExpr parses a full expression, including the comma operator.
 func (p *parser) parseExpr() Expr {
 	x := p.parseAssignExpr()
+	// Each operator of a chain (a, b, c) nests the tree one level deeper
+	// on the left, so it counts towards maxNest like a parenthesis: the
+	// checker and the interpreter recurse on the tree.
+	n := 0
+	defer func() { p.nest -= n }()
 	for p.tok.tok == COMMA {
+		p.enter()
+		n++
 		pos := p.tok.pos
 		p.next()
 		x = &BinaryExpr{X: x, OpPos: pos, Op: COMMA, Y: p.parseAssignExpr()}
@@ -1277,12 +1284,19 @@ func (p *parser) parseCondExpr() Expr {
 // operators being left-associative.
 func (p *parser) parseBinaryExpr(prec1 int) Expr {
 	x := p.parseUnaryExpr()
+	// a + b + c ... is left-deep: each operator counts as a nesting level
+	// (see parseExpr), or a long enough chain overflows the stack of
+	// whatever walks the tree.
+	n := 0
+	defer func() { p.nest -= n }()
 	for {
 		op := p.tok.tok
 		prec := op.Precedence()
 		if prec < prec1 {
 			return x
 		}
+		p.enter()
+		n++
 		pos := p.tok.pos
 		p.next()
 		y := p.parseBinaryExpr(prec + 1)
@@ -1395,8 +1409,16 @@ func (p *parser) parseStringLit() *StringLit {
 }
 
 func (p *parser) parsePostfixExpr(x Expr) Expr {
+	// a[0][0]..., f()()... and x++++ nest on the left too (see parseExpr).
+	n := 0
+	defer func() { p.nest -= n }()
 	for {
 		start := p.i
+		switch p.tok.tok {
+		case LPAREN, LBRACK, PERIOD, ARROW, INC, DEC:
+			p.enter()
+			n++
+		}
 		switch p.tok.tok {
 		case LPAREN:
 			c := &CallExpr{Fun: x, Lparen: p.tok.pos}
