@@ -496,3 +496,44 @@ func TestReportPaddingHelpersMatchPrintf(t *testing.T) {
 		assert.Equal(t, fmt.Sprintf("%-5d", tc.n), string(appendNum(nil, tc.n, 5)))
 	}
 }
+
+// kmalloc of more than KMALLOC_MAX_SIZE (or of a negative int, a huge size_t) returns
+// NULL with the page allocator's warning, silently under __GFP_NOWARN; it must not
+// try to allocate it (the simulator would run out of memory where the kernel says no).
+func TestKmallocTooLarge(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		size int
+		gfp  GFP
+		warn bool
+	}{
+		{"largest", KmallocMaxSize, GFPKernel, false},
+		{"one more", KmallocMaxSize + 1, GFPKernel, true},
+		{"terabyte", 1 << 40, GFPAtomic, true},
+		{"negative", -1, GFPKernel, true},
+		{"nowarn", 1 << 40, GFPKernel | GFPNoWarn, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got *Buffer
+			res := explore(t, Config{}, func(k *Kernel) {
+				k.KernelThread("alloc", func(t *Task) { got = t.Kmalloc(tc.size, tc.gfp) })
+			})
+			assert.True(t, res.Complete)
+			if tc.size >= 0 && tc.size <= KmallocMaxSize {
+				require.NotNil(t, got)
+				assert.Equal(t, tc.size, got.Size())
+			} else {
+				assert.Nil(t, got)
+			}
+			if !tc.warn {
+				assert.Empty(t, res.Problems)
+				return
+			}
+			require.Len(t, res.Problems, 1)
+			assert.Equal(t, "warning", res.Problems[0].Kind)
+			assert.Contains(t, res.Problems[0].Title, "WARNING: CPU: ")
+			assert.Contains(t, res.Problems[0].Title, "at mm/page_alloc.c:")
+			assert.Contains(t, res.Problems[0].Report, "RIP: 0010:__alloc_pages_noprof")
+		})
+	}
+}

@@ -50,6 +50,10 @@ type Buffer struct {
 // Size is the buffer's size in bytes.
 func (b *Buffer) Size() int { return len(b.data) }
 
+// KmallocMaxSize is KMALLOC_MAX_SIZE on x86-64 (4 MiB, MAX_PAGE_ORDER 10): kmalloc
+// of more returns NULL, with a warning unless __GFP_NOWARN.
+const KmallocMaxSize = 4 << 20
+
 // Kmalloc is kmalloc(size, gfp). Under memory pressure an allocation that may block
 // may sleep in direct reclaim, and one that may not may fail and return nil; both are
 // explored choices. A GFP_KERNEL allocation in atomic context is the might_sleep BUG
@@ -63,6 +67,15 @@ func (t *Task) alloc(prim string, size int, gfp GFP) *Buffer {
 	t.op(prim, 0, sched.None, nil)
 	if gfp&GFPDirectReclaim != 0 {
 		t.mightSleep("include/linux/sched/mm.h:321", "__kmalloc_noprof")
+	}
+	if size < 0 || size > KmallocMaxSize {
+		// A negative int is a huge size_t. The page allocator refuses an order
+		// above MAX_PAGE_ORDER whatever the memory pressure.
+		t.note("size too large: returns NULL")
+		if gfp&GFPNoWarn == 0 {
+			t.warn("", "mm/page_alloc.c:4776", "__alloc_pages_noprof+0x31e/0x350", prim+" of more than KMALLOC_MAX_SIZE at "+t.where())
+		}
+		return nil
 	}
 	if t.k.cfg.MemoryPressure {
 		if gfp&GFPDirectReclaim != 0 {

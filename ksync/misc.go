@@ -175,8 +175,16 @@ func (t *Task) CondResched() {
 	t.mightSleep("kernel/sched/core.c:8738", "__cond_resched")
 }
 
-// Printk is printk(): the message goes to dmesg with the current timestamp.
+// PrintkRecordMax is how much of one printk the kernel's log keeps
+// (PRINTKRB_RECORD_MAX): the rest of a longer message is cut.
+const PrintkRecordMax = 1024
+
+// Printk is printk(): the message goes to dmesg with the current timestamp. A message
+// longer than PrintkRecordMax bytes is cut there, as the kernel cuts it.
 func (t *Task) Printk(msg string) {
+	if len(msg) > PrintkRecordMax {
+		msg = msg[:PrintkRecordMax]
+	}
 	t.k.printk(strings.TrimRight(msg, "\n"))
 }
 
