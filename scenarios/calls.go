@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ksim-dev/ksim/ksync"
@@ -374,6 +375,15 @@ func (r *runner) format(args []syntax.Expr) string {
 
 // cformat implements %d %i %u %x %X %o %c %s %p %% with flags, width and the l, ll,
 // h, z length modifiers.
+// atoiDigits is the value of a short run of decimal digits.
+func atoiDigits(d string) int {
+	n := 0
+	for i := 0; i < len(d); i++ {
+		n = n*10 + int(d[i]-'0')
+	}
+	return n
+}
+
 func cformat(f string, args []cval) string {
 	var b strings.Builder
 	next := func() cval {
@@ -394,10 +404,16 @@ func cformat(f string, args []cval) string {
 		for j < len(f) && strings.IndexByte("-+ #0", f[j]) >= 0 {
 			j++
 		}
+		w := j
 		for j < len(f) && f[j] >= '0' && f[j] <= '9' {
 			j++
 		}
 		spec := f[i:j]
+		if j-w > 4 || j > w && atoiDigits(f[w:j]) > ksync.PrintkRecordMax {
+			// The record is cut at PrintkRecordMax anyway: do not build
+			// megabytes of padding first.
+			spec = f[i:w] + strconv.Itoa(ksync.PrintkRecordMax)
+		}
 		for j < len(f) && strings.IndexByte("lhzt", f[j]) >= 0 {
 			j++
 		}

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/sched"
 )
 
 // maxErrors is how many errors Load reports before "too many errors", like
@@ -17,6 +18,12 @@ const maxErrors = 10
 // of objects; a huge array is a typo, and it would make every state of the
 // exploration huge.
 const maxElems = 4096
+
+// maxDefineDepth bounds how deeply #define values may use other macros.
+// Each macro is checked recursively from the use of its name, and its value
+// may itself be nested up to the parser's limit, so an unbounded chain of
+// macros would overflow the stack.
+const maxDefineDepth = 100
 
 // scope is a block of declarations. The universe (kernel API and
 // constants) is the outermost scope, then the file, then each function.
@@ -51,6 +58,8 @@ type checker struct {
 	// after evaluation, so that a cycle is reported instead of recursing.
 	defines     map[string]*syntax.Define
 	defineState map[string]int
+	defineDepth int  // macros being evaluated, one inside the other
+	defineDeep  bool // maxDefineDepth was reported
 
 	protos   map[string]*syntax.FuncDecl // first prototype of each name
 	infos    map[string]*FuncInfo        // every function, prototype-only ones included
@@ -62,6 +71,9 @@ type checker struct {
 	scope    *scope
 	loops    int // enclosing loops
 	switches int // enclosing switches
+	// lists are the statement lists enclosing the statement being checked
+	// (function body, blocks, case clauses): where a goto may find its label.
+	lists [][]syntax.Stmt
 }
 
 // check runs every check on s.File and fills in s. It returns the sorted
@@ -198,6 +210,18 @@ func (c *checker) defineValue(sym *Symbol) bool {
 	case 3:
 		return false
 	}
+	if c.defineDepth >= maxDefineDepth {
+		// A chain of macros is evaluated recursively: bound it before it
+		// overflows the stack. One report is enough.
+		if !c.defineDeep {
+			c.errorf(d.Name.NamePos, "#define %s is nested too deeply (macros that use macros, more than %d levels)", sym.Name, maxDefineDepth)
+			c.defineDeep = true
+		}
+		c.defineState[sym.Name] = 3
+		return false
+	}
+	c.defineDepth++
+	defer func() { c.defineDepth-- }()
 	c.defineState[sym.Name] = 1
 	ok := c.evalDefine(d, sym)
 	if c.defineState[sym.Name] == 1 {
@@ -874,8 +898,12 @@ func (c *checker) resolveType(st *syntax.Type, global bool) (Type, bool) {
 		if !ok {
 			return t, false
 		}
-		if n <= 0 || n > maxElems || int64(total)*n > maxElems {
+		if n <= 0 || n > maxElems {
 			c.errorf(d.Pos(), "array size %d out of range (1 to %d elements in all)", n, maxElems)
+			return t, false
+		}
+		if int64(total)*n > maxElems {
+			c.errorf(d.Pos(), "array too large: %d elements in all (at most %d)", int64(total)*n, maxElems)
 			return t, false
 		}
 		total *= int(n)
@@ -937,9 +965,11 @@ func (c *checker) funcBody(info *FuncInfo) {
 		return true
 	})
 	// The parameters and the outermost block share one scope, as in C.
+	c.lists = append(c.lists[:0], body.List)
 	for _, s := range body.List {
 		c.stmt(s)
 	}
+	c.lists = c.lists[:0]
 }
 
 func (c *checker) openScope()  { c.scope = newScope(c.scope) }
@@ -950,9 +980,11 @@ func (c *checker) stmt(s syntax.Stmt) {
 	case nil, *syntax.EmptyStmt, *syntax.BadStmt:
 	case *syntax.BlockStmt:
 		c.openScope()
+		c.lists = append(c.lists, s.List)
 		for _, x := range s.List {
 			c.stmt(x)
 		}
+		c.lists = c.lists[:len(c.lists)-1]
 		c.closeScope()
 	case *syntax.DeclStmt:
 		c.localDecl(s.Decl)
@@ -1004,8 +1036,14 @@ func (c *checker) stmt(s syntax.Stmt) {
 				c.errorf(s.TokPos, "continue is not in a loop")
 			}
 		case syntax.GOTO:
-			if s.Label != nil && c.fn.Labels[s.Label.Name] == nil {
+			if s.Label == nil {
+				break
+			}
+			if c.fn.Labels[s.Label.Name] == nil {
 				c.errorf(s.Label.NamePos, "label %s not defined in %s", s.Label.Name, c.fnName)
+			} else if !c.labelEncloses(s.Label.Name) {
+				c.errorf(s.Label.NamePos, "goto %s jumps into a block or another case (label at %s); ksim supports a goto to a label in the same or an enclosing block, as kernel error paths use",
+					s.Label.Name, c.fn.Labels[s.Label.Name].Label.NamePos)
 			}
 		}
 	case *syntax.LabeledStmt:
@@ -1015,6 +1053,18 @@ func (c *checker) stmt(s syntax.Stmt) {
 	default:
 		c.errorf(s.Pos(), "unsupported construct: statement %T", s)
 	}
+}
+
+// labelEncloses reports whether label is on a statement of a list enclosing the
+// goto being checked: the interpreter finds a goto's label by leaving lists until
+// one holds it, so it cannot jump into a block (C can, but kernel code does not).
+func (c *checker) labelEncloses(label string) bool {
+	for i := len(c.lists) - 1; i >= 0; i-- {
+		if findLabel(c.lists[i], label) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // body checks the statement controlled by if/else/while/for/do, which gets
@@ -1058,9 +1108,11 @@ func (c *checker) switchStmt(s *syntax.SwitchStmt) {
 				seen[v] = cl.Value.Pos()
 			}
 		}
+		c.lists = append(c.lists, cl.Body)
 		for _, st := range cl.Body {
 			c.stmt(st)
 		}
+		c.lists = c.lists[:len(c.lists)-1]
 	}
 	c.closeScope()
 	c.switches--
@@ -1176,11 +1228,19 @@ func (c *checker) threads() {
 			}
 		}
 		c.s.Threads = append([]string(nil), cfg.Threads...)
+		if n := len(c.s.Threads); n > c.maxThreads() {
+			c.errorf(pos, "#pragma ksim threads starts %d tasks, but a scenario can run at most %d%s", n, c.maxThreads(), c.rmmodNote())
+		}
 		return
 	}
 	if c.s.Init != "" {
 		return
 	}
+	defer func() {
+		if n := len(c.s.Threads); n > c.maxThreads() {
+			c.errorf(syntax.Pos{Line: 1, Col: 1}, "%d functions could start as threads, but a scenario can run at most %d tasks%s (choose some with #pragma ksim threads)", n, c.maxThreads(), c.rmmodNote())
+		}
+	}()
 	for _, name := range c.s.FuncOrder {
 		if name == c.s.Exit || !fits(c.s.FuncInfo[name], ThreadFn) {
 			continue
@@ -1200,6 +1260,22 @@ func (c *checker) threads() {
 	if len(c.s.Threads) == 0 && len(c.errs) == 0 && !c.initPos.IsValid() {
 		c.errorf(syntax.Pos{Line: 1, Col: 1}, "nothing to run: no module_init, no #pragma ksim threads, and no function that could start as a thread")
 	}
+}
+
+// maxThreads is how many tasks the scenario may start without module_init: the
+// engine runs at most sched.MaxThreads, and module_exit's rmmod is one of them.
+func (c *checker) maxThreads() int {
+	if c.s.Exit != "" {
+		return sched.MaxThreads - 1
+	}
+	return sched.MaxThreads
+}
+
+func (c *checker) rmmodNote() string {
+	if c.s.Exit != "" {
+		return " besides module_exit's rmmod"
+	}
+	return ""
 }
 
 // fits reports whether a function has a parameter list that the kernel API

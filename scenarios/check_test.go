@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -246,6 +247,42 @@ static void f(void)
 `,
 		want: []string{
 			"x.c:3:7: label out not defined in f",
+		},
+	},
+	{
+		// The interpreter finds a label by leaving blocks; jumping into one
+		// silently returned from the function instead.
+		name: "goto into a block",
+		src: `static int g;
+static void f(void)
+{
+	goto in;
+	if (g) {
+in:
+		g++;
+	}
+}
+`,
+		want: []string{
+			"x.c:4:7: goto in jumps into a block or another case (label at 6:1); ksim supports a goto to a label in the same or an enclosing block, as kernel error paths use",
+		},
+	},
+	{
+		name: "goto into another case",
+		src: `static int g;
+static void f(void)
+{
+	switch (g) {
+	case 0:
+		goto one;
+	case 1:
+	one:
+		g++;
+	}
+}
+`,
+		want: []string{
+			"x.c:6:8: goto one jumps into a block or another case (label at 8:2); ksim supports a goto to a label in the same or an enclosing block, as kernel error paths use",
 		},
 	},
 	{
@@ -805,6 +842,37 @@ static void f(void)
 			"x.c:5:17: atomic_add expects an atomic_t *, but 1 is an int (atomic_add(i, &v) adds i to v (the amount comes first))",
 		},
 	},
+	// Found by the crash audit: a long chain of macros overflowed the stack
+	// (each is checked recursively), and more tasks than the engine can run
+	// crashed it before the first step.
+	{
+		name: "macros nested too deeply",
+		src:  defineChain(150) + "int x = A0;\n\nstatic void f(void)\n{\n}\n",
+		want: []string{
+			"x.c:101:9: #define A100 is nested too deeply (macros that use macros, more than 100 levels)",
+		},
+	},
+	{
+		name: "threads pragma with too many tasks",
+		src:  "#pragma ksim threads" + strings.Repeat(" f", 64) + "\n\nstatic void f(void)\n{\n}\n\nstatic void e(void)\n{\n}\nmodule_exit(e);\n",
+		want: []string{
+			"x.c:1:1: #pragma ksim threads starts 64 tasks, but a scenario can run at most 63 besides module_exit's rmmod",
+		},
+	},
+	{
+		name: "too many thread functions",
+		src:  threadFuncs(65),
+		want: []string{
+			"x.c:1:1: 65 functions could start as threads, but a scenario can run at most 64 tasks (choose some with #pragma ksim threads)",
+		},
+	},
+	{
+		name: "array too large in all",
+		src:  "int grid[4096][2];\n\nstatic void f(void)\n{\n}\n",
+		want: []string{
+			"x.c:1:16: array too large: 8192 elements in all (at most 4096)",
+		},
+	},
 	{
 		name: "tasklet function with two parameters",
 		src: `static void tfn(int a, int b)
@@ -821,6 +889,25 @@ static void f(void)
 			"x.c:4:20: DECLARE_TASKLET cannot call tfn: a tasklet function takes one argument: void fn(unsigned long data), but tfn takes (int a, int b)",
 		},
 	},
+}
+
+// defineChain is #define A0 A1, #define A1 A2 ... #define An 1.
+func defineChain(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "#define A%d A%d\n", i, i+1)
+	}
+	fmt.Fprintf(&b, "#define A%d 1\n", n)
+	return b.String()
+}
+
+// threadFuncs is n functions that can each start as a thread.
+func threadFuncs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "static void f%d(void)\n{\n}\n", i)
+	}
+	return b.String()
 }
 
 func TestLoadErrors(t *testing.T) {

@@ -244,6 +244,12 @@ func (r *runner) execList(list []syntax.Stmt) ctl {
 		c := r.exec(list[i])
 		if c == ctlGoto {
 			if j := findLabel(list, r.label); j >= 0 {
+				if j <= i {
+					// A backward goto makes a loop: it needs the forced
+					// scheduling point of the others, or l: goto l; spins
+					// inside one step forever.
+					r.loopTick(list[j].Pos())
+				}
 				i = j - 1
 				continue
 			}
@@ -806,6 +812,9 @@ func (r *runner) address(e syntax.Expr) cval {
 		return r.address(x.X)
 	case *syntax.Ident:
 		sym := r.w.s.Uses[x]
+		if sym != nil && sym.Class == FuncName {
+			return cval{obj: sym.Func} // &fn is fn, as kthread_run(&fn, ...) takes it
+		}
 		if sym != nil && sym.Class == GlobalVar {
 			st := r.w.globals[sym.Global]
 			if len(st.objs) > 0 {
@@ -832,12 +841,53 @@ func (r *runner) address(e syntax.Expr) cval {
 }
 
 // object evaluates a kernel-object argument (&lock, &arr[i], a pointer variable).
+// The checker knows what it points to only from its type: a cast or a void * can
+// make it point to something else (mutex_lock((struct mutex *)&spin), or to kmalloc'd
+// memory), which would crash the kernel, not just this call.
 func (r *runner) object(e syntax.Expr) any {
 	v := r.eval(e)
 	if v.obj == nil {
 		r.t.NullDeref(true)
 	}
+	if want := r.typeOf(e).Elem; want.IsObject() {
+		if have, k := objectKind(v.obj); k != want {
+			r.t.Oops(fmt.Sprintf("BUG: %s used as %s (a pointer of the wrong type)", have, article(want.String())))
+		}
+	}
 	return v.obj
+}
+
+// objectKind is the kind of a kernel object, and what it is for messages; Invalid
+// (and the description) for a pointer to anything else.
+func objectKind(obj any) (string, Kind) {
+	var k Kind
+	switch o := obj.(type) {
+	case *ksync.Semaphore:
+		k = Semaphore
+	case *ksync.Mutex:
+		k = Mutex
+	case *ksync.Spinlock:
+		k = Spinlock
+	case *ksync.RWLock:
+		k = RWLock
+	case *ksync.RWSem:
+		k = RWSem
+	case *ksync.Completion:
+		k = Completion
+	case *ksync.Atomic:
+		k = Atomic
+	case *ksync.Tasklet:
+		k = Tasklet
+	case *ksync.Buffer:
+		return "memory from kmalloc", Invalid
+	case *gstore:
+		return "global " + o.g.Name, Invalid
+	case *ksync.Task:
+		return "a struct task_struct", Invalid
+	default:
+		return "something that is not a kernel object", Invalid
+	}
+	return article(k.String()), k
 }
 
 // ---- calls ----
@@ -846,7 +896,7 @@ func (r *runner) callExpr(e *syntax.CallExpr) cval {
 	if b := r.w.s.Calls[e]; b != nil {
 		return r.builtin(b, e)
 	}
-	id, _ := e.Fun.(*syntax.Ident)
+	id, _ := unparen(e.Fun).(*syntax.Ident) // (f)() calls f, as the checker accepts
 	if id == nil {
 		return cval{}
 	}

@@ -119,6 +119,13 @@ func TestRuntimeFaultsAreKernelBugs(t *testing.T) {
 		"double-free": {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); kfree(p); }`, "BUG: KASAN: double-free"},
 		"recursion":   {`static int f(int n) { return f(n + 1); } static void w(void) { f(0); }`, "BUG: stack guard page was hit (kernel stack overflow)"},
 		"bug-on":      {`static void w(void) { BUG_ON(1); }`, "kernel BUG at t.c:1!"},
+		"divide-min":  {`static long m = -1; static void w(void) { long x = (-9223372036854775807 - 1) / m; }`, "Oops: divide error: 0000"},
+		// A cast or a void * can point an object argument at the wrong kind
+		// of object: this was a Go panic (a failed type assertion).
+		"wrong-object":   {`static DEFINE_SPINLOCK(s); static void w(void) { mutex_lock((struct mutex *)&s); }`, "BUG: a spinlock_t used as a struct mutex (a pointer of the wrong type)"},
+		"void-object":    {`static DEFINE_SPINLOCK(s); static void *p; static void w(void) { struct mutex *m; p = &s; m = p; mutex_lock(m); }`, "BUG: a spinlock_t used as a struct mutex (a pointer of the wrong type)"},
+		"kmalloc-object": {`static void w(void) { struct completion *c = kmalloc(64, GFP_KERNEL); complete(c); }`, "BUG: memory from kmalloc used as a struct completion (a pointer of the wrong type)"},
+		"int-object":     {`static int x; static void w(void) { spin_lock((spinlock_t *)&x); }`, "BUG: global x used as a spinlock_t (a pointer of the wrong type)"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -130,12 +137,55 @@ func TestRuntimeFaultsAreKernelBugs(t *testing.T) {
 	}
 }
 
+// (f)() is a call of f: the checker accepted it, but the interpreter skipped
+// the call.
+func TestParenthesisedCall(t *testing.T) {
+	out := dmesgOf(t, `
+static int g;
+static void set(int v) { g = v; }
+static void worker(void)
+{
+	(set)(7);
+	((set))(g + 1);
+	pr_info("g=%d\n", g);
+}
+`)
+	assert.Contains(t, out, "g=8")
+}
+
+// The checker accepts &fn wherever the kernel API takes a function; running
+// it dereferenced a nil *FuncInfo.
+func TestFunctionByAddress(t *testing.T) {
+	out := dmesgOf(t, `
+static struct tasklet_struct tl;
+static void tfn(unsigned long d) { pr_info("tasklet %ld\n", d); }
+static int w(void *d) { pr_info("thread\n"); return 0; }
+static int __init init(void)
+{
+	kthread_run(&w, NULL, "w");
+	tasklet_init(&tl, &tfn, 5);
+	tasklet_schedule(&tl);
+	return 0;
+}
+module_init(init);
+`)
+	assert.Contains(t, out, "thread")
+	assert.Contains(t, out, "tasklet 5")
+}
+
 func TestBusyLoopIsAHangNotAFreeze(t *testing.T) {
-	s, err := Load("t", []byte(`static void w(void) { int i = 0; while (1) i++; }`))
-	require.NoError(t, err)
-	res := s.Explore(s.KernelConfig(), sched.Options{MaxSteps: 50})
-	require.Len(t, res.Problems, 1)
-	assert.Equal(t, "hang", res.Problems[0].Kind)
+	for _, src := range []string{
+		`static void w(void) { int i = 0; while (1) i++; }`,
+		// A goto loop used to spin inside one step forever.
+		`static void w(void) { int i = 0; again: i++; goto again; }`,
+		`static void w(void) { l: goto l; }`,
+	} {
+		s, err := Load("t", []byte(src))
+		require.NoError(t, err)
+		res := s.Explore(s.KernelConfig(), sched.Options{MaxSteps: 50})
+		require.Len(t, res.Problems, 1, src)
+		assert.Equal(t, "hang", res.Problems[0].Kind, src)
+	}
 }
 
 func TestGlobalCounterIncrementIsTwoVisibleSteps(t *testing.T) {
@@ -281,4 +331,27 @@ module_init(m_init); module_exit(m_exit);
 			assert.NotEmpty(t, dfs.FullSearch)
 		})
 	}
+}
+
+// A printk record is cut at PRINTKRB_RECORD_MAX bytes, and a huge field width does
+// not build megabytes of padding first.
+func TestPrintkRecordIsCut(t *testing.T) {
+	out := dmesgOf(t, `
+static void worker(void)
+{
+	int i;
+	for (i = 0; i < 3; i++)
+		printk("%999999d|\n", i);
+	printk("after\n");
+}
+`)
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	require.Len(t, lines, 4)
+	for _, l := range lines[:3] {
+		_, msg, ok := strings.Cut(l, "] ")
+		require.True(t, ok, l)
+		assert.Len(t, msg, ksync.PrintkRecordMax)
+		assert.NotContains(t, msg, "|", "the record is cut before the format's end")
+	}
+	assert.True(t, strings.HasSuffix(lines[3], "] after"), lines[3])
 }
