@@ -66,6 +66,7 @@ type kstate struct {
 	created int  // tasks created so far
 	pinEver bool // some task has held a CPU (run atomic)
 	nextAdr uint64
+	kmem    int // bytes kmalloc'd and not freed
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore

@@ -537,3 +537,33 @@ func TestKmallocTooLarge(t *testing.T) {
 		})
 	}
 }
+
+// A task that leaks in a loop runs out of the simulated machine's memory, not the
+// simulator's: past SimulatedMemory allocations fail with the page allocator's
+// warning, and what kfree returns can be allocated again.
+func TestSimulatedMemoryRunsOut(t *testing.T) {
+	const chunk = KmallocMaxSize
+	var got, afterFree int
+	var k *Kernel
+	res := sched.Explore(Program(Config{}, func(kk *Kernel) {
+		k = kk
+		kk.KernelThread("leak", func(t *Task) {
+			var last *Buffer
+			for range SimulatedMemory/chunk + 3 {
+				if b := t.Kmalloc(chunk, GFPKernel); b != nil {
+					got++
+					last = b
+				}
+			}
+			t.Kfree(last)
+			if t.Kmalloc(chunk, GFPKernel) != nil {
+				afterFree++
+			}
+		})
+	}), sched.Options{})
+	require.NoError(t, res.Err)
+	assert.True(t, res.Complete)
+	assert.Equal(t, SimulatedMemory/chunk, got)
+	assert.Equal(t, 1, afterFree)
+	assert.Equal(t, 3, strings.Count(k.Dmesg(), "leak: page allocation failure: order:10, mode:0xcc0(GFP_KERNEL)"))
+}

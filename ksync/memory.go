@@ -54,6 +54,12 @@ func (b *Buffer) Size() int { return len(b.data) }
 // of more returns NULL, with a warning unless __GFP_NOWARN.
 const KmallocMaxSize = 4 << 20
 
+// SimulatedMemory is how much kmalloc'd memory one execution may hold at once. Past
+// it, allocations fail (return NULL with the page allocator's warning) whatever
+// their flags: ksim does not model the OOM killer, and a scenario leaking in a loop
+// must not exhaust the memory of the machine running the simulator.
+const SimulatedMemory = 64 << 20
+
 // Kmalloc is kmalloc(size, gfp). Under memory pressure an allocation that may block
 // may sleep in direct reclaim, and one that may not may fail and return nil; both are
 // explored choices. A GFP_KERNEL allocation in atomic context is the might_sleep BUG
@@ -87,23 +93,37 @@ func (t *Task) alloc(prim string, size int, gfp GFP) *Buffer {
 			}
 		} else if t.th.Choose(2) == 1 {
 			t.note("memory is low: fails, returns NULL")
-			if gfp&GFPNoWarn == 0 {
-				order := 0
-				if pages := (size + 4095) / 4096; pages > 1 {
-					order = bits.Len(uint(pages - 1))
-				}
-				var b strings.Builder
-				fmt.Fprintf(&b, "%s: page allocation failure: order:%d, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0\n", t.Comm, order, gfp)
-				b.WriteString(t.header())
-				b.WriteString(t.callTrace("dump_stack_lvl", "warn_alloc", "__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", "__kmalloc_noprof"))
-				t.k.printk(b.String())
-			}
+			t.allocFailure(size, gfp)
 			return nil
 		}
 	}
+	if t.k.kmem+size > SimulatedMemory {
+		// A scenario that leaks in a loop would otherwise exhaust the simulator's
+		// own memory. ksim does not model the OOM killer: the allocation fails.
+		t.note("out of memory: fails, returns NULL")
+		t.allocFailure(size, gfp)
+		return nil
+	}
+	t.k.kmem += size
 	b := &Buffer{id: t.k.e.NewObject(prim), addr: 0xffff888000100000 + uint64(t.k.addr()&0xffff)<<4, data: make([]byte, size)}
 	t.note("returns %d bytes", size)
 	return b
+}
+
+// allocFailure logs the page allocator's failure warning, unless __GFP_NOWARN.
+func (t *Task) allocFailure(size int, gfp GFP) {
+	if gfp&GFPNoWarn != 0 {
+		return
+	}
+	order := 0
+	if pages := (size + 4095) / 4096; pages > 1 {
+		order = bits.Len(uint(pages - 1))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: page allocation failure: order:%d, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0\n", t.Comm, order, gfp)
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", "warn_alloc", "__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", "__kmalloc_noprof"))
+	t.k.printk(b.String())
 }
 
 // Kfree is kfree(p). kfree(NULL) does nothing; freeing twice is a bug.
@@ -118,6 +138,7 @@ func (t *Task) Kfree(b *Buffer) {
 		return
 	}
 	b.freed = true
+	t.k.kmem -= len(b.data)
 }
 
 // Store writes v at b[i] (buf[i] = v in a scenario).
