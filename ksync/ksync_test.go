@@ -305,17 +305,55 @@ func TestInterruptibleSleepWithoutSignalsHangsSilently(t *testing.T) {
 	assert.Contains(t, res.Problems[0].Report, "the kernel prints nothing for this")
 }
 
+// up() hands the count to the task that queued first: in every explored execution,
+// the order in which queued waiters are handed the semaphore is the order in which
+// they blocked (read from the trace: "blocks" and "wakes X" notes).
 func TestSemaphoreFIFOHandOff(t *testing.T) {
-	var order []string
-	res := explore(t, Config{CPUs: 4}, func(k *Kernel) {
-		s := k.DefineSemaphore("s", 0)
-		a := k.KernelThread("a", func(t *Task) { s.Down(t); order = append(order, "a") })
-		_ = a
-		k.KernelThread("b", func(t *Task) { s.Down(t); order = append(order, "b") })
-		k.KernelThread("upper", func(t *Task) { s.Up(t); s.Up(t) })
-	})
-	assert.Empty(t, res.Problems)
-	assert.NotEmpty(t, order)
+	for _, n := range []int{2, 3} {
+		t.Run(fmt.Sprint(n, " waiters"), func(t *testing.T) {
+			var queuedTwo, execs int
+			res := sched.Explore(func(e *sched.Execution) {
+				k := New(e, Config{CPUs: n + 1})
+				s := k.DefineSemaphore("s", 0)
+				for i := range n {
+					k.KernelThread(string(rune('a'+i)), func(t *Task) { s.Down(t) })
+				}
+				k.KernelThread("upper", func(t *Task) {
+					for range n {
+						s.Up(t)
+					}
+				})
+				e.OnEnd(func(sched.Outcome) {
+					execs++
+					var queue []string
+					most := 0
+					for _, ev := range e.Trace() {
+						who := e.Threads()[ev.Thread].Name()
+						switch {
+						case ev.Op == "down" && strings.HasPrefix(ev.Note, "blocks"):
+							queue = append(queue, who)
+							most = max(most, len(queue))
+						case ev.Op == "up" && strings.HasPrefix(ev.Note, "wakes "):
+							woken := strings.TrimPrefix(ev.Note, "wakes ")
+							if assert.NotEmpty(t, queue, "up woke %s with nobody queued", woken) {
+								assert.Equal(t, queue[0], woken, "up hands off to the first waiter queued, of %v", queue)
+								queue = queue[1:]
+							}
+						case ev.Op == "down" && ev.Note == "acquired (handed over by up)":
+							assert.NotContains(t, queue, who, "%s runs on before up woke it", who)
+						}
+					}
+					if most >= 2 {
+						queuedTwo++
+					}
+				})
+			}, sched.Options{})
+			require.NoError(t, res.Err)
+			assert.True(t, res.Complete)
+			assert.Empty(t, res.Problems)
+			assert.Positive(t, queuedTwo, "some execution has two waiters queued at once (of %d)", execs)
+		})
+	}
 }
 
 func TestNullDereferenceOopsesAndTheTaskDiesHoldingItsLocks(t *testing.T) {
