@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -38,7 +39,7 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	// struct mutex
 	case OpMutexInit:
 		m := r.object(args[0]).(*ksync.Mutex)
-		m.SetClass(initClass(args[0]))
+		m.SetClass(r.w.in.initClass[e])
 		m.Init(t)
 	case OpMutexLock:
 		r.object(args[0]).(*ksync.Mutex).Lock(t)
@@ -59,7 +60,7 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	// spinlock_t
 	case OpSpinLockInit:
 		l := r.object(args[0]).(*ksync.Spinlock)
-		l.SetClass(initClass(args[0]))
+		l.SetClass(r.w.in.initClass[e])
 		l.Init(t)
 	case OpSpinLock:
 		r.object(args[0]).(*ksync.Spinlock).Lock(t)
@@ -89,7 +90,7 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	// rwlock_t
 	case OpRwlockInit:
 		l := r.object(args[0]).(*ksync.RWLock)
-		l.SetClass(initClass(args[0]))
+		l.SetClass(r.w.in.initClass[e])
 		l.Init(t)
 	case OpReadLock:
 		r.object(args[0]).(*ksync.RWLock).ReadLock(t)
@@ -119,7 +120,7 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	// struct rw_semaphore
 	case OpInitRwsem:
 		l := r.object(args[0]).(*ksync.RWSem)
-		l.SetClass(initClass(args[0]))
+		l.SetClass(r.w.in.initClass[e])
 		l.Init(t)
 	case OpDownRead:
 		r.object(args[0]).(*ksync.RWSem).DownRead(t)
@@ -334,10 +335,47 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	return cval{}
 }
 
-// initClass is the lockdep class name of a lock initialised at run time: the kernel
-// names the class after the init call's argument, as written ("&forks[i]"), so every
-// lock initialised at that site shares one class.
-func initClass(e syntax.Expr) string { return exprText(e) }
+// initClasses names the lockdep class of every lock init call site. The kernel's
+// mutex_init and its kin declare one static lock_class_key per call site, so every
+// lock initialised at one site shares a class, and locks initialised at two sites
+// have two classes even when the init calls read the same ("mutex_init(m)" in two
+// helpers). The class is named after the init call's argument as written
+// ("&forks[i]", "m"); when two classes get the same name, lockdep prints the
+// second as "m#2", the third as "m#3" (lock_class.name_version). The kernel numbers
+// them in the order it registers them; ksim numbers them in source order, so that a
+// class has the same name in every execution of an exploration. The names of the
+// scenario's global locks count as taken first.
+func initClasses(s *Scenario) map[*syntax.CallExpr]string {
+	var sites []*syntax.CallExpr
+	for call, b := range s.Calls {
+		switch b.Op {
+		case OpMutexInit, OpSpinLockInit, OpRwlockInit, OpInitRwsem:
+			sites = append(sites, call)
+		}
+	}
+	if len(sites) == 0 {
+		return nil
+	}
+	sort.Slice(sites, func(i, j int) bool { return sites[i].Fun.Pos().Before(sites[j].Fun.Pos()) })
+	versions := map[string]int{}
+	for _, g := range s.Globals {
+		if g.Type.Kind.IsLock() {
+			for i := range max(g.Type.Len(), 1) {
+				versions[elemName(g, i)] = 1
+			}
+		}
+	}
+	out := make(map[*syntax.CallExpr]string, len(sites))
+	for _, call := range sites {
+		name := exprText(call.Args[0])
+		versions[name]++
+		if v := versions[name]; v > 1 {
+			name += "#" + strconv.Itoa(v)
+		}
+		out[call] = name
+	}
+	return out
+}
 
 // exprText prints an expression the way it is usually written in C.
 func exprText(e syntax.Expr) string {

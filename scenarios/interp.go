@@ -29,13 +29,19 @@ func (v cval) truth() bool { return v.i != 0 || v.obj != nil }
 func (v cval) equal(w cval) bool { return v.i == w.i && v.obj == w.obj && v.off == w.off }
 
 // interp holds what one exploration of a scenario shares between executions: the
-// position strings of the source (built once, so that steps do not allocate them).
+// position strings of the source (built once, so that steps do not allocate them)
+// and the lockdep class of each lock init call site.
 type interp struct {
 	s   *Scenario
 	pos map[syntax.Pos]string
+	// initClass is the lockdep class of the locks each mutex_init, spin_lock_init,
+	// rwlock_init or init_rwsem call initialises (see initClasses).
+	initClass map[*syntax.CallExpr]string
 }
 
-func newInterp(s *Scenario) *interp { return &interp{s: s, pos: map[syntax.Pos]string{}} }
+func newInterp(s *Scenario) *interp {
+	return &interp{s: s, pos: map[syntax.Pos]string{}, initClass: initClasses(s)}
+}
 
 func (in *interp) posString(p syntax.Pos) string {
 	if s, ok := in.pos[p]; ok {

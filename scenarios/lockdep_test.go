@@ -2,6 +2,7 @@ package scenarios
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -107,4 +108,58 @@ func TestNoLockdepPragma(t *testing.T) {
 	cfg.NoLockdep = true
 	res := s.Explore(cfg, sched.Options{})
 	assert.Equal(t, []string{"deadlock"}, Kinds(res), "with lockdep off only the hang remains")
+}
+
+// The kernel keys the class of a lock initialised at run time by the init call site
+// (one static lock_class_key per mutex_init call), not by its text: two helpers that
+// both say mutex_init(m) make two classes, both named "m"; lockdep prints the second
+// as "m#2". One site still makes one class for every lock it initialises.
+func TestInitClassIsTheCallSite(t *testing.T) {
+	const helpers = `
+struct mutex ma;
+struct mutex mb;
+static void init_a(struct mutex *m) { mutex_init(m); }
+static void init_b(struct mutex *m) { mutex_init(m); }
+void t1(void) {
+	init_a(&ma);
+	init_b(&mb);
+	mutex_lock(&ma);
+	mutex_lock(&mb);
+	mutex_unlock(&mb);
+	mutex_unlock(&ma);
+%s
+}
+#pragma ksim threads t1
+`
+	_, res := runC(t, fmt.Sprintf(helpers, ""))
+	assert.Equal(t, []string{"ok"}, Kinds(res), "two init sites, two classes: nesting them is not recursion")
+
+	_, res = runC(t, fmt.Sprintf(helpers, `
+	mutex_lock(&mb);
+	mutex_lock(&ma);
+	mutex_unlock(&ma);
+	mutex_unlock(&mb);`))
+	require.Equal(t, []string{"warning"}, Kinds(res))
+	p := res.Problems[0]
+	assert.Equal(t, "WARNING: possible circular locking dependency detected", p.Title)
+	assert.Contains(t, p.Report, " (m){+.+.}")
+	assert.Contains(t, p.Report, " (m#2){+.+.}")
+
+	_, res = runC(t, `
+struct mutex ma;
+struct mutex mb;
+static void init_one(struct mutex *m) { mutex_init(m); }
+void t1(void) {
+	init_one(&ma);
+	init_one(&mb);
+	mutex_lock(&ma);
+	mutex_lock(&mb);
+	mutex_unlock(&mb);
+	mutex_unlock(&ma);
+}
+#pragma ksim threads t1
+`)
+	require.Equal(t, []string{"warning"}, Kinds(res), "one init site, one class")
+	assert.Equal(t, "WARNING: possible recursive locking detected", res.Problems[0].Title)
+	assert.Contains(t, res.Problems[0].Report, " (m){+.+.}")
 }
