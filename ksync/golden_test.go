@@ -41,6 +41,37 @@ func TestReportShapes(t *testing.T) {
 			l := k.DefineSpinlock("l")
 			k.KernelThread("again", func(t *Task) { t.At("x.c:3"); l.Lock(t); t.At("x.c:4"); l.Lock(t) })
 		}},
+		// "Preemption disabled at:" names where preempt_count last left 0, by
+		// preempt_disable or by local_bh_disable (spin_lock_bh), not an older site.
+		{"might-sleep-spin-lock-bh", Config{}, func(k *Kernel) {
+			l := k.DefineSpinlock("l")
+			k.KernelThread("bh", func(t *Task) {
+				t.At("x.c:1")
+				l.Lock(t)
+				t.At("x.c:2")
+				l.Unlock(t)
+				t.At("x.c:3")
+				l.LockBH(t)
+				t.At("x.c:4")
+				t.Kfree(t.Kmalloc(8, GFPKernel))
+				t.At("x.c:5")
+				l.UnlockBH(t)
+			})
+		}},
+		{"might-sleep-local-bh-disable", Config{}, func(k *Kernel) {
+			k.KernelThread("bh", func(t *Task) {
+				t.At("x.c:1")
+				t.PreemptDisable()
+				t.At("x.c:2")
+				t.PreemptEnable()
+				t.At("x.c:3")
+				t.LocalBHDisable()
+				t.At("x.c:4")
+				t.Kfree(t.Kmalloc(8, GFPKernel))
+				t.At("x.c:5")
+				t.LocalBHEnable()
+			})
+		}},
 		{"use-after-free", Config{}, func(k *Kernel) {
 			k.KernelThread("user", func(t *Task) {
 				b := t.Kmalloc(8, GFPKernel)

@@ -605,3 +605,41 @@ func TestSimulatedMemoryRunsOut(t *testing.T) {
 	assert.Equal(t, 1, afterFree)
 	assert.Equal(t, 3, strings.Count(k.Dmesg(), "leak: page allocation failure: order:10, mode:0xcc0(GFP_KERNEL)"))
 }
+
+// The kernel records where preemption was disabled whenever preempt_count leaves 0,
+// by preempt_disable (preempt_latency_start) or local_bh_disable
+// (__local_bh_disable_ip): spin_lock_bh and local_bh_disable record their own site.
+func TestPreemptionDisabledAtFollowsBHDisable(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		count string
+		off   func(t *Task, l *Spinlock)
+		on    func(t *Task, l *Spinlock)
+	}{
+		{"spin_lock_bh", "201", func(t *Task, l *Spinlock) { l.LockBH(t) }, func(t *Task, l *Spinlock) { l.UnlockBH(t) }},
+		{"local_bh_disable", "200", func(t *Task, _ *Spinlock) { t.LocalBHDisable() }, func(t *Task, _ *Spinlock) { t.LocalBHEnable() }},
+		{"spin_lock", "1", func(t *Task, l *Spinlock) { l.Lock(t) }, func(t *Task, l *Spinlock) { l.Unlock(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := explore(t, Config{}, func(k *Kernel) {
+				l, old := k.DefineSpinlock("l"), k.DefineSpinlock("old")
+				k.KernelThread("bh", func(t *Task) {
+					t.At("x.c:1")
+					old.Lock(t)
+					t.At("x.c:2")
+					old.Unlock(t)
+					t.At("x.c:3")
+					tc.off(t, l)
+					t.At("x.c:4")
+					t.Kfree(t.Kmalloc(8, GFPKernel))
+					t.At("x.c:5")
+					tc.on(t, l)
+				})
+			})
+			require.Len(t, res.Problems, 1)
+			r := res.Problems[0].Report
+			assert.Contains(t, r, "preempt_count: "+tc.count+", expected: 0\n")
+			assert.Regexp(t, `Preemption disabled at:\n\[<[0-9a-f]{16}>\] x\.c:3\n`, r)
+		})
+	}
+}

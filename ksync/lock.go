@@ -432,7 +432,7 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 	if !t.k.gated {
 		// With a CPU each, spinning is just waiting: one blocking step.
 		if count > 1 {
-			t.preempt += count - 1
+			t.bhDisable(count - 1)
 		}
 		t.preemptDisable()
 		t.validate(&l.lockBase, subclass, false, false)
@@ -445,7 +445,7 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 	}
 	t.op(prim, l.id, sched.Acquire, nil)
 	if count > 1 {
-		t.preempt += count - 1
+		t.bhDisable(count - 1)
 	}
 	t.preemptDisable()
 	t.validate(&l.lockBase, subclass, false, false)

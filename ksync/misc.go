@@ -117,7 +117,18 @@ func (t *Task) LocalIrqRestore(flags int) {
 // LocalBHDisable is local_bh_disable().
 func (t *Task) LocalBHDisable() {
 	t.op("local_bh_disable", 0, sched.None, nil)
-	t.preempt += softirqDisableOffset
+	t.bhDisable(softirqDisableOffset)
+}
+
+// bhDisable adds n to preempt_count, as __local_bh_disable_ip does. Like
+// preempt_disable, it records where preemption was disabled ("Preemption disabled
+// at:") when the count leaves 0: spin_lock_bh's site, not that of an earlier
+// spin_lock long released.
+func (t *Task) bhDisable(n int) {
+	if t.preempt == 0 {
+		t.preemptAt = t.site()
+	}
+	t.preempt += n
 	t.updatePin()
 }
 
