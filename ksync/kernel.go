@@ -147,7 +147,7 @@ func (k *Kernel) Dmesg() string { return string(k.log) }
 func (k *Kernel) KernelThread(comm string, fn func(t *Task)) *Task {
 	t := k.newTask(comm, 1)
 	t.body = fn
-	t.th = k.e.Spawn(comm, runTask)
+	t.th = k.e.Spawn(t.Comm, runTask)
 	t.th.SetValue(t)
 	t.th.SetWhere(cpuNames[t.cpu])
 	return t
@@ -159,8 +159,13 @@ func (k *Kernel) newTask(comm string, ppid int) *Task {
 	return t
 }
 
-// newTaskPID creates a task with the given pid.
+// newTaskPID creates a task with the given pid. Its name is cut to the kernel's 15
+// bytes here, for every way of starting a task, and the caller names the task's
+// thread t.Comm: reports and the trace then agree.
 func (k *Kernel) newTaskPID(comm string, ppid, pid int) *Task {
+	if len(comm) > taskCommLen {
+		comm = comm[:taskCommLen]
+	}
 	if len(k.chunk) == cap(k.chunk) {
 		// Tasks come in chunks: one allocation per execution, not one per task.
 		k.chunk = make([]Task, 0, 8)

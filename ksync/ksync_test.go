@@ -643,3 +643,31 @@ func TestPreemptionDisabledAtFollowsBHDisable(t *testing.T) {
 		})
 	}
 }
+
+// The kernel keeps 15 bytes of a task's name (TASK_COMM_LEN - 1), however the task was
+// started: every report line and the trace's column say the same cut name.
+func TestCommCutTo15BytesForEveryWayOfStartingATask(t *testing.T) {
+	for _, how := range []string{"KernelThread", "KthreadRun", "RunAfterAll"} {
+		t.Run(how, func(t *testing.T) {
+			res := explore(t, Config{}, func(k *Kernel) {
+				s := k.DefineSemaphore("s", 0)
+				body := func(t *Task) { s.Down(t) }
+				switch how {
+				case "KernelThread":
+					k.KernelThread("another_function", body)
+				case "KthreadRun":
+					k.KernelThread("insmod", func(t *Task) { t.KthreadRun("another_function", body) })
+				case "RunAfterAll":
+					k.RunAfterAll("another_function", body)
+				}
+			})
+			require.Equal(t, []string{"deadlock"}, kinds(res))
+			p := res.Problems[0]
+			assert.Contains(t, p.Report, "INFO: task another_functio:")
+			assert.Contains(t, p.Report, "task:another_functio state:D")
+			assert.NotContains(t, p.Report, "another_function")
+			assert.Contains(t, p.Threads, "another_functio")
+			assert.NotContains(t, p.Threads, "another_function")
+		})
+	}
+}

@@ -26,13 +26,10 @@ const (
 
 // KthreadRun is kthread_run(fn, data, name) from inside a task: it starts a new task.
 func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
-	if len(comm) > taskCommLen {
-		comm = comm[:taskCommLen]
-	}
 	c := t.k.newTask(comm, t.PID)
 	t.mayInterrupt()
 	c.body = fn
-	c.th = t.th.SpawnAt(t.pos, comm, runTask)
+	c.th = t.th.SpawnAt(t.pos, c.Comm, runTask)
 	c.th.SetValue(c) // before c starts: that is when the spawning step ends
 	c.th.SetWhere(cpuNames[c.cpu])
 	t.note("pid %d", c.PID)
@@ -43,7 +40,7 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 // module's exit function, run by rmmod after the module's threads are done.
 func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 	t := k.newTaskPID(comm, 1, 1000+k.nextPID) // rmmod runs long after the module's threads: a pid well above theirs
-	t.th = k.e.Spawn(comm, func(th *sched.Thread) {
+	t.th = k.e.Spawn(t.Comm, func(th *sched.Thread) {
 		th.SetWhere(cpuNames[t.cpu])
 		t.run(func(t *Task) {
 			t.wait = waiting{kind: "exit"}
