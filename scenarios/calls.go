@@ -244,7 +244,7 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 		switch o := p.obj.(type) {
 		case *ksync.Buffer:
 			if p.off != 0 {
-				t.BadAddress(pointerBits(p))
+				t.BadAddress(r.w.pointerBits(p))
 			}
 			t.Kfree(o)
 		case nil:
@@ -408,7 +408,7 @@ func (r *runner) format(args []syntax.Expr) string {
 	for _, a := range args[1:] {
 		vals = append(vals, r.eval(a))
 	}
-	return cformat(f, vals)
+	return cformat(f, vals, r.w.pointerBits)
 }
 
 // cformat implements %d %i %u %x %X %o %c %s %p %% with flags, width and the l, ll,
@@ -422,7 +422,7 @@ func atoiDigits(d string) int {
 	return n
 }
 
-func cformat(f string, args []cval) string {
+func cformat(f string, args []cval, pointerBits func(cval) int64) string {
 	var b strings.Builder
 	next := func() cval {
 		if len(args) == 0 {

@@ -52,4 +52,5 @@ var runSeeds = []string{
 	`static long x; static void w(void) { x = x / (x - x); }`,
 	`static int a[4]; static void w(void) { int *p = &a[1]; p[3] = 1; }`,
 	`static void w(void) { printk("%d %s %p %x %c\n", 1, "s", NULL, 255, 65); }`,
+	`static int a[2]; static void w(void) { char *p = kmalloc(4, GFP_KERNEL); char *r = (char *)((long)p + 9); int *x = (int *)((long)a + 3); r[0] = *x; kfree((void *)(long)p); }`,
 }

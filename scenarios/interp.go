@@ -59,6 +59,8 @@ type world struct {
 	k        *ksync.Kernel
 	globals  map[*Global]*gstore
 	warnOnce map[*syntax.CallExpr]bool
+	addrs    map[any]int64 // the address of each object a pointer to which became an integer
+	addrObjs []any         // those objects, by region (see pointerBits)
 }
 
 // gstore holds a global: one cell per element for ints and pointers, one kernel object
@@ -525,8 +527,11 @@ func (r *runner) eval(e syntax.Expr) cval {
 	case *syntax.CastExpr:
 		v := r.eval(e.X)
 		t := r.typeOf(e)
-		if t.Kind == Int && v.obj != nil {
-			return cval{i: pointerBits(v)}
+		switch {
+		case t.Kind == Int && v.obj != nil && len(t.Dims) == 0:
+			return convert(cval{i: r.w.pointerBits(v)}, t)
+		case t.Kind == Ptr && v.obj == nil:
+			return r.w.fromBits(v.i)
 		}
 		return convert(v, t)
 	case *syntax.SizeofExpr:
@@ -535,12 +540,63 @@ func (r *runner) eval(e syntax.Expr) cval {
 	return cval{}
 }
 
-// pointerBits is the integer a pointer converts to: kernel-looking and stable.
-func pointerBits(v cval) int64 {
+// The integer a pointer converts to, (long)p, is its address in the simulated
+// kernel's address space: each object gets a region of its own the first time one
+// of its pointers becomes an integer, so that (char *)(long)p is p again, p + 1 is
+// the next byte, and two objects' addresses differ. Addresses are per execution, in
+// the order the execution first converts them: a replay gives the same ones.
+const (
+	addrStart  = -0x777f00000000 // 0xffff888100000000, in the kernel's direct map
+	addrStride = 1 << 23         // 8 MiB a region: more than KMALLOC_MAX_SIZE
+	addrMax    = 1 << 20         // regions: 8 TiB of the direct map's 64
+)
+
+// pointerBits is the integer a pointer converts to.
+func (w *world) pointerBits(v cval) int64 {
 	if v.obj == nil {
 		return v.i
 	}
-	return int64(-0x777800000000) + int64(v.off)
+	base, ok := w.addrs[v.obj]
+	if !ok {
+		if len(w.addrObjs) >= addrMax {
+			// A scenario converting millions of distinct pointers: the
+			// extra ones share the last region's address.
+			return addrStart + int64(addrMax-1)*addrStride
+		}
+		base = addrStart + int64(len(w.addrObjs))*addrStride
+		if w.addrs == nil {
+			w.addrs = map[any]int64{}
+		}
+		w.addrs[v.obj] = base
+		w.addrObjs = append(w.addrObjs, v.obj)
+	}
+	return base + int64(v.off)*elemSize(v.obj)
+}
+
+// fromBits is the pointer an integer converts to, (char *)i: the object whose
+// region holds the address, or a pointer that points nowhere (dereferencing it
+// faults at that address).
+func (w *world) fromBits(i int64) cval {
+	d := uint64(i - addrStart)
+	if n := d / addrStride; i != 0 && n < uint64(len(w.addrObjs)) {
+		obj := w.addrObjs[n]
+		rem := int64(d % addrStride)
+		if size := elemSize(obj); rem%size == 0 {
+			return cval{obj: obj, off: int(rem / size)}
+		}
+	}
+	return cval{i: i}
+}
+
+// elemSize is the size in bytes of what a pointer's off counts: an element of a
+// global array, a byte of kmalloc'd memory.
+func elemSize(obj any) int64 {
+	if st, ok := obj.(*gstore); ok {
+		e := st.g.Type
+		e.Dims = nil
+		return max(sizeOf(e), 1)
+	}
+	return 1
 }
 
 func (r *runner) ident(id *syntax.Ident) cval {
@@ -618,7 +674,7 @@ func (r *runner) binary(e *syntax.BinaryExpr) cval {
 		case syntax.NEQ:
 			return cval{i: b2i(!x.equal(y))}
 		}
-		x, y = cval{i: pointerBits(x)}, cval{i: pointerBits(y)}
+		x, y = cval{i: r.w.pointerBits(x)}, cval{i: r.w.pointerBits(y)}
 	}
 	return convert(r.arith(e.Op, x, y, e.OpPos), r.typeOf(e))
 }
@@ -762,7 +818,7 @@ func (r *runner) deref(p cval, i int, t Type) lval {
 	case nil:
 		return lval{null: true, bad: p.i + int64(i), typ: t}
 	}
-	return lval{null: true, bad: pointerBits(p), typ: t}
+	return lval{null: true, bad: r.w.pointerBits(p), typ: t}
 }
 
 // globalElem resolves arr[i][j] on a global array to its flat element index.

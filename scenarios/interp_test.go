@@ -110,6 +110,40 @@ static void worker(void)
 	assert.Contains(t, out, "yx")
 }
 
+// A pointer cast to long and back is the same pointer: the integer is the object's
+// address, so arithmetic on it moves within the object, and two objects differ.
+func TestPointerToLongAndBack(t *testing.T) {
+	out := dmesgOf(t, `
+static int a[4];
+static DEFINE_MUTEX(m);
+static void worker(void)
+{
+	char *p = kmalloc(4, GFP_KERNEL);
+	char *o = kmalloc(4, GFP_KERNEL);
+	long q = (long)p;
+	char *r = (char *)q;
+	unsigned long u = (unsigned long)&a[1];
+	int *x = (int *)(u + sizeof(int));
+	struct mutex *mp = (struct mutex *)(long)&m;
+
+	r[0] = 1;
+	BUG_ON(r != p);
+	BUG_ON((long)o == q);
+	((char *)(q + 3))[0] = 7;
+	BUG_ON(p[3] != 7);
+	*x = 5;
+	BUG_ON(a[2] != 5);
+	BUG_ON((long)&a[2] - (long)&a[1] != sizeof(int));
+	mutex_lock(mp);
+	mutex_unlock(&m);
+	pr_info("%d %d\n", p[0], a[2]);
+	kfree(r);
+	kfree(o);
+}
+`)
+	assert.Contains(t, out, "1 5")
+}
+
 func TestRuntimeFaultsAreKernelBugs(t *testing.T) {
 	cases := map[string]struct{ src, title string }{
 		"null":        {`static void w(void) { char *p = NULL; p[0] = 1; }`, "BUG: kernel NULL pointer dereference"},
