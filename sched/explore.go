@@ -239,6 +239,12 @@ func (x *explorer) runBounded() {
 		x.res.Bound = k
 		x.loop()
 		if x.res.Cut != "" || len(x.res.Problems) > 0 && x.opts.StopAtFirst {
+			if x.res.Complete && d.pruned {
+				// The problem came in this bound's last execution, but the bound
+				// cut interleavings that a higher one would run: not complete.
+				x.res.Complete = false
+				x.res.Cut = "stopped at the first problem"
+			}
 			return
 		}
 		if !d.pruned {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -145,6 +146,30 @@ func TestBoundedIsCompleteWhenTheBoundCutsNothing(t *testing.T) {
 	assert.Equal(t, 0, res.Bound)
 }
 
+// A problem in the last execution of a bound that cut something is not the end of
+// the search: the next bound has interleavings this one skipped.
+func TestBoundedStoppedInAPrunedBoundIsNotComplete(t *testing.T) {
+	prog := func(e *Execution) {
+		x := newVar(e, "x")
+		e.Spawn("T0", func(t *Thread) { x.write(t, 2); x.write(t, 3) })
+		e.Spawn("T1", func(t *Thread) {
+			x.write(t, 1)
+			if x.read(t) == 3 {
+				e.Report(Problem{Kind: "bug", Site: "saw 3"})
+			}
+		})
+	}
+	first := Explore(prog, Options{Strategy: Bounded, StopAtFirst: true})
+	require.Len(t, first.Problems, 1)
+	assert.Equal(t, 1, first.Bound)
+	assert.False(t, first.Complete, "bound 1 cut interleavings: %s", first.Verdict())
+	assert.Equal(t, "stopped at the first problem", first.Cut)
+
+	all := Explore(prog, Options{Strategy: Bounded})
+	assert.True(t, all.Complete)
+	assert.Greater(t, all.Bound, first.Bound, "without StopAtFirst the search goes on past bound 1")
+}
+
 func TestRandomAndPCTAreReproducible(t *testing.T) {
 	for _, s := range []Strategy{Random, PCT} {
 		run := func(seed int64) []string {
@@ -261,6 +286,16 @@ func TestLimitsAreReportedNotProof(t *testing.T) {
 	res = Explore(philosophers(5, false), Options{StopAtFirst: true})
 	assert.False(t, res.Complete)
 	assert.Equal(t, "stopped at the first problem", res.Cut)
+}
+
+func TestTimeoutCutsTheSearch(t *testing.T) {
+	// Six philosophers interleave too many ways to finish naively in 50 ms.
+	res := Explore(philosophers(6, false), Options{Strategy: Naive, Timeout: 50 * time.Millisecond})
+	require.NoError(t, res.Err)
+	assert.False(t, res.Complete)
+	assert.Equal(t, "time limit reached (50ms)", res.Cut)
+	assert.Contains(t, res.Verdict(), "not complete: time limit reached (50ms)")
+	assert.Less(t, res.Stats.Elapsed, 5*time.Second, "the limit is honoured, not overshot by far")
 }
 
 func TestPanicsAndGoexitLeakNothing(t *testing.T) {
