@@ -481,7 +481,10 @@ func (x *explorer) record(e *Execution) {
 	for _, p := range e.problems {
 		key := p.Kind + "\x00" + p.Site
 		if f := x.seen[key]; f != nil {
-			f.Count++
+			if f.last != int(x.res.Stats.Executions) { // twice in one execution counts once
+				f.last = int(x.res.Stats.Executions)
+				f.Count++
+			}
 			continue
 		}
 		if sched == "" {
@@ -489,7 +492,8 @@ func (x *explorer) record(e *Execution) {
 			trace = e.trace()
 		}
 		f := &Found{Problem: p, Execution: int(x.res.Stats.Executions), Schedule: sched, Trace: trace,
-			Threads: e.threadNames(), Pending: e.pendingOps(), Preemptions: e.preemptions, Count: 1}
+			Threads: e.threadNames(), Pending: e.pendingOps(), Preemptions: e.preemptions, Count: 1,
+			last: int(x.res.Stats.Executions)}
 		x.seen[key] = f
 		x.res.Problems = append(x.res.Problems, f)
 	}

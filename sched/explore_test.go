@@ -379,6 +379,37 @@ func TestDataChoicesAreExploredAndReplayed(t *testing.T) {
 	require.Len(t, r.Problems, 1)
 }
 
+// Count is executions, not reports: two threads hitting the same site in one
+// execution make one.
+func TestFoundCountCountsExecutions(t *testing.T) {
+	res := Explore(func(e *Execution) {
+		for _, name := range []string{"A", "B"} {
+			e.Spawn(name, func(t *Thread) {
+				if t.Choose(2) == 1 {
+					e.Report(Problem{Kind: "bug", Site: "same site"})
+				}
+			})
+		}
+	}, Options{Strategy: Naive})
+	require.True(t, res.Complete)
+	require.Len(t, res.Problems, 1)
+	// Of the executions, those where A or B chose 1: 3 of every 4 choice pairs.
+	var shown int64
+	Explore(func(e *Execution) {
+		n := 0
+		for _, name := range []string{"A", "B"} {
+			e.Spawn(name, func(t *Thread) { n += t.Choose(2) })
+		}
+		e.OnEnd(func(Outcome) {
+			if n > 0 {
+				shown++
+			}
+		})
+	}, Options{Strategy: Naive})
+	assert.EqualValues(t, shown, res.Problems[0].Count)
+	assert.Less(t, int64(res.Problems[0].Count), res.Stats.Executions)
+}
+
 func TestJoinOrdersAfterTheJoinedThread(t *testing.T) {
 	res := Explore(func(e *Execution) {
 		x := newVar(e, "x")

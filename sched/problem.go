@@ -31,6 +31,7 @@ type Found struct {
 	// fewer, the easier the trace is to follow (Bounded finds the fewest first).
 	Preemptions int
 	Count       int // how many executions showed it
+	last        int // the execution that last counted towards Count
 }
 
 // Event is one step of an execution's trace.
