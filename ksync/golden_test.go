@@ -72,6 +72,23 @@ func TestReportShapes(t *testing.T) {
 				t.LocalBHEnable()
 			})
 		}},
+		// lockdep's lock_release (spin_release) complains before do_raw_spin_unlock's
+		// debug check does.
+		{"spin-unlock-not-held", Config{}, func(k *Kernel) {
+			l := k.DefineSpinlock("l")
+			k.KernelThread("x", func(t *Task) {
+				t.At("x.c:1")
+				l.Lock(t)
+				t.At("x.c:2")
+				l.Unlock(t)
+				t.At("x.c:3")
+				l.Unlock(t)
+			})
+		}},
+		{"spin-unlock-not-held-nolockdep", Config{NoLockdep: true}, func(k *Kernel) {
+			l := k.DefineSpinlock("l")
+			k.KernelThread("x", func(t *Task) { t.At("x.c:3"); l.Unlock(t) })
+		}},
 		{"use-after-free", Config{}, func(k *Kernel) {
 			k.KernelThread("user", func(t *Task) {
 				b := t.Kmalloc(8, GFPKernel)

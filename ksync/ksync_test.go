@@ -671,3 +671,58 @@ func TestCommCutTo15BytesForEveryWayOfStartingATask(t *testing.T) {
 		})
 	}
 }
+
+// spin_unlock of a lock the task does not hold: lockdep's "bad unlock balance" first
+// (spin_release runs before do_raw_spin_unlock), then the spinlock debug BUG, titled
+// as spin_dump prints it, with .owner_cpu -1 for an unlocked lock. With lockdep off,
+// the BUG alone.
+func TestSpinUnlockNotHeld(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cfg    Config
+		thief  bool // another task holds the lock
+		titles []string
+		owner  string
+	}{
+		{"unlocked", Config{}, false,
+			[]string{"WARNING: bad unlock balance detected!", "BUG: spinlock already unlocked on CPU#0, x/2"},
+			".owner: <none>/-1, .owner_cpu: -1\n"},
+		{"unlocked, no lockdep", Config{NoLockdep: true}, false,
+			[]string{"BUG: spinlock already unlocked on CPU#0, x/2"},
+			".owner: <none>/-1, .owner_cpu: -1\n"},
+		{"wrong owner", Config{}, true,
+			[]string{"WARNING: bad unlock balance detected!", "BUG: spinlock wrong owner on CPU#0, x/2"},
+			".owner: holder/3, .owner_cpu: 1\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := explore(t, tc.cfg, func(k *Kernel) {
+				l := k.DefineSpinlock("l")
+				c := k.DeclareCompletion("c")
+				k.KernelThread("x", func(t *Task) {
+					if tc.thief {
+						c.Wait(t)
+					}
+					t.At("x.c:3")
+					l.Unlock(t)
+				})
+				if tc.thief {
+					k.KernelThread("holder", func(t *Task) { l.Lock(t); c.Complete(t); t.Msleep(1) })
+				}
+			})
+			var titles []string
+			var bug string
+			for _, p := range res.Problems {
+				if strings.HasPrefix(p.Title, "WARNING: bad unlock") || strings.HasPrefix(p.Title, "BUG: spinlock") {
+					titles = append(titles, p.Title)
+				}
+				if strings.HasPrefix(p.Title, "BUG: spinlock") {
+					bug = p.Report
+				}
+			}
+			assert.Equal(t, tc.titles, titles)
+			assert.Contains(t, bug, tc.owner)
+			assert.Contains(t, bug, " dump_stack_lvl\n do_raw_spin_unlock\n")
+			assert.NotContains(t, bug, "do_raw_spin_lock")
+		})
+	}
+}

@@ -319,21 +319,21 @@ func (t *Task) badUnlock(l *lockBase) {
 	t.k.addTaint(taintWarn)
 }
 
-// spinRecursion is the spinlock debug check for taking a spinlock one already holds:
-// the kernel prints it, then the task spins on itself forever.
-func (t *Task) spinRecursion(l *Spinlock) {
-	t.spinBug(l, fmt.Sprintf("BUG: spinlock recursion on CPU#%d, %s/%d", t.cpu, t.Comm, t.PID))
-}
-
-func (t *Task) spinBug(l *Spinlock, title string) {
+// spinBug is spin_dump, the spinlock debug check's report (kernel/locking/
+// spinlock_debug.c): msg is "recursion" (spin_lock of a lock the task holds; it then
+// spins on itself forever), "already unlocked" or "wrong owner" (spin_unlock); fn is
+// the function that checked, do_raw_spin_lock or do_raw_spin_unlock. An unlocked lock
+// has no owner and .owner_cpu -1.
+func (t *Task) spinBug(l *Spinlock, msg, fn string) {
 	var b strings.Builder
+	title := fmt.Sprintf("BUG: spinlock %s on CPU#%d, %s/%d", msg, t.cpu, t.Comm, t.PID)
 	b.WriteString(title + "\n")
-	owner, ownerPID := "<none>", -1
+	owner, ownerPID, ownerCPU := "<none>", -1, -1
 	if l.owner != nil {
-		owner, ownerPID = l.owner.Comm, l.owner.PID
+		owner, ownerPID, ownerCPU = l.owner.Comm, l.owner.PID, l.ownerCPU
 	}
-	fmt.Fprintf(&b, " lock: %s+0x0/0x%x, .magic: dead4ead, .owner: %s/%d, .owner_cpu: %d\n", l.name, 0x40, owner, ownerPID, t.cpu)
+	fmt.Fprintf(&b, " lock: %s+0x0/0x%x, .magic: dead4ead, .owner: %s/%d, .owner_cpu: %d\n", l.name, 0x40, owner, ownerPID, ownerCPU)
 	b.WriteString(t.header())
-	b.WriteString(t.callTrace("dump_stack_lvl", "do_raw_spin_lock"))
-	t.report("bug", title+" "+l.name+" at "+t.where(), title, b.String())
+	b.WriteString(t.callTrace("dump_stack_lvl", fn))
+	t.report("bug", "spinlock "+msg+" "+l.name+" at "+t.where(), title, b.String())
 }
