@@ -24,6 +24,7 @@ var libraryExpect = map[string][]string{
 	"sleep-atomic-pressure":            {"bug", "lockup"},
 	"sleep-atomic-gfp-atomic":          {"ok"},
 	"sleep-atomic-unlock-alloc-relock": {"ok"},
+	"sleep-atomic-relock-unchecked":    {"bug", "warning"},
 	"mutex-abba":                       {"deadlock", "warning"},
 	"three-lock-cycle":                 {"deadlock", "warning"},
 	"philosophers":                     {"deadlock"},
@@ -106,6 +107,7 @@ func TestLibraryThreads(t *testing.T) {
 		"sleep-atomic-pressure":            {"faulty_function", "faulty_function"},
 		"sleep-atomic-gfp-atomic":          {"fixed_function", "fixed_function"},
 		"sleep-atomic-unlock-alloc-relock": {"fixed_function", "fixed_function"},
+		"sleep-atomic-relock-unchecked":    {"fixed_function", "fixed_function"},
 	} {
 		src, _ := Source(name)
 		s := mustLoad(t, name+".c", string(src))
