@@ -726,3 +726,52 @@ func TestSpinUnlockNotHeld(t *testing.T) {
 		})
 	}
 }
+
+// schedule() with a spinlock held is "scheduling while atomic", and the kernel then
+// switches anyway: the task leaves its CPU holding the lock. On one CPU a second task
+// can then take the CPU and spin on the lock forever (a soft lockup); on two it cannot
+// starve the first task, which runs again on the free CPU.
+func TestScheduleWhileAtomicGivesUpTheCPU(t *testing.T) {
+	for _, tc := range []struct {
+		cpus  int
+		kinds []string
+	}{{1, []string{"bug", "lockup"}}, {2, []string{"bug"}}} {
+		t.Run(fmt.Sprint(tc.cpus, " CPU"), func(t *testing.T) {
+			var between int // executions where other ran while sleeper was in schedule()
+			res := explore(t, Config{CPUs: tc.cpus}, func(k *Kernel) {
+				l := k.DefineSpinlock("l")
+				in := false
+				k.KernelThread("sleeper", func(t *Task) {
+					t.At("x.c:1")
+					l.Lock(t)
+					in = true
+					t.At("x.c:2")
+					t.Schedule()
+					in = false
+					t.At("x.c:3")
+					l.Unlock(t)
+				})
+				k.KernelThread("other", func(t *Task) {
+					t.At("x.c:7")
+					t.PreemptDisable()
+					if in {
+						between++
+					}
+					t.PreemptEnable()
+					t.At("x.c:8")
+					l.Lock(t)
+					l.Unlock(t)
+				})
+			})
+			assert.True(t, res.Complete)
+			assert.ElementsMatch(t, tc.kinds, kinds(res))
+			if tc.cpus == 1 { // a full search: every order of the steps is explored
+				assert.Positive(t, between, "other runs atomic on the only CPU while sleeper is in schedule()")
+			}
+			assert.True(t, strings.HasPrefix(find(res, "bug").Title, "BUG: scheduling while atomic"))
+			if p := find(res, "lockup"); p != nil {
+				assert.Contains(t, p.Report, "held by sleeper/2, which slept (schedule) holding it and is now runnable")
+			}
+		})
+	}
+}

@@ -169,12 +169,20 @@ func (t *Task) Msleep(ms int) {
 	t.wake()
 }
 
-// Schedule is schedule(): the task gives up its CPU.
+// Schedule is schedule(): the task gives up its CPU, staying runnable (TASK_RUNNING),
+// and goes on once it has a CPU again. A task that holds no CPU (not atomic) has
+// nothing to give up: the step is a scheduling point. Called while atomic it is the
+// kernel's "scheduling while atomic": the kernel complains and switches anyway, so the
+// task leaves its CPU holding its locks and preempt_count, another task may run
+// there, and it needs a free CPU to run again, as after msleep.
 func (t *Task) Schedule() {
 	t.op("schedule", 0, sched.None, nil)
-	if t.atomic() {
-		t.schedulingWhileAtomic(nil)
+	if !t.atomic() {
+		return
 	}
+	t.sleep(Running, waiting{kind: "schedule", pos: t.pos, prim: "schedule"})
+	t.op("schedule (runs again)", 0, sched.None, nil)
+	t.wake()
 }
 
 // CondResched is cond_resched().
