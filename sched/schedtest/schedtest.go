@@ -81,5 +81,8 @@ func ReplayCommand(testName, schedule string) string {
 	for i, p := range parts {
 		parts[i] = "^" + regexp.QuoteMeta(p) + "$"
 	}
-	return fmt.Sprintf("go test -run '%s' -ksim.replay='%s' .", strings.Join(parts, "/"), schedule)
+	return fmt.Sprintf("go test -run %s -ksim.replay=%s .", shellQuote(strings.Join(parts, "/")), shellQuote(schedule))
 }
+
+// shellQuote single-quotes s for a POSIX shell: a test may be named "it's".
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }

@@ -1,6 +1,7 @@
 package schedtest
 
 import (
+	"flag"
 	"fmt"
 	"strings"
 	"sync"
@@ -79,6 +80,24 @@ func TestModelReportsDeadlockWithTraceAndReplay(t *testing.T) {
 	assert.Equal(t, msg, rec2.errors[0])
 }
 
+func TestReplayFlag(t *testing.T) {
+	rec := &recorder{TB: t, name: "TestBank"}
+	res := Model(rec, abba)
+	require.Len(t, res.Problems, 1)
+
+	require.NoError(t, flag.Set("ksim.replay", res.Problems[0].Schedule))
+	defer flag.Set("ksim.replay", "")
+	rec2 := &recorder{TB: t, name: "TestBank"}
+	res2 := Model(rec2, abba)
+	assert.EqualValues(t, 1, res2.Stats.Executions, "the flag replays one execution")
+	assert.Equal(t, rec.errors, rec2.errors)
+
+	require.NoError(t, flag.Set("ksim.replay", "ksim1:0:0"))
+	rec3 := &recorder{TB: t, name: "TestBank"}
+	Model(rec3, abba)
+	assert.Contains(t, rec3.fatal, "schedule does not fit")
+}
+
 func TestBadReplayIsFatal(t *testing.T) {
 	t.Setenv("KSIM_REPLAY", "ksim1:zz:0")
 	rec := &recorder{TB: t, name: "T"}
@@ -112,4 +131,5 @@ func TestReplayCommandQuotesNames(t *testing.T) {
 	got := ReplayCommand("TestX/a+b", "ksim1::0")
 	assert.Equal(t, `go test -run '^TestX$/^a\+b$' -ksim.replay='ksim1::0' .`, got)
 	assert.False(t, strings.Contains(got, "\n"))
+	assert.Equal(t, `go test -run '^TestX$/^it'\''s$' -ksim.replay='ksim1::0' .`, ReplayCommand("TestX/it's", "ksim1::0"))
 }
