@@ -13,8 +13,9 @@
 // Operations name the object they touch and how ([Access]); that is all the dynamic
 // partial-order reduction needs to skip interleavings that only reorder independent
 // operations. The default strategy is Optimal-DPOR with wakeup trees (Abdulla et al.,
-// JACM 2017): one execution per Mazurkiewicz trace. Whether an operation can proceed is the model's business: a
-// [Guard] answers it (a lock acquire is disabled while the lock is held).
+// JACM 2017): one execution per Mazurkiewicz trace. Whether an operation can proceed
+// is the model's business: a [Guard] answers it (a lock acquire is disabled while
+// the lock is held).
 //
 // The package knows nothing about kernels: package ksync builds the kernel model on it.
 package sched

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -450,7 +453,7 @@ func (x *explorer) decide() int {
 		x.outcome = Hung
 		e.Report(Problem{
 			Kind:   KindHang,
-			Site:   "step-limit",
+			Site:   hangSite(e),
 			Title:  fmt.Sprintf("hang: an execution ran more than %d steps", x.opts.MaxSteps),
 			Report: fmt.Sprintf("hang: an execution ran more than %d steps without ending: a livelock or an unbounded loop (raise --max-steps if the program is just long)\n", x.opts.MaxSteps),
 		})
@@ -572,4 +575,30 @@ func getOptimal() *odpor {
 	d := optimalPool.Get().(*odpor)
 	d.reset()
 	return d
+}
+
+// hangSite tells one livelock from another by where it loops: the source positions
+// that repeat in the last steps before the limit (a quarter of them, at most 256).
+// Two loops in different places are two problems; the same loop reached by other
+// interleavings, or cut at another point of its body, is one, whatever else ran
+// once in between.
+func hangSite(e *Execution) string {
+	tail := e.events[len(e.events)-min(len(e.events)/4+1, 256, len(e.events)):]
+	pos := make([]string, 0, len(tail))
+	for _, ev := range tail {
+		if ev.op.Pos != "" {
+			pos = append(pos, ev.op.Pos)
+		}
+	}
+	sort.Strings(pos)
+	var loop []string
+	for i, p := range pos {
+		if i > 0 && pos[i-1] == p && (len(loop) == 0 || loop[len(loop)-1] != p) {
+			loop = append(loop, p)
+		}
+	}
+	if len(loop) == 0 { // nothing repeats: a long straight run
+		loop = slices.Compact(pos)
+	}
+	return "step-limit in " + strings.Join(loop, " ")
 }

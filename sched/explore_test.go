@@ -277,6 +277,39 @@ func TestStepLimitIsAHang(t *testing.T) {
 	assert.Len(t, res.Problems[0].Trace, 50)
 }
 
+// Two loops in different places are two hangs; one loop cut anywhere in its body,
+// by any interleaving, is one.
+func TestHangsAreToldApartByWhereTheyLoop(t *testing.T) {
+	spin := func(where ...string) func(*Thread) {
+		return func(t *Thread) {
+			for {
+				for _, pos := range where {
+					t.Yield("spin", pos)
+				}
+			}
+		}
+	}
+	res := Explore(func(e *Execution) {
+		e.Spawn("A", func(t *Thread) {
+			if t.Choose(2) == 0 {
+				spin("a.c:1", "a.c:2", "a.c:3")(t)
+			}
+			spin("a.c:7")(t)
+		})
+	}, Options{MaxSteps: 50, Strategy: Naive})
+	require.Len(t, res.Problems, 2, "the loop at a.c:1-3 and the loop at a.c:7")
+	assert.Equal(t, "step-limit in a.c:1 a.c:2 a.c:3", res.Problems[0].Site)
+	assert.Equal(t, "step-limit in a.c:7", res.Problems[1].Site)
+
+	res = Explore(func(e *Execution) {
+		x := newVar(e, "x")
+		e.Spawn("A", spin("a.c:1", "a.c:2", "a.c:3"))
+		e.Spawn("B", func(t *Thread) { x.write(t, 1); x.write(t, 2) })
+	}, Options{MaxSteps: 40, Strategy: Naive})
+	require.Len(t, res.Problems, 1)
+	assert.Greater(t, res.Problems[0].Count, 1)
+}
+
 func TestLimitsAreReportedNotProof(t *testing.T) {
 	res := Explore(philosophers(5, true), Options{MaxExecutions: 3})
 	assert.False(t, res.Complete)

@@ -624,7 +624,8 @@ func (d *odpor) race(e *Execution, i, j int32) {
 	d.insert(nd.root, v)
 }
 
-// ending analyses the operations still pending when the execution ends (see dfs.ending).
+// ending analyses the operations still pending when the execution ends: a deadlocked
+// thread's blocked acquire races with the acquisition that took its lock first.
 func (d *odpor) ending(e *Execution) {
 	for _, t := range e.threads {
 		op := &t.pending

@@ -6,8 +6,9 @@ import "math/rand/v2"
 // ASPLOS 2010): threads get random distinct priorities, the highest-priority enabled
 // thread runs, and at depth-1 random steps the running thread drops to a low priority.
 // A bug of depth d is found with probability at least 1/(n·k^(d-1)) per execution.
-// Each execution's randomness is derived from (seed, execution index) alone, so the
-// same seed reproduces the same executions.
+// Each execution's randomness is derived from (seed, execution index), and PCT's
+// estimate of the steps per execution from the executions before it, so the same
+// seed reproduces the same executions in the same order.
 type randomStrat struct {
 	seed   int64
 	depth  int
