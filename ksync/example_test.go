@@ -81,3 +81,28 @@ func ExampleTask_Kmalloc() {
 	// ok: no problem in any of 2 interleavings (exploration complete)
 	// allocated: 1 NULL: 1
 }
+
+// A reference count dropped with atomic_dec_return, and a flag published with
+// WRITE_ONCE and read with READ_ONCE: in every interleaving exactly one task sees
+// the count reach 0.
+func ExampleAtomic_DecReturn() {
+	seen := map[int]bool{} // how many tasks saw 0, over the executions
+	prog := ksync.Program(ksync.Config{}, func(k *ksync.Kernel) {
+		refs := k.NewAtomic("refs", 2)
+		done := k.NewInt("done", 0)
+		for _, name := range []string{"a", "b"} {
+			k.KernelThread(name, func(t *ksync.Task) {
+				if refs.DecReturn(t) == 0 {
+					done.WriteOnce(t, done.ReadOnce(t)+1)
+				}
+			})
+		}
+		k.RunAfterAll("rmmod", func(t *ksync.Task) { seen[int(done.ReadOnce(t))] = true })
+	})
+	res := sched.Explore(prog, sched.Options{})
+	fmt.Println("complete:", res.Complete, "problems:", len(res.Problems))
+	fmt.Println("tasks that saw 0:", seen)
+	// Output:
+	// complete: true problems: 0
+	// tasks that saw 0: map[1:true]
+}

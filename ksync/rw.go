@@ -400,11 +400,36 @@ func (a *Atomic) Add(t *Task, d int) int {
 	return a.rmw(t, "atomic_add", func(x int) int { return x + d })
 }
 
-// Inc is atomic_inc_return().
+// Sub is atomic_sub(); like Add, it returns the new value (atomic_sub_return).
+func (a *Atomic) Sub(t *Task, d int) int {
+	return a.rmw(t, "atomic_sub", func(x int) int { return x - d })
+}
+
+// Inc is atomic_inc(); it returns the new value (atomic_inc_return).
 func (a *Atomic) Inc(t *Task) int { return a.rmw(t, "atomic_inc", func(x int) int { return x + 1 }) }
 
-// Dec is atomic_dec_return().
+// Dec is atomic_dec(); it returns the new value (atomic_dec_return).
 func (a *Atomic) Dec(t *Task) int { return a.rmw(t, "atomic_dec", func(x int) int { return x - 1 }) }
+
+// AddReturn is atomic_add_return(): it adds d and returns the new value.
+func (a *Atomic) AddReturn(t *Task, d int) int {
+	return a.rmw(t, "atomic_add_return", func(x int) int { return x + d })
+}
+
+// SubReturn is atomic_sub_return(): it subtracts d and returns the new value.
+func (a *Atomic) SubReturn(t *Task, d int) int {
+	return a.rmw(t, "atomic_sub_return", func(x int) int { return x - d })
+}
+
+// IncReturn is atomic_inc_return(): it adds 1 and returns the new value.
+func (a *Atomic) IncReturn(t *Task) int {
+	return a.rmw(t, "atomic_inc_return", func(x int) int { return x + 1 })
+}
+
+// DecReturn is atomic_dec_return(): it subtracts 1 and returns the new value.
+func (a *Atomic) DecReturn(t *Task) int {
+	return a.rmw(t, "atomic_dec_return", func(x int) int { return x - 1 })
+}
 
 // DecAndTest is atomic_dec_and_test(): true when the new value is 0.
 func (a *Atomic) DecAndTest(t *Task) bool { return a.Dec(t) == 0 }
@@ -450,9 +475,23 @@ func (x *Var[T]) Load(t *Task) T {
 	return x.v
 }
 
-// Store writes the variable.
+// Store writes the variable (a plain write, or WRITE_ONCE).
 func (x *Var[T]) Store(t *Task, v T) {
 	t.op("write", x.id, sched.Write, nil)
+	x.v = v
+}
+
+// ReadOnce is READ_ONCE(x): Load under the kernel's name, as the trace shows it. In
+// the model every access is one indivisible step already, so a marked access differs
+// from a plain one only in name: it documents a lockless read meant to race.
+func (x *Var[T]) ReadOnce(t *Task) T {
+	t.op("READ_ONCE", x.id, sched.Read, nil)
+	return x.v
+}
+
+// WriteOnce is WRITE_ONCE(x, v): Store under the kernel's name (see ReadOnce).
+func (x *Var[T]) WriteOnce(t *Task, v T) {
+	t.op("WRITE_ONCE", x.id, sched.Write, nil)
 	x.v = v
 }
 
