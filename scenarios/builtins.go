@@ -106,6 +106,8 @@ const (
 	OpSsleep
 	OpUdelay
 	OpMdelay
+	OpNdelay
+	OpCPURelax
 	OpSchedule
 	OpCondResched
 	OpMightSleep
@@ -122,6 +124,12 @@ const (
 	OpKthreadRun
 	OpKernelThread
 	OpKthreadShouldStop
+
+	// error pointers
+	OpIsErr
+	OpIsErrOrNull
+	OpPtrErr
+	OpErrPtr
 
 	// assertions
 	OpBugOn
@@ -427,6 +435,8 @@ func init() {
 		{OpSsleep, "ssleep", Void, "", "ssleep(1) sleeps for 1 s", false, P(num("secs"))},
 		{OpUdelay, "udelay", Void, "", "udelay(10) busy-waits 10 µs", false, P(num("usecs"))},
 		{OpMdelay, "mdelay", Void, "", "mdelay(10) busy-waits 10 ms", false, P(num("msecs"))},
+		{OpNdelay, "ndelay", Void, "", "ndelay(100) busy-waits 100 ns", false, P(num("nsecs"))},
+		{OpCPURelax, "cpu_relax", Void, "", "cpu_relax() in a busy-wait loop", false, nil},
 		{OpSchedule, "schedule", Void, "", "schedule()", false, nil},
 		{OpCondResched, "cond_resched", Void, "", "cond_resched()", false, nil},
 		{OpMightSleep, "might_sleep", Void, "", "might_sleep()", false, nil},
@@ -441,6 +451,11 @@ func init() {
 		{OpKthreadRun, "kthread_run", Ptr, "", "kthread_run(fn, data, \"name/%d\", i) starts fn(data) in a new kernel thread", true, P(fn(ThreadFn), ptr("data"), format)},
 		{OpKernelThread, "kernel_thread", Int, "", "kernel_thread(fn, arg, flags) starts fn(arg) in a new kernel thread", false, P(fn(ThreadFn), ptr("arg"), num("flags"))},
 		{OpKthreadShouldStop, "kthread_should_stop", Int, "", "kthread_should_stop()", false, nil},
+
+		{OpIsErr, "IS_ERR", Int, "", "if (IS_ERR(task)) return PTR_ERR(task);", false, P(ptr("ptr"))},
+		{OpIsErrOrNull, "IS_ERR_OR_NULL", Int, "", "IS_ERR_OR_NULL(ptr)", false, P(ptr("ptr"))},
+		{OpPtrErr, "PTR_ERR", Int, "", "return PTR_ERR(task); gives the error code of an error pointer", false, P(ptr("ptr"))},
+		{OpErrPtr, "ERR_PTR", Ptr, "", "return ERR_PTR(-ENOMEM); makes an error pointer", false, P(num("error"))},
 
 		{OpBugOn, "BUG_ON", Void, "", "BUG_ON(condition)", false, P(cond)},
 		{OpBug, "BUG", Void, "", "BUG()", false, nil},
@@ -535,8 +550,6 @@ var unmodelled = map[string]string{
 	"mod_timer":                "timers are not modelled; use kthread_run with msleep",
 	"add_timer":                "timers are not modelled; use kthread_run with msleep",
 	"current":                  "there is no task_struct in a scenario",
-	"IS_ERR":                   "kthread_run and kmalloc never return error pointers in ksim; test for NULL",
-	"PTR_ERR":                  "kthread_run and kmalloc never return error pointers in ksim",
 	"memset":                   "use kzalloc or a loop",
 	"memcpy":                   "use a loop",
 	"strcpy":                   "strings are not modelled",

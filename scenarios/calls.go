@@ -8,6 +8,7 @@ import (
 
 	"github.com/ksim-dev/ksim/ksync"
 	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/sched"
 )
 
 // builtin runs one kernel API call on ksync.
@@ -209,7 +210,7 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 		t.Msleep(num(0))
 	case OpSsleep:
 		t.Msleep(num(0) * 1000)
-	case OpUdelay, OpMdelay:
+	case OpUdelay, OpMdelay, OpNdelay, OpCPURelax:
 		t.CPURelax(b.Name)
 	case OpSchedule:
 		t.Schedule()
@@ -265,13 +266,28 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 			name = r.format(args[2:])
 		}
 		r.at(e.Fun.Pos())
+		if !r.w.reserveThread() {
+			return r.spawnFails(b, name, e.Fun.Pos())
+		}
 		child := t.KthreadRun(name, func(ct *ksync.Task) { r.w.runner(ct).call(fi, []cval{data}) })
+		r.w.spawning--
 		if b.Op == OpKernelThread {
 			return cval{i: int64(child.PID)}
 		}
 		return cval{obj: child}
 	case OpKthreadShouldStop:
 		return cval{}
+
+	// error pointers
+	case OpIsErr:
+		return cval{i: b2i(isErrPtr(arg(0)))}
+	case OpIsErrOrNull:
+		v := arg(0)
+		return cval{i: b2i(!v.truth() || isErrPtr(v))}
+	case OpPtrErr:
+		return cval{i: r.w.pointerBits(arg(0))}
+	case OpErrPtr:
+		return cval{i: int64(num(0))}
 
 	// assertions
 	case OpBugOn:
@@ -334,6 +350,45 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	}
 	return cval{}
 }
+
+// maxErrno is MAX_ERRNO: IS_ERR is true of the last 4095 addresses, -1 to -4095.
+const maxErrno = 4095
+
+// isErrPtr is IS_ERR: an error code made a pointer (ERR_PTR(-EAGAIN)).
+func isErrPtr(v cval) bool { return v.obj == nil && v.i < 0 && v.i >= -maxErrno }
+
+// reserveThread makes room for one more task in the execution, or reports that
+// there is none: sched runs at most sched.MaxThreads threads in an execution (its
+// thread sets are 64-bit masks). The room is reserved until the spawn is done, since
+// kthread_run lets other tasks run (and spawn) before it spawns.
+func (w *world) reserveThread() bool {
+	if len(w.k.Execution().Threads())+w.spawning >= sched.MaxThreads {
+		return false
+	}
+	w.spawning++
+	return true
+}
+
+// spawnFails is kthread_run or kernel_thread when the execution has no room for
+// another task: like the kernel's at threads-max (copy_process fails with -EAGAIN),
+// kthread_run returns ERR_PTR(-EAGAIN) and kernel_thread -EAGAIN, and no task
+// starts. The kernel prints nothing; ksim says why in dmesg and in the trace.
+func (r *runner) spawnFails(b *Builtin, name string, pos syntax.Pos) cval {
+	t := r.t
+	t.CPURelax(b.Name)
+	ret := "ERR_PTR(-EAGAIN)"
+	if b.Op == OpKernelThread {
+		ret = "-EAGAIN"
+	}
+	t.Thread().Note(fmt.Sprintf("fails: returns %s (at most %d tasks)", ret, sched.MaxThreads))
+	t.Printk(fmt.Sprintf("ksim: %s(%s) at %s returns %s: ksim runs at most %d tasks in an execution "+
+		"(the kernel fails the same way past its threads-max)",
+		b.Name, name, r.w.in.posString(pos), ret, sched.MaxThreads))
+	return cval{i: -eagain}
+}
+
+// eagain is EAGAIN, the error of a fork past the kernel's thread limit.
+const eagain = 11
 
 // initClasses names the lockdep class of every lock init call site. The kernel's
 // mutex_init and its kin declare one static lock_class_key per call site, so every

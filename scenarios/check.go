@@ -2102,6 +2102,9 @@ func (c *checker) builtinCall(e *syntax.CallExpr, b *Builtin) operand {
 	case Ptr:
 		res = Type{Kind: Ptr, Elem: Void, Name: "void"}
 	}
+	if b.Op == OpPtrErr {
+		res = Type{Kind: Int, Bits: 64, Name: "long"}
+	}
 	format, formatIdx := "", -1
 	for i, p := range b.Params {
 		a := e.Args[i]

@@ -1189,12 +1189,13 @@ func TestBuiltinTable(t *testing.T) {
 		"atomic_cmpxchg": Int, "READ_ONCE": Int, "WRITE_ONCE": Void, "preempt_disable": Void,
 		"preempt_enable": Void, "local_irq_disable": Void, "local_irq_enable": Void, "local_irq_save": Void,
 		"local_irq_restore": Void, "local_bh_disable": Void, "local_bh_enable": Void, "msleep": Void,
-		"ssleep": Void, "udelay": Void, "mdelay": Void, "schedule": Void, "cond_resched": Void,
+		"ssleep": Void, "udelay": Void, "mdelay": Void, "ndelay": Void, "cpu_relax": Void, "schedule": Void, "cond_resched": Void,
 		"might_sleep": Void, "in_atomic": Int, "in_interrupt": Int, "irqs_disabled": Int, "kmalloc": Ptr,
 		"kzalloc": Ptr, "kfree": Void, "kthread_run": Ptr, "kernel_thread": Int, "kthread_should_stop": Int,
 		"BUG_ON": Void, "BUG": Void, "WARN_ON": Int, "WARN_ON_ONCE": Int, "printk": Int, "pr_info": Void,
 		"pr_warn": Void, "pr_err": Void, "pr_debug": Void, "pr_notice": Void, "lockdep_assert_held": Void,
 		"request_irq": Int, "free_irq": Void, "tasklet_init": Void, "tasklet_schedule": Void, "tasklet_kill": Void,
+		"IS_ERR": Int, "IS_ERR_OR_NULL": Int, "PTR_ERR": Int, "ERR_PTR": Ptr,
 	}
 	for name, res := range results {
 		b := LookupBuiltin(name)

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -205,6 +206,67 @@ module_init(init);
 `)
 	assert.Contains(t, out, "thread")
 	assert.Contains(t, out, "tasklet 5")
+}
+
+// Past the engine's thread limit, kthread_run fails as the kernel's does past
+// threads-max: ERR_PTR(-EAGAIN), which IS_ERR and PTR_ERR read, and a ksim: line in
+// dmesg. It was a "PANIC" problem with the engine's Go panic text.
+func TestTooManyThreadsIsKthreadRunFailing(t *testing.T) {
+	for _, api := range []string{"kthread_run", "kernel_thread"} {
+		t.Run(api, func(t *testing.T) {
+			call, fails := `kthread_run(k, NULL, "k")`, `IS_ERR(t) && !IS_ERR(NULL) && IS_ERR_OR_NULL(NULL) && IS_ERR_OR_NULL(t)`
+			errOf, typ := "PTR_ERR(t)", "struct task_struct *"
+			if api == "kernel_thread" {
+				call, fails, errOf, typ = "kernel_thread(k, NULL, 0)", "t < 0", "t", "long "
+			}
+			out := dmesgOf(t, fmt.Sprintf(`
+static atomic_t started = ATOMIC_INIT(0);
+static int k(void *data)
+{
+	%[4]st = %[1]s;
+	if (%[2]s) {
+		pr_err("%[5]s failed: %%ld after %%d\n", %[3]s, atomic_read(&started));
+		BUG_ON(%[3]s != -EAGAIN);
+		return %[3]s;
+	}
+	atomic_inc(&started);
+	return 0;
+}
+static int __init i(void) { %[1]s; return 0; }
+module_init(i);
+`, call, fails, errOf, typ, api))
+			// insmod and 63 tasks k: the 63rd cannot start a 64th.
+			assert.Contains(t, out, api+" failed: -11 after 62\n")
+			assert.Contains(t, out, "ksim: "+api+"(k) at t.c:5 returns ")
+			assert.Contains(t, out, "ksim runs at most 64 tasks in an execution")
+		})
+	}
+}
+
+// cpu_relax and the short delays are busy waits: a step each, never a sleep, so
+// they are allowed in atomic context.
+func TestCPURelaxAndDelaysBusyWait(t *testing.T) {
+	_, res := runC(t, `
+static DEFINE_SPINLOCK(l);
+static int flag;
+static void waiter(void)
+{
+	int i;
+	for (i = 0; i < 3 && !READ_ONCE(flag); i++)
+		cpu_relax();
+	spin_lock(&l);
+	cpu_relax();
+	ndelay(100);
+	udelay(1);
+	mdelay(1);
+	spin_unlock(&l);
+}
+static void setter(void) { WRITE_ONCE(flag, 1); }
+`)
+	assert.True(t, res.Complete)
+	assert.Equal(t, []string{"ok"}, Kinds(res))
+	require.NotEmpty(t, res.Stats.Executions)
+	assert.Greater(t, res.Stats.Executions, int64(1), "each cpu_relax is a scheduling point")
 }
 
 func TestBusyLoopIsAHangNotAFreeze(t *testing.T) {
