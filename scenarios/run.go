@@ -1,10 +1,12 @@
 package scenarios
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/ksim-dev/ksim/ksync"
 	"github.com/ksim-dev/ksim/ksync/lockdep"
+	"github.com/ksim-dev/ksim/scenarios/syntax"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -87,23 +89,72 @@ func Kinds(res *sched.Result) []string {
 	return ks
 }
 
-// AsExpected reports whether a result matches an expect pragma: the exploration is
-// complete and found exactly the expected kinds of problem ("ok": none). A search
-// cut short matches nothing: it proves nothing either way.
-func AsExpected(expect []string, res *sched.Result) bool {
-	if !res.Complete || res.Err != nil {
-		return false
+// Match is how an exploration's result compares with an expect pragma.
+type Match int8
+
+const (
+	// Undecided: the search is not complete and has found nothing the pragma
+	// does not expect (yet); a complete search could still go either way.
+	Undecided Match = iota
+	// Matches: the search is complete and found exactly the expected kinds of
+	// problem ("ok": none).
+	Matches
+	// Contradicts: the search found a kind of problem the pragma does not
+	// expect (any problem, for "expect ok"), which no further search can undo;
+	// or it is complete and missed an expected kind.
+	Contradicts
+)
+
+// Compare compares a result with an expect pragma. A search cut short decides
+// only against the pragma: finding an unexpected kind of problem is final, but
+// finding the expected ones is not, since the rest of the search may add others.
+func Compare(expect []string, res *sched.Result) Match {
+	if res.Err != nil {
+		return Undecided
 	}
-	want := append([]string(nil), expect...)
-	sort.Strings(want)
+	want := map[string]bool{}
+	for _, k := range expect {
+		want[k] = true
+	}
 	got := Kinds(res)
-	if len(want) != len(got) {
-		return false
-	}
-	for i := range want {
-		if want[i] != got[i] {
-			return false
+	for _, k := range got {
+		if k != "ok" && !want[k] {
+			return Contradicts
 		}
 	}
-	return true
+	if !res.Complete {
+		return Undecided
+	}
+	if len(got) != len(want) {
+		return Contradicts
+	}
+	for _, k := range got {
+		if !want[k] {
+			return Contradicts
+		}
+	}
+	return Matches
+}
+
+// AsExpected reports whether a result matches an expect pragma: the exploration is
+// complete and found exactly the expected kinds of problem ("ok": none).
+func AsExpected(expect []string, res *sched.Result) bool {
+	return Compare(expect, res) == Matches
+}
+
+// CheckCPUs reports the `#pragma ksim irq N cpu C` lines that n CPUs cannot
+// honour (C >= n), when something other than the scenario's own cpus pragma sets
+// the CPU count: by names what did ("--cpus 1"). The errors are at the pragmas,
+// as the check of a file's own cpus pragma reports them.
+func (s *Scenario) CheckCPUs(n int, by string) error {
+	var list syntax.ErrorList
+	for irq, c := range s.Config.IRQ {
+		if c.CPU >= n {
+			list.Add(s.File.Name, s.Config.Pos[fmt.Sprintf("irq %d cpu", irq)],
+				fmt.Sprintf("irq %d is delivered to CPU %d, but %s leaves the scenario %d CPU%s (CPUs are numbered from 0)",
+					irq, c.CPU, by, n, plural(n)))
+		}
+	}
+	list.Sort()
+	return list.Err()
 }

@@ -40,13 +40,14 @@ func (e *env) checkCmd(args []string) int {
 	failed := 0
 	for _, arg := range names {
 		line, pass := "", false
-		var l *loaded
+		l, msgs := e.load(arg, o)
 		var res *sched.Result
-		if l = e.load(arg); l == nil {
+		if l == nil {
 			line = "cannot run: see the errors above"
 			code = exitUsage
 		} else if res = e.explore(arg, l, o, o.schedOptions(false)); res.Err != nil {
 			fmt.Fprintf(e.stderr, "ksim: %s: %v\n", arg, res.Err)
+			msgs = []string{res.Err.Error()}
 			line = "cannot run: see the errors above"
 			code = exitUsage
 		} else {
@@ -57,11 +58,13 @@ func (e *env) checkCmd(args []string) int {
 			code = worse(code, exitProblem)
 		}
 		if o.json {
-			if l != nil && res != nil && res.Err == nil {
-				if err := writeJSON(e.stdout, newJSONResult(l, res, o)); err != nil {
-					fmt.Fprintf(e.stderr, "ksim: %v\n", err)
+			if msgs != nil {
+				if !e.writeJSONError(arg, l, msgs) {
 					return exitUsage
 				}
+			} else if err := writeJSON(e.stdout, newJSONResult(l, res, o)); err != nil {
+				fmt.Fprintf(e.stderr, "ksim: %v\n", err)
+				return exitUsage
 			}
 			continue
 		}
@@ -83,15 +86,16 @@ func (e *env) checkCmd(args []string) int {
 // checkLine says how a result compares with an expect pragma.
 func checkLine(expect []string, res *sched.Result) (string, bool) {
 	found := strings.Join(scenarios.Kinds(res), " ")
-	switch {
-	case expect == nil:
+	if expect == nil {
 		return fmt.Sprintf("no #pragma ksim expect line (found %s, %s)", found, completeness(res)), false
-	case scenarios.AsExpected(expect, res):
+	}
+	switch scenarios.Compare(expect, res) {
+	case scenarios.Matches:
 		return fmt.Sprintf("%s (%s)", found, plural(res.Stats.Executions, "execution")), true
-	case !res.Complete:
+	case scenarios.Undecided:
 		return fmt.Sprintf("expected %s, but the search is not complete: %s", strings.Join(expect, " "), res.Cut), false
 	}
-	return fmt.Sprintf("expected %s, found %s (exploration complete)", strings.Join(expect, " "), found), false
+	return fmt.Sprintf("expected %s, found %s (%s)", strings.Join(expect, " "), found, completeness(res)), false
 }
 
 func completeness(res *sched.Result) string {

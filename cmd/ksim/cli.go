@@ -375,31 +375,39 @@ type loaded struct {
 	s    *scenarios.Scenario
 }
 
-// load resolves, parses, checks and vets arg; on failure it prints every error
-// (the whole list, so a pasted listing is fixed in one round) and returns nil.
-func (e *env) load(arg string) *loaded {
+// load resolves, parses, checks and vets arg, and checks it against the flags
+// that change the program (--cpus); on failure it prints every error (the whole
+// list, so a pasted listing is fixed in one round) and returns nil with the
+// messages, one "file:line:col: message" each.
+func (e *env) load(arg string, o *options) (*loaded, []string) {
 	file, src, err := scenarios.Resolve(arg)
 	if err != nil {
-		e.printError(err)
-		return nil
+		return nil, e.printError(err)
 	}
 	s, err := scenarios.Load(file, src)
-	if err != nil {
-		e.printError(err)
-		return nil
+	if err == nil && o.set["cpus"] {
+		err = s.CheckCPUs(o.cpus, fmt.Sprintf("--cpus %d", o.cpus))
 	}
-	return &loaded{arg: arg, file: file, s: s}
+	if err != nil {
+		return nil, e.printError(err)
+	}
+	return &loaded{arg: arg, file: file, s: s}, nil
 }
 
 // printError prints an error list one "file:line:col: message" per line, as
-// compilers do, and any other error after "ksim: ".
-func (e *env) printError(err error) {
+// compilers do, and any other error after "ksim: ". It returns the messages.
+func (e *env) printError(err error) []string {
 	var list syntax.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
 		fmt.Fprint(e.stderr, list.Detail())
-		return
+		msgs := make([]string, len(list))
+		for i, m := range list {
+			msgs[i] = m.Error()
+		}
+		return msgs
 	}
 	fmt.Fprintf(e.stderr, "ksim: %v\n", err)
+	return []string{err.Error()}
 }
 
 // explore runs one exploration with the progress line (on a terminal, once it

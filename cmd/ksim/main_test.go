@@ -571,3 +571,76 @@ func TestReplayInterrupts(t *testing.T) {
 	assert.Contains(t, out, "/proc/interrupts:\n")
 	assert.Regexp(t, `\s+5:\s+1\s+IO-APIC\s+5-edge\s+mydev`, out)
 }
+
+// --cpus must not leave a `#pragma ksim irq N cpu C` line without its CPU: that
+// ran as if the interrupt never fired, and said OK.
+func TestCPUsFlagAgainstIRQPragma(t *testing.T) {
+	t.Parallel()
+	for _, cmd := range []string{"run", "check", "replay"} {
+		args := []string{cmd, "--cpus", "1", "irq-spinlock-other-cpu"}
+		if cmd == "replay" {
+			args = append(args, "ksim1:0:1")
+		}
+		code, stdout, stderr := ksim(t, args...)
+		assert.Equal(t, exitUsage, code, cmd)
+		assert.Contains(t, stderr, "irq-spinlock-other-cpu.c:8:1: irq 5 is delivered to CPU 1, but --cpus 1 leaves the scenario 1 CPU", cmd)
+		assert.NotContains(t, stdout, "OK", cmd)
+	}
+	code, _, stderr := ksim(t, "run", "--quiet", "--cpus", "2", "irq-spinlock-other-cpu")
+	assert.Equal(t, exitProblem, code, stderr)
+}
+
+// Bad input still gives a JSON line, for the machines reading --json.
+func TestJSONBadInput(t *testing.T) {
+	t.Parallel()
+	bad := writeFile(t, "bad.c", "int f(void) { return 1 +; }\nint g(void) { return x; }\n")
+	for _, cmd := range []string{"run", "check"} {
+		code, stdout, stderr := ksim(t, cmd, "--json", bad, "no-such-scenario", "abba-fixed")
+		assert.Equal(t, exitUsage, code, stderr)
+		lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+		require.Len(t, lines, 3, stdout)
+		var e1, e2 jsonError
+		require.NoError(t, json.Unmarshal([]byte(lines[0]), &e1))
+		assert.Equal(t, jsonError{Scenario: "bad", File: bad, Error: []string{bad + ":1:25: expected expression, found ';'"}}, e1)
+		require.NoError(t, json.Unmarshal([]byte(lines[1]), &e2))
+		assert.Equal(t, "no-such-scenario", e2.Scenario)
+		assert.Empty(t, e2.File)
+		require.Len(t, e2.Error, 1)
+		assert.Contains(t, e2.Error[0], "no-such-scenario")
+		var ok jsonResult
+		require.NoError(t, json.Unmarshal([]byte(lines[2]), &ok))
+		assert.Equal(t, "abba-fixed", ok.Scenario)
+	}
+	code, stdout, _ := ksim(t, "run", "--json", "--cpus", "1", "irq-spinlock-other-cpu")
+	assert.Equal(t, exitUsage, code)
+	var e jsonError
+	require.NoError(t, json.Unmarshal([]byte(stdout), &e))
+	assert.Equal(t, "irq-spinlock-other-cpu", e.Scenario)
+	assert.Equal(t, "irq-spinlock-other-cpu.c", e.File)
+	require.Len(t, e.Error, 1)
+	assert.Contains(t, e.Error[0], "irq-spinlock-other-cpu.c:8:1: irq 5 is delivered to CPU 1")
+}
+
+// as_expected is decided against the pragma as soon as a search finds a kind it
+// does not list, and for it only by a complete search; null in between.
+func TestJSONAsExpected(t *testing.T) {
+	t.Parallel()
+	asExpected := func(args ...string) any {
+		t.Helper()
+		_, stdout, stderr := ksim(t, append([]string{"run", "--json"}, args...)...)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(stdout), &m), stderr)
+		require.Contains(t, m, "as_expected")
+		return m["as_expected"]
+	}
+	wrong := writeFile(t, "wrong.c", strings.ReplaceAll(bundled(t, "abba"), "#pragma ksim expect deadlock", "#pragma ksim expect ok"))
+	other := writeFile(t, "other.c", strings.ReplaceAll(bundled(t, "abba"), "#pragma ksim expect deadlock", "#pragma ksim expect bug"))
+	assert.Nil(t, asExpected("abba"), "stopped at the first problem: the rest could add another kind")
+	assert.Equal(t, true, asExpected("--all", "abba"))
+	assert.Equal(t, false, asExpected(wrong), "a deadlock where ok is expected: final")
+	assert.Equal(t, false, asExpected(other), "a deadlock where only a bug is expected: final")
+	assert.Nil(t, asExpected("--max-executions", "1", "abba-fixed"), "nothing found yet, search not complete")
+	assert.Equal(t, true, asExpected("abba-fixed"))
+	missing := writeFile(t, "missing.c", strings.ReplaceAll(bundled(t, "abba-fixed"), "#pragma ksim expect ok", "#pragma ksim expect deadlock"))
+	assert.Equal(t, false, asExpected(missing), "complete, and the expected deadlock never happened")
+}

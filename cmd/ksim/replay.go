@@ -20,7 +20,7 @@ func (e *env) replayCmd(args []string) int {
 		return exitUsage
 	}
 	arg, schedule := pos[0], pos[1]
-	l := e.load(arg)
+	l, _ := e.load(arg, o)
 	if l == nil {
 		return exitUsage
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/ksim-dev/ksim/scenarios"
@@ -23,9 +24,12 @@ func (e *env) runCmd(args []string) int {
 	}
 	color := e.colorOn(o)
 	for i, arg := range names {
-		l := e.load(arg)
+		l, msgs := e.load(arg, o)
 		if l == nil {
 			code = worse(code, exitUsage)
+			if o.json && !e.writeJSONError(arg, l, msgs) {
+				return exitUsage
+			}
 			continue
 		}
 		opts := o.schedOptions(true)
@@ -33,6 +37,9 @@ func (e *env) runCmd(args []string) int {
 		if res.Err != nil {
 			fmt.Fprintf(e.stderr, "ksim: %s: %v\n", arg, res.Err)
 			code = worse(code, exitUsage)
+			if o.json && !e.writeJSONError(arg, l, []string{res.Err.Error()}) {
+				return exitUsage
+			}
 			continue
 		}
 		code = worse(code, resultCode(res))
@@ -91,8 +98,38 @@ type jsonResult struct {
 	Steps      int64         `json:"steps"`
 	Problems   []jsonProblem `json:"problems"`
 	Verdict    string        `json:"verdict"`
-	Expect     []string      `json:"expect"`      // null without an expect pragma
-	AsExpected *bool         `json:"as_expected"` // null without an expect pragma
+	Expect     []string      `json:"expect"` // null without an expect pragma
+	// AsExpected compares the result with expect (scenarios.Compare): true when
+	// the search is complete and found exactly the expected kinds; false when it
+	// found a kind not expected (final even in an incomplete search) or, complete,
+	// missed one; null without an expect pragma, or when an incomplete search has
+	// found nothing against it.
+	AsExpected *bool `json:"as_expected"`
+}
+
+// jsonError is the --json line of a scenario that could not run: bad input, an
+// unknown scenario, a flag that does not fit it.
+type jsonError struct {
+	Scenario string   `json:"scenario"`
+	File     string   `json:"file"`  // "" when arg named no file or bundled scenario
+	Error    []string `json:"error"` // "file:line:col: message" each, as on standard error
+}
+
+// writeJSONError writes the jsonError line of arg; l is nil when it did not load.
+// It reports whether the write succeeded.
+func (e *env) writeJSONError(arg string, l *loaded, msgs []string) bool {
+	j := jsonError{Scenario: strings.TrimSuffix(filepath.Base(arg), ".c"), Error: msgs}
+	if file, _, err := scenarios.Resolve(arg); err == nil {
+		j.File = file
+	}
+	if l != nil {
+		j.Scenario, j.File = l.s.Name, l.file
+	}
+	if err := writeJSON(e.stdout, j); err != nil {
+		fmt.Fprintf(e.stderr, "ksim: %v\n", err)
+		return false
+	}
+	return true
 }
 
 type jsonProblem struct {
@@ -144,8 +181,10 @@ func newJSONResult(l *loaded, res *sched.Result, o *options) *jsonResult {
 		Expect:     l.s.Config.Expect,
 	}
 	if j.Expect != nil {
-		as := scenarios.AsExpected(j.Expect, res)
-		j.AsExpected = &as
+		if m := scenarios.Compare(j.Expect, res); m != scenarios.Undecided {
+			as := m == scenarios.Matches
+			j.AsExpected = &as
+		}
 	}
 	for _, p := range res.Problems {
 		name := func(t int) string {

@@ -33,7 +33,7 @@ Examples:
   ksim run --json abba | jq '.problems[0].title'
   ksim check                                    the bundled library against its pragmas
   ksim check exercises/                         every .c file of a folder
-  ksim replay abba 'ksim1:...'                 the execution a run printed, with dmesg
+  ksim replay abba 'ksim1:...'                  the execution a run printed, with dmesg
   ksim show abba > mine.c && ksim run mine.c    edit a copy of a scenario
 
 Exit status:
@@ -43,6 +43,19 @@ Exit status:
      a schedule that does not fit the scenario
   3  no problem found, but a limit stopped the search before it was complete
 With several scenarios, the worst status wins: 2, then 1, then 3, then 0.
+
+JSON (--json): one object per scenario, one per line, with scenario, file,
+complete, executions, steps, problems (each with kind, title, report, schedule,
+replay and trace), verdict, expect (null without an expect pragma) and
+as_expected:
+  true   the search is complete and found exactly the expected kinds
+  false  it found a kind that expect does not list (any problem, for expect
+         ok), which is final even when the search is not complete; or it is
+         complete and missed an expected kind
+  null   no expect pragma, or the search is not complete and has found
+         nothing against it yet
+A scenario that cannot run gives {"scenario", "file", "error"}, error being
+its "file:line:col: message" lines; the exit status is 2.
 
 Colour appears only on a terminal, and never with --no-color or NO_COLOR set.
 Run 'ksim help COMMAND' for a command's flags.
