@@ -1497,7 +1497,7 @@ func (c *checker) isValue(x operand, what string) bool {
 	case builtinname:
 		c.errorf(e.Pos(), "kernel API %s used without a call in %s (%s)", exprString(e), what, x.sym.Builtin.Usage)
 	case strlit:
-		c.errorf(e.Pos(), "string %s used in %s (strings may only be printk formats and thread names)", exprString(e), what)
+		c.errorf(e.Pos(), "string %s used in %s (ksim has strings only as printk formats, kthread_run thread names and request_irq names)", exprString(e), what)
 	}
 	return false
 }

@@ -679,7 +679,7 @@ static void f(void)
 }
 `,
 		want: []string{
-			"x.c:3:10: string \"abc\" used in operand of + (strings may only be printk formats and thread names)",
+			"x.c:3:10: string \"abc\" used in operand of + (ksim has strings only as printk formats, kthread_run thread names and request_irq names)",
 		},
 	},
 	{

@@ -523,6 +523,17 @@ func TestHelp(t *testing.T) {
 		assert.Equal(t, exitOK, code)
 		assert.Contains(t, out, "Usage: ksim "+cmd)
 	}
+	// The examples' explanations start in one column.
+	examples := stdout[strings.Index(stdout, "Examples:\n"):]
+	examples = examples[:strings.Index(examples, "\n\n")]
+	cols := map[int][]string{}
+	for _, line := range strings.Split(examples, "\n")[1:] {
+		if i := strings.LastIndex(line, "  "); i > 2 {
+			cols[i] = append(cols[i], line)
+		}
+	}
+	assert.Len(t, cols, 1, "%v", cols)
+
 	_, out, _ := ksim(t, "help", "run")
 	assert.Contains(t, out, "--strategy NAME")
 	assert.Contains(t, out, "--timeout DURATION")

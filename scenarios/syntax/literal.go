@@ -9,12 +9,14 @@ import (
 
 // parseIntLit validates and evaluates an integer constant. The scanner hands
 // over any pp-number ("0x", "12abc", "1.5"), so every malformed spelling is
-// diagnosed here, once, at the literal's position.
+// diagnosed here, once, at the literal's position. A bad constant is no
+// consequence of another error, so each is reported, whatever else is wrong on
+// its line (int x = 08, y = 0x; has two).
 func (p *parser) parseIntLit(t token) *IntLit {
 	lit := &IntLit{ValuePos: t.pos, Raw: t.lit}
 	s := t.lit
 	if strings.ContainsRune(s, '.') {
-		p.error(t.pos, "floating-point constants are not supported (the simulator has integers only)")
+		p.sink.add(t.pos, "floating-point constants are not supported (the simulator has integers only)")
 		return lit
 	}
 	base, digits := 10, s
@@ -36,21 +38,21 @@ func (p *parser) parseIntLit(t token) *IntLit {
 	kind := map[int]string{16: "hexadecimal", 8: "octal", 2: "binary", 10: "decimal"}[base]
 	for i := 0; i < len(digits); i++ {
 		if digitVal(digits[i]) >= base {
-			p.error(t.pos, fmt.Sprintf("invalid digit '%c' in %s constant", digits[i], kind))
+			p.sink.add(t.pos, fmt.Sprintf("invalid digit '%c' in %s constant", digits[i], kind))
 			return lit
 		}
 	}
 	if digits == "" && base != 8 {
-		p.error(t.pos, fmt.Sprintf("%s constant %s has no digits", kind, s))
+		p.sink.add(t.pos, fmt.Sprintf("%s constant %s has no digits", kind, s))
 		return lit
 	}
 	if base != 16 && len(suffix) > 0 && (suffix[0] == 'e' || suffix[0] == 'E') {
-		p.error(t.pos, "floating-point constants are not supported (the simulator has integers only)")
+		p.sink.add(t.pos, "floating-point constants are not supported (the simulator has integers only)")
 		return lit
 	}
 	unsigned, long, ok := intSuffix(suffix)
 	if !ok {
-		p.error(t.pos, fmt.Sprintf("invalid suffix '%s' on integer constant", suffix))
+		p.sink.add(t.pos, fmt.Sprintf("invalid suffix '%s' on integer constant", suffix))
 		return lit
 	}
 	lit.Unsigned, lit.Long = unsigned, long
@@ -59,7 +61,7 @@ func (p *parser) parseIntLit(t token) *IntLit {
 	}
 	v, err := strconv.ParseUint(digits, base, 64)
 	if err != nil || base == 10 && !unsigned && v > math.MaxInt64 {
-		p.error(t.pos, fmt.Sprintf("integer constant %s is too large", s))
+		p.sink.add(t.pos, fmt.Sprintf("integer constant %s is too large", s))
 		return lit
 	}
 	lit.Value = int64(v)

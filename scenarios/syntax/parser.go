@@ -481,7 +481,21 @@ func (p *parser) parseTopDecl() Decl {
 }
 
 func (p *parser) unknownType() {
+	if p.floatType(p.tok) {
+		return
+	}
 	p.error(p.tok.pos, fmt.Sprintf("unknown type name '%s' (ksim knows the kernel's common types but not typedefs)", p.tok.lit))
+}
+
+// floatType reports t if it names a floating-point type, and says whether it did.
+// The kernel does not use floating point (outside kernel_fpu_begin), and neither
+// does the simulator.
+func (p *parser) floatType(t token) bool {
+	if t.tok != IDENT || t.lit != "float" && t.lit != "double" {
+		return false
+	}
+	p.error(t.pos, fmt.Sprintf("floating point is not supported: '%s' (the simulator has integers only, like the kernel)", t.lit))
+	return true
 }
 
 // parseMacroDecl parses NAME(args); at file scope.
@@ -1315,6 +1329,9 @@ func (p *parser) parseUnaryExpr() Expr {
 		return &UnaryExpr{OpPos: pos, Op: op, X: p.parseUnaryExpr()}
 	case SIZEOF:
 		p.next()
+		if p.tok.tok == LPAREN {
+			p.floatType(p.peek(1)) // sizeof(double)
+		}
 		if p.tok.tok == LPAREN && startsType(p.peek(1)) {
 			p.next()
 			t := p.parseTypeName()
@@ -1323,6 +1340,9 @@ func (p *parser) parseUnaryExpr() Expr {
 		}
 		return &SizeofExpr{Sizeof: pos, X: p.parseUnaryExpr()}
 	case LPAREN:
+		if n := p.peek(2); n.tok == RPAREN || n.tok == MUL {
+			p.floatType(p.peek(1)) // (double)x, (float *)p
+		}
 		if startsType(p.peek(1)) {
 			p.next()
 			t := p.parseTypeName()
