@@ -547,7 +547,7 @@ func (r *runner) eval(e syntax.Expr) cval {
 // the next byte, and two objects' addresses differ. Addresses are per execution, in
 // the order the execution first converts them: a replay gives the same ones.
 const (
-	addrStart  = -0x777f00000000 // 0xffff888100000000, in the kernel's direct map
+	addrStart  = -0x777efffff000 // 0xffff888100001000, in the kernel's direct map; (u32)p is not 0
 	addrStride = 1 << 23         // 8 MiB a region: more than KMALLOC_MAX_SIZE
 	addrMax    = 1 << 20         // regions: 8 TiB of the direct map's 64
 )

@@ -130,6 +130,7 @@ static void worker(void)
 	r[0] = 1;
 	BUG_ON(r != p);
 	BUG_ON((long)o == q);
+	BUG_ON((u32)(unsigned long)p == 0);
 	((char *)(q + 3))[0] = 7;
 	BUG_ON(p[3] != 7);
 	*x = 5;
