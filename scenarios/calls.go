@@ -168,11 +168,11 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 		r.object(args[1]).(*ksync.Atomic).Add(t, d)
 	case OpAtomicSub:
 		d := num(0)
-		r.object(args[1]).(*ksync.Atomic).Add(t, -d)
+		r.object(args[1]).(*ksync.Atomic).Sub(t, d)
 	case OpAtomicIncReturn:
-		return cval{i: int64(r.object(args[0]).(*ksync.Atomic).Inc(t))}
+		return cval{i: int64(r.object(args[0]).(*ksync.Atomic).IncReturn(t))}
 	case OpAtomicDecReturn:
-		return cval{i: int64(r.object(args[0]).(*ksync.Atomic).Dec(t))}
+		return cval{i: int64(r.object(args[0]).(*ksync.Atomic).DecReturn(t))}
 	case OpAtomicDecAndTest:
 		return cval{i: b2i(r.object(args[0]).(*ksync.Atomic).DecAndTest(t))}
 	case OpAtomicCmpxchg:
@@ -181,11 +181,18 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 		return cval{i: int64(a.Cmpxchg(t, old, nw))}
 
 	// marked accesses
-	case OpReadOnce:
+	case OpReadOnce: // a global shows as READ_ONCE in the trace; anything else is a plain read
+		if lv := r.lvalue(args[0]); lv.cell != nil {
+			return lv.cell.ReadOnce(t)
+		}
 		return r.eval(args[0])
 	case OpWriteOnce:
 		v := arg(1)
-		r.lvalue(args[0]).store(r, v)
+		if lv := r.lvalue(args[0]); lv.cell != nil {
+			lv.cell.WriteOnce(t, convert(v, lv.typ))
+		} else {
+			lv.store(r, v)
+		}
 
 	// preemption, interrupts, bottom halves
 	case OpPreemptDisable:

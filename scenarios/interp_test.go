@@ -297,6 +297,27 @@ static void b(void) { counter++; BUG_ON(0); }
 	assert.EqualValues(t, 4, res.Stats.Executions)
 }
 
+// The trace names marked accesses and atomic read-modify-writes as the source does.
+func TestTraceUsesTheKernelNames(t *testing.T) {
+	_, res := runC(t, `
+static int flag;
+static atomic_t a = ATOMIC_INIT(5);
+void w(void) {
+	WRITE_ONCE(flag, 1);
+	atomic_sub(2, &a);
+	BUG_ON(atomic_inc_return(&a) != 4 || atomic_dec_return(&a) != 3 || READ_ONCE(flag) != 1);
+	BUG_ON(1);
+}
+`)
+	require.Len(t, res.Problems, 1)
+	var ops []string
+	for _, ev := range res.Problems[0].Trace {
+		ops = append(ops, ev.Op+"("+ev.Obj+")")
+	}
+	assert.Equal(t, []string{"WRITE_ONCE(flag)", "atomic_sub(a)", "atomic_inc_return(a)", "atomic_dec_return(a)", "READ_ONCE(flag)"}, ops)
+	assert.Contains(t, res.Problems[0].Report, "kernel BUG at t.c:8!", "the first BUG_ON held")
+}
+
 func TestSpinLockIrqsaveAssignsFlags(t *testing.T) {
 	out := dmesgOf(t, `
 static DEFINE_SPINLOCK(l);

@@ -534,3 +534,20 @@ func TestModelPanicsEscapeExplore(t *testing.T) {
 		}, Options{})
 	})
 }
+
+func TestTraceNamesObjectsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		op, obj string
+		want    bool
+	}{
+		{"join worker", "worker", true},
+		{"spawn worker/0: pid 3", "worker/0", true},
+		{"atomic_sub", "a", false},
+		{"mutex_lock", "m", false},
+		{"spin_lock", "l", false},
+		{"down", "sem1", false},
+		{"lock a_b", "a", false},
+	} {
+		assert.Equal(t, tc.want, mentions(tc.op, tc.obj), "%q %q", tc.op, tc.obj)
+	}
+}

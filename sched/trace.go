@@ -27,7 +27,7 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 		showWhere = showWhere || ev.Where != ""
 		row := make([]string, ncol)
 		cell := ev.Op
-		if ev.Obj != "" && !strings.Contains(ev.Op, ev.Obj) {
+		if ev.Obj != "" && !mentions(ev.Op, ev.Obj) {
 			cell += "(" + ev.Obj + ")"
 		}
 		if ev.Note != "" {
@@ -53,7 +53,7 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 				what = "next: "
 			}
 			cell := what + p.Op
-			if p.Obj != "" && !strings.Contains(p.Op, p.Obj) {
+			if p.Obj != "" && !mentions(p.Op, p.Obj) {
 				cell += "(" + p.Obj + ")"
 			}
 			if p.Thread < ncol {
@@ -124,4 +124,24 @@ func FormatTrace(threads []string, trace []Event, pending []Pending, mark int) s
 		line(steps[r], where[r], row, at[r])
 	}
 	return b.String()
+}
+
+// mentions says whether an operation's name already names its object as a word
+// ("join worker"), so that the trace does not repeat it; "atomic_sub" does not
+// mention an atomic_t named a.
+func mentions(op, obj string) bool {
+	word := func(b byte) bool {
+		return b == '_' || '0' <= b && b <= '9' || 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z'
+	}
+	for i := 0; ; {
+		j := strings.Index(op[i:], obj)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(obj)
+		if (start == 0 || !word(op[start-1])) && (end == len(op) || !word(op[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
