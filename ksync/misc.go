@@ -241,15 +241,33 @@ func (t *Task) BadAddress(addr int64) {
 // CPURelax is a scheduling point with no effect (cpu_relax, udelay): busy waiting.
 func (t *Task) CPURelax(name string) { t.op(name, 0, sched.None, nil) }
 
-// OutOfBounds is KASAN's report of an access outside a global array; the task is
-// killed, as an oops would.
+// OutOfBounds is KASAN's report of an access through a pointer outside the global
+// array it points into; the task is killed, as an oops would.
 func (t *Task) OutOfBounds(name string, index, length int) {
 	var b strings.Builder
 	b.WriteString(strings.Repeat("=", 66) + "\n")
 	title := fmt.Sprintf("BUG: KASAN: global-out-of-bounds in %s", t.site())
 	b.WriteString(title + "\n")
-	fmt.Fprintf(&b, "Access of %s[%d] (the array has %d elements) by task %s/%d\n\n", name, index, length, t.Comm, t.PID)
+	fmt.Fprintf(&b, "ksim: the access is to element %d of %s, which has %d\n\n", index, name, length)
 	t.die(&b, "global-out-of-bounds "+name+" at "+t.where(), "BUG: KASAN: global-out-of-bounds")
+}
+
+// IndexOutOfBounds is UBSAN's report of an array of known size indexed past its
+// bounds (CONFIG_UBSAN_BOUNDS, lib/ubsan.c): at is the index's "file:line:col", typ
+// the array's C type ("char *[1]"). The kernel reports it and goes on, and the access
+// reaches whatever lies past the array; the caller decides what it does in the model.
+func (t *Task) IndexOutOfBounds(at string, index int, typ string) {
+	var b strings.Builder
+	title := "UBSAN: array-index-out-of-bounds in " + at
+	b.WriteString("------------[ cut here ]------------\n")
+	b.WriteString(title + "\n")
+	fmt.Fprintf(&b, "index %d is out of range for type '%s'\n", index, typ)
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", "__ubsan_handle_out_of_bounds"))
+	b.WriteString("---[ end trace ]---\n")
+	b.WriteString("ksim: the kernel goes on, and the access reaches whatever lies past the array;\n")
+	b.WriteString("ksim: ksim drops such a write and reads 0.\n")
+	t.report("bug", "array-index-out-of-bounds at "+at, title, b.String())
 }
 
 // Holds reports whether the task holds the lock (lockdep_is_held).

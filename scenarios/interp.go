@@ -789,6 +789,9 @@ func (r *runner) lvalue(e syntax.Expr) lval {
 		}
 	case *syntax.IndexExpr:
 		if st, flat, ok := r.globalElem(e); ok {
+			if flat < 0 {
+				return lval{slot: new(cval), typ: r.typeOf(e)} // past the array: nowhere
+			}
 			return lval{cell: st.cells[flat], typ: r.typeOf(e)}
 		}
 		p := r.eval(e.X)
@@ -822,7 +825,8 @@ func (r *runner) deref(p cval, i int, t Type) lval {
 	return lval{null: true, bad: r.w.pointerBits(p), typ: t}
 }
 
-// globalElem resolves arr[i][j] on a global array to its flat element index.
+// globalElem resolves arr[i][j] on a global array to its flat element index. An
+// index out of its dimension's range is UBSAN's report, and the flat index is -1.
 func (r *runner) globalElem(e *syntax.IndexExpr) (*gstore, int, bool) {
 	var idx []syntax.Expr
 	var x syntax.Expr = e
@@ -856,7 +860,9 @@ func (r *runner) globalElem(e *syntax.IndexExpr) (*gstore, int, bool) {
 		v := int(r.eval(ix).i)
 		if d < len(dims) && (v < 0 || v >= dims[d]) {
 			r.at(e.Lbrack)
-			r.t.OutOfBounds(sym.Name, v, dims[d])
+			at := ix.Pos()
+			r.t.IndexOutOfBounds(fmt.Sprintf("%s:%d", r.w.in.posString(at), at.Col), v, arrayType(sym.Type, d))
+			return st, -1, true
 		}
 		if d < len(dims) {
 			flat = flat*dims[d] + v
@@ -866,6 +872,21 @@ func (r *runner) globalElem(e *syntax.IndexExpr) (*gstore, int, bool) {
 		flat *= dims[d]
 	}
 	return st, flat, true
+}
+
+// arrayType is the C type UBSAN names for dimension d of an array of type t:
+// 'int [2]', 'char *[1]', 'int [3][4]' for the first of int a[3][4].
+func arrayType(t Type, d int) string {
+	e := t
+	e.Dims = nil
+	s := e.String()
+	if !strings.HasSuffix(s, "*") {
+		s += " "
+	}
+	for _, n := range t.Dims[d:] {
+		s += fmt.Sprintf("[%d]", n)
+	}
+	return s
 }
 
 // address is &e: a kernel object, or a pointer to a global int element.
@@ -887,6 +908,9 @@ func (r *runner) address(e syntax.Expr) cval {
 		}
 	case *syntax.IndexExpr:
 		if st, flat, ok := r.globalElem(x); ok {
+			if flat < 0 {
+				return cval{} // past the array: points nowhere the model knows
+			}
 			if len(st.objs) > 0 {
 				return cval{obj: st.objs[flat]}
 			}

@@ -150,7 +150,8 @@ func TestRuntimeFaultsAreKernelBugs(t *testing.T) {
 	cases := map[string]struct{ src, title string }{
 		"null":        {`static void w(void) { char *p = NULL; p[0] = 1; }`, "BUG: kernel NULL pointer dereference"},
 		"divide":      {`static int z; static void w(void) { int x = 1 / z; }`, "Oops: divide error: 0000"},
-		"bounds":      {`static int a[2]; static void w(void) { int i = 2; a[i] = 1; }`, "BUG: KASAN: global-out-of-bounds"},
+		"bounds":      {`static int a[2]; static void w(void) { int i = 2; a[i] = 1; }`, "UBSAN: array-index-out-of-bounds in t.c:1:53"},
+		"ptr-bounds":  {`static int a[2]; static void w(void) { int *p = &a[1]; p[1] = 1; }`, "BUG: KASAN: global-out-of-bounds"},
 		"uaf":         {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); p[1] = 0; }`, "BUG: KASAN: slab-use-after-free"},
 		"double-free": {`static void w(void) { char *p = kmalloc(4, GFP_KERNEL); kfree(p); kfree(p); }`, "BUG: KASAN: double-free"},
 		"recursion":   {`static int f(int n) { return f(n + 1); } static void w(void) { f(0); }`, "BUG: stack guard page was hit (kernel stack overflow)"},
@@ -171,6 +172,37 @@ func TestRuntimeFaultsAreKernelBugs(t *testing.T) {
 			assert.Equal(t, c.title, res.Problems[0].Title)
 		})
 	}
+}
+
+// An index past a global array is UBSAN's report; the kernel goes on and so does
+// the task: the write goes nowhere, a read gives 0, and the task still unlocks.
+func TestIndexOutOfBoundsGoesOn(t *testing.T) {
+	_, res := runC(t, `
+static DEFINE_SPINLOCK(l);
+static char *pool[1];
+static long grid[2][3];
+static void w(void) {
+	int i = 1;
+	spin_lock(&l);
+	pool[i] = (char *)1;
+	BUG_ON(pool[i] != NULL);
+	grid[1][i + 2] = 5;
+	spin_unlock(&l);
+}
+`)
+	var titles, reports []string
+	for _, p := range res.Problems {
+		titles = append(titles, p.Title)
+		reports = append(reports, p.Report)
+	}
+	assert.Equal(t, []string{
+		"UBSAN: array-index-out-of-bounds in t.c:8:7",
+		"UBSAN: array-index-out-of-bounds in t.c:9:14",
+		"UBSAN: array-index-out-of-bounds in t.c:10:10",
+	}, titles, "no BUG_ON fired, no task died holding l")
+	require.Len(t, reports, 3)
+	assert.Contains(t, reports[0], "index 1 is out of range for type 'char *[1]'\n")
+	assert.Contains(t, reports[2], "index 3 is out of range for type 'long [3]'\n")
 }
 
 // (f)() is a call of f: the checker accepted it, but the interpreter skipped

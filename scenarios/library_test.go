@@ -24,7 +24,7 @@ var libraryExpect = map[string][]string{
 	"sleep-atomic-pressure":            {"bug", "lockup"},
 	"sleep-atomic-gfp-atomic":          {"ok"},
 	"sleep-atomic-unlock-alloc-relock": {"ok"},
-	"sleep-atomic-relock-unchecked":    {"bug", "warning"},
+	"sleep-atomic-relock-unchecked":    {"bug"},
 	"mutex-abba":                       {"deadlock", "warning"},
 	"three-lock-cycle":                 {"deadlock", "warning"},
 	"philosophers":                     {"deadlock"},

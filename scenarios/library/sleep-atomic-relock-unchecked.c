@@ -8,7 +8,7 @@
 #pragma ksim cpus 1
 #pragma ksim memory pressure
 #pragma ksim threads fixed_function fixed_function
-#pragma ksim expect bug warning
+#pragma ksim expect bug
 
 #define POOL_MAX 1
 
