@@ -14,8 +14,10 @@ import (
 // completions.
 
 // SetClass names the lock's lockdep class: the variable for a statically defined lock
-// (the default), the init expression ("&dev->lock", "&forks[i]") for one initialised
-// at run time, so that every lock initialised at one site shares one class.
+// (the default); for one initialised at run time, one name per init call site, as the
+// kernel has one lock_class_key per site: the init expression ("&forks[i]"), so every
+// lock initialised at that site shares one class, and "m#2" for a second site whose
+// expression reads the same. The name is the class's key: two sites need two names.
 func (l *lockBase) SetClass(key string) { l.class, l.depID, l.depG = key, 0, nil }
 
 func (l *lockBase) classKey() string {
