@@ -42,7 +42,11 @@ type IRQLine struct {
 	counts  []int // per CPU, for /proc/interrupts
 	pending []bool
 	active  bool
+	running int // handlers of the line in hardirq context now: free_irq waits for them
 }
+
+// Enabled reports whether no handler of the line runs: synchronize_irq waits for that.
+func (l *IRQLine) Enabled(*sched.Op) bool { return l.running == 0 }
 
 // IRQSetting is the explored behaviour of a line (`#pragma ksim irq N times K`,
 // `#pragma ksim irq N cpu C`): it fires at most Times times per execution (0: once),
@@ -79,13 +83,25 @@ func (t *Task) RequestIRQ(n int, name string, handler func(t *Task) IRQReturn) i
 	return 0
 }
 
-// FreeIRQ is free_irq(): the line no longer fires.
+// FreeIRQ is free_irq(): the line no longer fires, an interrupt still pending on it
+// (arrived while interrupts were off) is dropped, and, as synchronize_irq does, it
+// waits for a handler of the line still running on another CPU.
 func (t *Task) FreeIRQ(n int) {
 	t.op("free_irq", 0, sched.None, nil)
-	for _, l := range t.k.irqs {
-		if l.n == n {
-			l.active = false
+	var l *IRQLine
+	for _, x := range t.k.irqs {
+		if x.n == n && x.active {
+			l = x
 		}
+	}
+	if l == nil {
+		return
+	}
+	l.active = false
+	clear(l.pending)
+	if l.running > 0 && t.line != l { // a handler freeing its own line does not wait for itself
+		t.note("waits for the running handler")
+		t.op("synchronize_irq", 0, sched.None, l)
 	}
 }
 
@@ -160,7 +176,7 @@ func (k *Kernel) idle(cpu int) bool {
 }
 
 // deliverPending is what follows turning irqs back on: lockdep's irqs-on check, then
-// the interrupts that arrived while they were off.
+// the interrupts that arrived while they were off, on lines still requested.
 func (t *Task) deliverPending() {
 	if t.irqsOff {
 		return
@@ -172,7 +188,9 @@ func (t *Task) deliverPending() {
 	for _, l := range t.k.irqs {
 		if l.pending[t.cpu] {
 			l.pending[t.cpu] = false
-			t.interrupt(l)
+			if l.active {
+				t.interrupt(l)
+			}
 		}
 	}
 }
@@ -202,8 +220,9 @@ func (t *Task) interruptIdle(l *IRQLine, cpu int) {
 func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 	k := t.k
 	l.counts[cpu]++
+	l.running++
 	h := &Task{k: k, Comm: "swapper/" + fmt.Sprint(cpu), PID: 0, state: Running, cpu: cpu,
-		preempt: hardirqOffset, irqsOff: true, inIRQ: true, hardirq: true, below: below}
+		preempt: hardirqOffset, irqsOff: true, inIRQ: true, hardirq: true, below: below, line: l}
 	if below != nil {
 		h.Comm, h.PID, h.PPID = below.Comm, below.PID, below.PPID
 		h.preempt += below.preempt
@@ -218,9 +237,9 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 		h.th = th
 		th.SetWhere(cpuNames[cpu])
 		l.handler(h)
+		h.endHardirq()
 		// irq_exit: pending softirqs run now, in softirq context, with irqs on, unless
 		// the interrupted code has bottom halves disabled.
-		h.hardirq = false
 		h.preempt -= hardirqOffset
 		h.irqsOff = false
 		if below == nil || below.preempt&0xff00 == 0 && !below.irqsOff {
@@ -229,6 +248,14 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 		h.exited = true
 		h.updatePin()
 	})
+}
+
+// endHardirq ends the hardirq part of a handler: free_irq no longer waits for it.
+func (h *Task) endHardirq() {
+	if h.hardirq && h.line != nil {
+		h.line.running--
+	}
+	h.hardirq, h.line = false, nil
 }
 
 // ---- tasklets (softirqs) ----

@@ -125,3 +125,50 @@ func TestProcInterrupts(t *testing.T) {
 	assert.Contains(t, out, "CPU0")
 	assert.Contains(t, out, "5-edge      mydev")
 }
+
+// An interrupt pending while interrupts are off is dropped by free_irq: its handler
+// never runs once the line is freed (found by review: it ran at local_irq_restore).
+func TestFreeIRQDropsAPendingInterrupt(t *testing.T) {
+	var freed, ranAfter bool
+	res := explore(t, Config{CPUs: 1}, func(k *Kernel) {
+		x := k.NewInt("x", 0)
+		freed = false
+		k.KernelThread("insmod", func(t *Task) {
+			t.RequestIRQ(5, "dev", func(h *Task) IRQReturn { ranAfter = ranAfter || freed; return IRQHandled })
+			f := t.LocalIrqSave()
+			x.Store(t, 1) // the interrupt may arrive here, and stays pending
+			t.FreeIRQ(5)
+			freed = true
+			t.LocalIrqRestore(f)
+			x.Store(t, 2)
+		})
+	})
+	assert.True(t, res.Complete)
+	assert.False(t, ranAfter, "a handler ran after free_irq")
+}
+
+// free_irq waits for a handler of the line that still runs on another CPU
+// (synchronize_irq): once it returns, no handler runs.
+func TestFreeIRQWaitsForARunningHandler(t *testing.T) {
+	var started, done, overlapped, waited bool
+	res := explore(t, Config{CPUs: 2, IRQs: map[int]IRQSetting{5: {Times: 1, CPU: 1}}}, func(k *Kernel) {
+		x := k.NewInt("x", 0)
+		started, done = false, false
+		k.KernelThread("insmod", func(t *Task) {
+			t.RequestIRQ(5, "dev", func(h *Task) IRQReturn {
+				started = true
+				x.Store(h, 1)
+				x.Store(h, 2)
+				done = true
+				return IRQHandled
+			})
+			x.Load(t) // the interrupt may fire on the idle CPU1 here
+			t.FreeIRQ(5)
+			overlapped = overlapped || started && !done
+			waited = waited || started
+		})
+	})
+	assert.True(t, res.Complete)
+	assert.True(t, waited, "some execution freed the line while its handler ran")
+	assert.False(t, overlapped, "free_irq returned while the handler still ran")
+}

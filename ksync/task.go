@@ -69,12 +69,13 @@ type Task struct {
 	granted   bool // a semaphore's up handed it the count
 	// Interrupt contexts: a handler runs as a Task of its own, on top of the task it
 	// interrupted (below), with the same comm and pid, as "current" is in the kernel.
-	inIRQ       bool  // in an irq handler or serving softirqs
-	hardirq     bool  // in a hardirq handler
-	softirq     bool  // serving a softirq (a tasklet)
-	interrupted bool  // a handler runs on top of this task: its CPU is the handler's
-	below       *Task // for a handler: the interrupted task
-	killable    bool  // asleep in TASK_KILLABLE: the hung-task detector skips it
+	inIRQ       bool     // in an irq handler or serving softirqs
+	hardirq     bool     // in a hardirq handler
+	softirq     bool     // serving a softirq (a tasklet)
+	interrupted bool     // a handler runs on top of this task: its CPU is the handler's
+	below       *Task    // for a handler: the interrupted task
+	line        *IRQLine // for a handler in hardirq context: its line
+	killable    bool     // asleep in TASK_KILLABLE: the hung-task detector skips it
 }
 
 // waiting is what an asleep or spinning task waits for, for reports.
@@ -168,6 +169,7 @@ func (t *Task) exit() {
 	t.exited = true
 	t.state = Dead
 	t.updatePin()
+	t.endHardirq() // a handler killed by an oops no longer runs: free_irq stops waiting
 }
 
 // op announces a visible operation of the task and returns when it runs.
