@@ -5,20 +5,39 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/sched"
 )
 
 // Interrupts. A registered line may fire at any scheduling point of a task whose CPU
 // has interrupts enabled: an explored data choice, so an exhaustive search tries every
 // place. The handler runs in hardirq context on that CPU, on top of the interrupted
-// task, which cannot run until the handler returns. A line that arrives while the CPU
-// has interrupts disabled stays pending and fires when they are re-enabled. Tasklets
-// run in softirq context at irq exit, or when bottom halves are enabled again.
+// context, which cannot run until the handler returns. A line that arrives while the
+// CPU has interrupts disabled stays pending and fires when they are re-enabled, unless
+// free_irq dropped it first.
 //
-// The handler runs as a thread of its own that the interrupted task waits for: the
+// The handler runs as a thread of its own that the interrupted context waits for: the
 // engine then sees the handler's steps interleave with the other CPUs' tasks, and a
-// handler spinning on a lock the interrupted task holds is a state where nothing can
-// run: a hard lockup.
+// handler spinning on a lock the interrupted context holds is a state where nothing
+// can run: a hard lockup.
+//
+// Softirqs (tasklets), as kernel/softirq.c runs them. A scheduled tasklet is pending
+// on the CPU that scheduled it (TASKLET_STATE_SCHED: scheduling it again while pending
+// changes nothing). Pending softirqs run, in softirq context with interrupts on:
+//
+//   - at the exit of a hardirq handler, unless the interrupted context is serving
+//     softirqs or has bottom halves disabled;
+//   - when bottom halves are enabled again (local_bh_enable, spin_unlock_bh);
+//   - at any scheduling point of a context on that CPU that has bottom halves and
+//     interrupts enabled and is not in interrupt: an explored choice (an interrupt's
+//     exit, or ksoftirqd, gets there first), offered only while a tasklet is pending;
+//   - in ksoftirqd, once nothing else on the CPU can run: a context that may leave the
+//     CPU (it exits, sleeps or may block) with tasklets pending there wakes ksoftirqd,
+//     so that no execution ends while a tasklet is pending and could still run.
+//
+// A softirq that a hardirq exit or a bottom-half enable runs is a context of its own
+// on top of the interrupted one, on its thread; ksoftirqd has a thread of its own. A
+// hardirq may interrupt a softirq (they run with interrupts on), never the reverse.
 
 // IRQReturn is irqreturn_t.
 type IRQReturn int
@@ -111,14 +130,16 @@ type irqTarget struct {
 	cpu int
 }
 
-// mayInterrupt is the explored choice before each of a task's steps: does an interrupt
-// arrive now, and where? On this task's CPU the handler runs on top of the task (or,
-// with interrupts off, the line becomes pending); on an idle CPU it runs on its own.
+// mayInterrupt is the explored choice before each of a context's steps: does an
+// interrupt arrive now, and where, or do the softirqs pending on this CPU run now? On
+// this context's CPU the handler runs on top of it (or, with interrupts off, the line
+// becomes pending); on an idle CPU it runs on its own. Nothing interrupts a hardirq
+// handler: it runs with interrupts off.
 //
-// It is called before every step, so the test for "no interrupt lines" is kept small
-// enough to be inlined; the choice itself is in interruptChoice.
+// It is called before every step, so the test for "no interrupt line registered and no
+// tasklet pending" is kept small enough to be inlined; the rest is in interruptChoice.
 func (t *Task) mayInterrupt() {
-	if len(t.k.irqs) != 0 && !t.inIRQ && !t.exited {
+	if k := t.k; len(k.irqs)+len(k.softirqs) != 0 {
 		t.interruptChoice()
 	}
 }
@@ -126,9 +147,13 @@ func (t *Task) mayInterrupt() {
 // interruptChoice makes the choice mayInterrupt describes.
 func (t *Task) interruptChoice() {
 	k := t.k
-	var cands []irqTarget
+	if t.hardirq || t.exited {
+		return
+	}
+	var buf [8]irqTarget
+	cands := buf[:0]
 	for _, l := range k.irqs {
-		if !l.active || l.fired >= l.times {
+		if !l.active || l.fired >= l.times || !k.roomForThread() {
 			continue
 		}
 		if (l.cpu < 0 || l.cpu == t.cpu) && !l.pending[t.cpu] {
@@ -140,11 +165,20 @@ func (t *Task) interruptChoice() {
 			}
 		}
 	}
-	if len(cands) == 0 {
+	n := len(cands)
+	soft := t.softirqsMayRun()
+	if soft {
+		n++ // the last alternative
+	}
+	if n == 0 {
 		return
 	}
-	c := t.th.Choose(len(cands) + 1)
-	if c == 0 {
+	c := t.th.Choose(n + 1)
+	switch {
+	case c == 0:
+		return
+	case c > len(cands):
+		t.runSoftirqs()
 		return
 	}
 	target := cands[c-1]
@@ -160,7 +194,8 @@ func (t *Task) interruptChoice() {
 }
 
 // idle reports whether no task runs on cpu: an interrupt there interrupts nobody. A
-// task asleep or waiting (for a lock, for the module's threads) is not running.
+// task asleep or waiting (for a lock, for the module's threads) is not running, nor
+// is a ksoftirqd waiting for its CPU to fall idle.
 func (k *Kernel) idle(cpu int) bool {
 	for _, o := range k.tasks {
 		if !o.exited && o.cpu == cpu && !o.asleep && o.wait.kind == "" {
@@ -168,7 +203,7 @@ func (k *Kernel) idle(cpu int) bool {
 		}
 	}
 	for _, h := range k.handlers {
-		if !h.exited && h.cpu == cpu {
+		if !h.exited && h.cpu == cpu && !(h.softirqd && !h.softirq) {
 			return false
 		}
 	}
@@ -182,28 +217,38 @@ func (t *Task) deliverPending() {
 		return
 	}
 	t.irqsOn()
-	if t.inIRQ {
+	if t.hardirq {
 		return
 	}
 	for _, l := range t.k.irqs {
 		if l.pending[t.cpu] {
 			l.pending[t.cpu] = false
-			if l.active {
+			if l.active && t.k.roomForThread() {
 				t.interrupt(l)
 			}
 		}
 	}
 }
 
+// threadsKept is how many of an execution's sched.MaxThreads threads interrupts and
+// ksoftirqd leave to the scenario's own tasks (the interpreter reserves room for a
+// kthread_run before it spawns).
+const threadsKept = 16
+
+// roomForThread reports whether an interrupt handler or ksoftirqd may start a thread:
+// an execution has at most sched.MaxThreads. Past that, lines stop firing.
+func (k *Kernel) roomForThread() bool { return len(k.e.Threads()) < sched.MaxThreads-threadsKept }
+
 // interrupt runs l's handler on t's CPU, in hardirq context, and waits for it.
 func (t *Task) interrupt(l *IRQLine) {
+	saved := t.wait // t may be about to block (blockOn): its wait is for reports
 	t.interrupted = true
 	t.updatePin()
 	ht := t.startHandler(l, t.cpu, t)
 	t.note("interrupted by irq %d (%s)", l.n, l.name)
 	t.wait = waiting{kind: "irq"}
 	t.th.Join(ht, t.pos)
-	t.wait = waiting{}
+	t.wait = saved
 	t.interrupted = false
 	t.updatePin()
 }
@@ -214,43 +259,55 @@ func (t *Task) interruptIdle(l *IRQLine, cpu int) {
 	t.note("irq %d (%s) fires on idle CPU%d", l.n, l.name, cpu)
 }
 
+// newContext is an interrupt context on cpu, on top of below (nil: on its own). The
+// kernel runs it with "current" set to the interrupted task: the context has its comm
+// and pid, and starts from its preempt_count.
+func (k *Kernel) newContext(cpu int, below *Task) *Task {
+	c := &Task{k: k, Comm: "swapper/" + cpuNames[cpu], state: Running, cpu: cpu, below: below, percpu: true}
+	if below != nil {
+		c.Comm, c.PID, c.PPID = below.Comm, below.PID, below.PPID
+		c.preempt = below.preempt
+	}
+	c.held = c.heldBuf[:0]
+	c.gate.t = c
+	k.handlers = append(k.handlers, c)
+	return c
+}
+
 // startHandler starts l's handler on cpu, in hardirq context, on top of below (nil on
-// an idle CPU). The kernel runs a handler with "current" set to the interrupted task:
-// the handler's Task has its comm and pid.
+// an idle CPU).
 func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
-	k := t.k
 	l.counts[cpu]++
 	l.running++
-	h := &Task{k: k, Comm: "swapper/" + fmt.Sprint(cpu), PID: 0, state: Running, cpu: cpu,
-		preempt: hardirqOffset, irqsOff: true, inIRQ: true, hardirq: true, below: below, line: l}
-	if below != nil {
-		h.Comm, h.PID, h.PPID = below.Comm, below.PID, below.PPID
-		h.preempt += below.preempt
-		h.stack = below.stack
-	}
-	h.held = h.heldBuf[:0]
-	h.gate.t = h
+	h := t.k.newContext(cpu, below)
+	h.preempt += hardirqOffset
+	h.irqsOff, h.inIRQ, h.hardirq, h.line = true, true, true, l
 	h.updatePin()
-	k.handlers = append(k.handlers, h)
 	name := fmt.Sprintf("irq/%d-%s", l.n, l.name)
 	return t.th.SpawnAt(t.pos, name, func(th *sched.Thread) {
 		h.th = th
 		th.SetWhere(cpuNames[cpu])
 		l.handler(h)
-		h.endHardirq()
-		// irq_exit: pending softirqs run now, in softirq context, with irqs on, unless
-		// the interrupted code has bottom halves disabled.
-		h.preempt -= hardirqOffset
-		h.irqsOff = false
-		if below == nil || below.preempt&0xff00 == 0 && !below.irqsOff {
-			h.runSoftirqs()
-		}
-		h.exited = true
-		h.updatePin()
+		h.irqExit()
 	})
 }
 
-// endHardirq ends the hardirq part of a handler: free_irq no longer waits for it.
+// irqExit is irq_exit: the handler is done (free_irq stops waiting for it), and the
+// softirqs pending on the CPU run now, in softirq context with interrupts on, unless
+// the interrupted context serves softirqs itself or has bottom halves disabled.
+func (h *Task) irqExit() {
+	h.endHardirq()
+	h.preempt -= hardirqOffset
+	h.irqsOff = false
+	if h.below == nil || h.below.preempt&0xff00 == 0 {
+		h.serveSoftirqs()
+	}
+	h.inIRQ = false
+	h.exited = true
+	h.updatePin()
+}
+
+// endHardirq ends the hardirq part of a handler.
 func (h *Task) endHardirq() {
 	if h.hardirq && h.line != nil {
 		h.line.running--
@@ -266,19 +323,22 @@ type Tasklet struct {
 	id        sched.ObjID
 	name      string
 	fn        func(t *Task)
-	scheduled bool
+	scheduled bool // TASKLET_STATE_SCHED: pending on cpu
+	running   bool // TASKLET_STATE_RUN: its function runs now
 	cpu       int
 	runs      int
 }
 
 // DeclareTasklet is DECLARE_TASKLET(name, fn) or tasklet_init.
 func (k *Kernel) DeclareTasklet(name string, fn func(t *Task)) *Tasklet {
-	k.e.RequireFullSearch(fullSearchIRQ)
 	return &Tasklet{k: k, name: name, fn: fn, id: k.e.NewObject(name)}
 }
 
 // SetFunc sets the tasklet's function outside any task (DECLARE_TASKLET at load time).
 func (tl *Tasklet) SetFunc(fn func(t *Task)) { tl.fn = fn }
+
+// Runs is how often the tasklet's function has run in this execution.
+func (tl *Tasklet) Runs() int { return tl.runs }
 
 // Init is tasklet_init(): it (re)sets the function.
 func (tl *Tasklet) Init(t *Task, fn func(t *Task)) {
@@ -286,31 +346,37 @@ func (tl *Tasklet) Init(t *Task, fn func(t *Task)) {
 	tl.fn = fn
 }
 
-// Schedule is tasklet_schedule(): the tasklet runs once, soon, in softirq context on
-// this CPU: at irq exit, or when bottom halves are enabled again. From process context
-// with bottom halves enabled it runs at once (ksoftirqd's job, done eagerly).
+// TaskletSchedule is tasklet_schedule(): the tasklet becomes pending on this CPU,
+// unless it is pending already, and runs soon, in softirq context (see the top of
+// this file for where). A tasklet scheduled again while its function runs runs
+// again afterwards.
+//
+// A scheduled tasklet is state every context on the CPU shares (any of their steps
+// may run it), so the exploration becomes a full search; a tasklet that is declared
+// and never scheduled costs nothing.
 func (t *Task) TaskletSchedule(tl *Tasklet) {
+	t.k.e.RequireFullSearch(fullSearchIRQ)
 	t.op("tasklet_schedule", tl.id, sched.Write, nil)
 	if tl.scheduled {
+		t.note("already pending")
 		return
 	}
 	tl.scheduled = true
 	tl.cpu = t.cpu
 	t.k.softirqs = append(t.k.softirqs, tl)
-	if !t.inIRQ && t.preempt&0xff00 == 0 && !t.irqsOff {
-		t.runSoftirqs()
-	}
 }
 
-// Enabled reports whether the tasklet is not scheduled: tasklet_kill waits for that.
-func (tl *Tasklet) Enabled(*sched.Op) bool { return !tl.scheduled }
+// Enabled reports whether the tasklet is neither pending nor running: tasklet_kill
+// waits for that.
+func (tl *Tasklet) Enabled(*sched.Op) bool { return !tl.scheduled && !tl.running }
 
 // TaskletKill is tasklet_kill(): it waits until a scheduled tasklet has run, so that
 // the tasklet is idle when it returns (kernel/softirq.c).
 func (t *Task) TaskletKill(tl *Tasklet) {
+	saved := t.wait
 	t.wait = waiting{kind: "tasklet", pos: t.pos}
 	t.op("tasklet_kill", tl.id, sched.Write, tl)
-	t.wait = waiting{}
+	t.wait = saved
 }
 
 func (k *Kernel) removeSoftirq(tl *Tasklet) {
@@ -322,34 +388,212 @@ func (k *Kernel) removeSoftirq(tl *Tasklet) {
 	}
 }
 
-// runSoftirqs runs the tasklets pending on t's CPU, in softirq context.
+// nextSoftirq is the first tasklet pending on cpu that is not running elsewhere (a
+// tasklet never runs on two CPUs at once), or nil.
+func (k *Kernel) nextSoftirq(cpu int) *Tasklet {
+	for _, tl := range k.softirqs {
+		if tl.cpu == cpu && !tl.running {
+			return tl
+		}
+	}
+	return nil
+}
+
+// softirqsMayRun reports whether the softirqs pending on t's CPU may run on top of t
+// now: t is in process context, awake, with interrupts and bottom halves enabled.
+func (t *Task) softirqsMayRun() bool {
+	return len(t.k.softirqs) != 0 && !t.inIRQ && !t.asleep && !t.irqsOff && t.preempt&0xff00 == 0 &&
+		t.k.nextSoftirq(t.cpu) != nil
+}
+
+// runSoftirqs is do_softirq from t, a context not in interrupt (local_bh_enable, or an
+// irq exit chosen at one of t's scheduling points): the softirqs pending on t's CPU
+// run on top of t, on t's thread; t cannot run until they are done.
 func (t *Task) runSoftirqs() {
+	if t.inIRQ || t.k.nextSoftirq(t.cpu) == nil {
+		return
+	}
+	c := t.k.newContext(t.cpu, t)
+	c.th, c.inline = t.th, true
+	saved := t.wait
+	t.interrupted, t.wait = true, waiting{kind: "irq"}
+	t.updatePin()
+	c.serveSoftirqs()
+	c.exited = true
+	c.updatePin()
+	t.interrupted, t.wait = false, saved
+	t.updatePin()
+}
+
+// serveSoftirqs is handle_softirqs on c: c serves the tasklets pending on its CPU, in
+// softirq context, until none is left, those scheduled meanwhile included.
+func (c *Task) serveSoftirqs() {
+	k := c.k
+	c.inIRQ, c.softirq = true, true
+	c.preempt += softirqOffset
+	c.updatePin()
 	for {
-		var next *Tasklet
-		for _, tl := range t.k.softirqs {
-			if tl.scheduled && tl.cpu == t.cpu {
-				next = tl
-				break
-			}
+		tl := k.nextSoftirq(c.cpu)
+		if tl == nil {
+			break
 		}
-		if next == nil {
-			return
+		tl.scheduled, tl.running = false, true
+		k.removeSoftirq(tl)
+		tl.runs++
+		c.th.Note("then tasklet " + tl.name + " runs (softirq)")
+		c.tasklet = tl
+		if tl.fn != nil {
+			tl.fn(c)
 		}
-		next.scheduled = false
-		t.k.removeSoftirq(next)
-		next.runs++
-		saved := t.inIRQ
-		t.inIRQ, t.softirq = true, true
-		t.preempt += softirqOffset
-		if next.fn != nil {
-			next.fn(t)
+		c.tasklet = nil
+		tl.running = false
+		if tl.scheduled && tl.cpu != c.cpu {
+			// Scheduled on another CPU while it ran here: that CPU skipped it.
+			k.wakeSoftirqd(tl.cpu, c)
 		}
-		t.preempt -= softirqOffset
-		t.inIRQ, t.softirq = saved, false
+	}
+	c.preempt -= softirqOffset
+	c.softirq = false
+	c.updatePin()
+}
+
+// ---- ksoftirqd ----
+
+// ksoftirqdPID is the pid ksoftirqd/0 has on a typical x86-64 boot; a stable
+// stand-in, with 8 more per CPU.
+const ksoftirqdPID = 15
+
+// mayLeaveCPU is called when t may stop running on its CPU: it is about to block or
+// sleep, or it exits. Softirqs pending there then have ksoftirqd to run them once
+// nothing else on the CPU can. (On every CPU with softirqs pending, not only t's:
+// with fewer CPUs than tasks, a task that schedules a tasklet may move to another CPU
+// before it leaves.)
+func (t *Task) mayLeaveCPU() {
+	if len(t.k.softirqs) == 0 || t.inIRQ {
+		return
+	}
+	for c := 0; c < t.k.cfg.CPUs; c++ {
+		t.k.wakeSoftirqd(c, t)
 	}
 }
 
+// wakeSoftirqd is wakeup_softirqd: unless it runs already, ksoftirqd/cpu starts, on a
+// thread of its own spawned by from, and serves cpu's softirqs as soon as nothing else
+// on cpu can run (softirqdGuard).
+func (k *Kernel) wakeSoftirqd(cpu int, from *Task) {
+	if k.nextSoftirq(cpu) == nil {
+		return
+	}
+	for _, h := range k.handlers {
+		if h.softirqd && h.cpu == cpu && !h.exited {
+			return
+		}
+	}
+	if !k.roomForThread() {
+		if from.cpu == cpu && from.softirqsMayRun() {
+			from.runSoftirqs() // no room for ksoftirqd: an irq exit runs them now
+		}
+		return
+	}
+	d := k.newContext(cpu, nil)
+	d.Comm, d.PID, d.PPID, d.softirqd = "ksoftirqd/"+cpuNames[cpu], ksoftirqdPID+8*cpu, 2, true
+	from.th.SpawnAt(from.pos, d.Comm, func(th *sched.Thread) {
+		d.th = th
+		th.SetWhere(cpuNames[cpu])
+		o := &sched.Op{Name: "run_ksoftirqd", Guard: softirqdGuard{d}, Where: cpuNames[cpu]}
+		if k.gated {
+			d.gate.inner, o.Guard = o.Guard, &d.gate
+		}
+		th.Op(o)
+		d.serveSoftirqs()
+		d.inIRQ = false
+		d.exited = true
+		d.updatePin()
+	})
+}
+
+// softirqdGuard lets ksoftirqd run once nothing else on its CPU can.
+type softirqdGuard struct{ d *Task }
+
+func (g softirqdGuard) Enabled(*sched.Op) bool {
+	k, cpu := g.d.k, g.d.cpu
+	for _, x := range k.tasks {
+		if x.cpu == cpu && x.occupiesCPU() {
+			return false
+		}
+	}
+	for _, x := range k.handlers {
+		if x != g.d && x.cpu == cpu && x.occupiesCPU() {
+			return false
+		}
+	}
+	return true
+}
+
+// occupiesCPU reports whether x keeps its CPU from ksoftirqd: it can run, or spins on
+// a lock with interrupts or bottom halves off or in interrupt (a spinner with both on
+// lets an interrupt's exit run the softirqs on top of it). A context that sleeps,
+// waits, has exited or was interrupted (its CPU is its handler's) does not.
+func (x *Task) occupiesCPU() bool {
+	if x.exited || x.asleep || x.interrupted || (x.softirqd && !x.softirq) {
+		return false
+	}
+	if x.th == nil {
+		return true // a handler about to start
+	}
+	if x.th.Finished() {
+		return false
+	}
+	op := x.th.PendingOp()
+	if op.Guard == nil || op.Guard.Enabled(op) {
+		return true
+	}
+	spinning := x.wait.kind == "spinlock" || x.wait.kind == "rwlock"
+	return spinning && (x.inIRQ || x.irqsOff || x.preempt&0xff00 != 0)
+}
+
 // ---- reports ----
+
+// contexts lists t and the contexts below it, innermost first.
+func (t *Task) contexts() []*Task {
+	var cs []*Task
+	for x := t; x != nil; x = x.below {
+		cs = append(cs, x)
+	}
+	return cs
+}
+
+// heldLocksAll is the held-locks listing of t as the kernel prints it in an interrupt:
+// current is the interrupted task, whose held_locks hold its own locks first and then
+// those of the interrupt contexts on top of it.
+func (t *Task) heldLocksAll() string {
+	if t.below == nil || t.k.dep == nil {
+		return t.heldLocks()
+	}
+	return t.k.dep.HeldLocks(t.depTask(), t.heldAll())
+}
+
+// heldAll is lockdep's view of the locks t and the contexts below it hold, oldest
+// first, as the kernel keeps them on current->held_locks.
+func (t *Task) heldAll() []lockdep.Held {
+	var held []lockdep.Held
+	cs := t.contexts()
+	for i := len(cs) - 1; i >= 0; i-- {
+		for _, h := range cs[i].held {
+			if h.l.tracked() {
+				held = append(held, h.dh)
+			}
+		}
+	}
+	return held
+}
+
+// onIRQStack reports whether t's frames print between <IRQ> and </IRQ>: an interrupt
+// context, except ksoftirqd, a kernel thread of its own.
+func (t *Task) onIRQStack() bool { return t.below != nil || t.inIRQ && !t.softirqd }
+
+// ksoftirqdFrames are the kernel frames below a tasklet that ksoftirqd runs.
+var ksoftirqdFrames = []string{"tasklet_action_common", "handle_softirqs", "run_ksoftirqd", "smpboot_thread_fn", "kthread", "ret_from_fork"}
 
 // hardLockup is the watchdog's report for a CPU stuck with interrupts off: an irq
 // handler spinning on a lock that the code it interrupted holds.
@@ -364,14 +608,28 @@ func (k *Kernel) hardLockup(h *Task) sched.Problem {
 	k.printkAt(10, b.String())
 	b.WriteString("\n")
 	name := h.wait.lock.name
-	if holder := k.holder(h.wait.lock); holder != nil && holder == h.below {
-		fmt.Fprintf(&b, "ksim: the irq handler on CPU%d spins on %s, which the task it interrupted (%s) holds:\n"+
-			"ksim: that task cannot run until the handler returns. Take %s with spin_lock_irqsave in process context.\n",
-			h.cpu, name, h.below.id(), name)
+	if holder := k.holder(h.wait.lock); holder != nil && h.isAbove(holder) {
+		what, cure := "task", "spin_lock_irqsave in process context"
+		if holder.softirq {
+			what, cure = "softirq", "spin_lock_irqsave in the tasklet"
+		}
+		fmt.Fprintf(&b, "ksim: the irq handler on CPU%d spins on %s, which the %s it interrupted (%s) holds:\n"+
+			"ksim: that %s cannot run until the handler returns. Take %s with %s.\n",
+			h.cpu, name, what, holder.id(), what, name, cure)
 	} else {
 		fmt.Fprintf(&b, "ksim: the irq handler on CPU%d spins on %s with interrupts off, and nothing will release it\n", h.cpu, name)
 	}
 	return sched.Problem{Kind: "lockup", Site: "hard lockup on " + name + " at " + h.wait.pos, Title: title, Report: b.String()}
+}
+
+// isAbove reports whether t runs on top of o: o is one of the contexts t interrupted.
+func (t *Task) isAbove(o *Task) bool {
+	for x := t.below; x != nil; x = x.below {
+		if x == o {
+			return true
+		}
+	}
+	return false
 }
 
 // ProcInterrupts is /proc/interrupts for this execution: how often each line fired on

@@ -1,6 +1,8 @@
 package ksync
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,4 +173,101 @@ func TestFreeIRQWaitsForARunningHandler(t *testing.T) {
 	assert.True(t, res.Complete)
 	assert.True(t, waited, "some execution freed the line while its handler ran")
 	assert.False(t, overlapped, "free_irq returned while the handler still ran")
+}
+
+// In a handler, "current" is the interrupted task, and its held-locks listing shows
+// the task's locks first, then the handler's (found by review: "no locks held").
+func TestHandlerReportListsTheInterruptedTasksLocks(t *testing.T) {
+	var logs []string
+	res := explore(t, Config{CPUs: 1}, func(k *Kernel) {
+		k.Execution().OnEnd(func(sched.Outcome) { logs = append(logs, k.Dmesg()) })
+		m := k.DefineMutex("m")
+		l := k.DefineSpinlock("l")
+		x := k.NewInt("x", 0)
+		k.KernelThread("insmod", func(t *Task) {
+			t.RequestIRQ(5, "dev", func(h *Task) IRQReturn {
+				l.Lock(h)
+				h.Kfree(h.Kmalloc(8, GFPKernel))
+				l.Unlock(h)
+				return IRQHandled
+			})
+			m.Lock(t)
+			x.Store(t, 1)
+			m.Unlock(t)
+		})
+	})
+	require.Equal(t, []string{"bug"}, kinds(res), res.Verdict())
+	held := regexp.MustCompile(`(?m)^(?:\[[ .0-9]+\] )?\d locks? held by insmod/2:\n(?:(?:\[[ .0-9]+\] )? #\d: .*\n)*`)
+	stamp := regexp.MustCompile(`(?m)^\[[ .0-9]+\] `)
+	var listings []string
+	for _, log := range logs {
+		for _, m := range held.FindAllString(log, -1) {
+			listings = append(listings, stamp.ReplaceAllString(m, ""))
+		}
+	}
+	slices.Sort(listings)
+	require.Len(t, slices.Compact(listings), 2, "interrupted with m held or not")
+	assert.Regexp(t, `^1 lock held by insmod/2:\n #0: [0-9a-f]+ \(l\)`, listings[0])
+	assert.Regexp(t, `^2 locks held by insmod/2:\n #0: [0-9a-f]+ \(m\).*\n #1: [0-9a-f]+ \(l\)`, listings[1])
+}
+
+// TestIRQReportShapes pins the text of the reports made from interrupt contexts
+// (regenerate with go test ./ksync -update, then read the diff before committing).
+func TestIRQReportShapes(t *testing.T) {
+	frame := func(fn string, line, from, to int) func() []Frame {
+		return func() []Frame { return []Frame{{Func: fn, File: "drv.c", Line: line, FuncLine: from, FuncEnd: to}} }
+	}
+	cases := []struct {
+		name, kind string
+		setup      func(k *Kernel)
+	}{
+		// might_sleep in a handler: the held locks are the interrupted task's, then
+		// the handler's; the handler's frames are on the irq stack, above the task's.
+		{"irq-might-sleep", "bug", func(k *Kernel) {
+			m, l := k.DefineMutex("cfg_mutex"), k.DefineSpinlock("dev_lock")
+			x := k.NewInt("x", 0)
+			k.KernelThread("insmod", func(t *Task) {
+				t.SetStack(frame("drv_init", 20, 18, 26))
+				t.RequestIRQ(5, "drv", func(h *Task) IRQReturn {
+					h.SetStack(frame("drv_interrupt", 10, 8, 14))
+					l.Lock(h)
+					h.SetStack(frame("drv_interrupt", 11, 8, 14))
+					h.Kfree(h.Kmalloc(64, GFPKernel))
+					l.Unlock(h)
+					return IRQHandled
+				})
+				m.Lock(t)
+				t.SetStack(frame("drv_init", 22, 18, 26))
+				x.Store(t, 1)
+				m.Unlock(t)
+			})
+		}},
+		// A tasklet run at an irq exit on top of the task that holds its lock: the
+		// softirq spins with preemption off, a soft lockup.
+		{"softirq-soft-lockup", "lockup", func(k *Kernel) {
+			l := k.DefineSpinlock("rx_lock")
+			x := k.NewInt("x", 0)
+			tl := k.DeclareTasklet("rx_tasklet", func(c *Task) {
+				c.SetStack(frame("rx_work", 4, 3, 7))
+				l.Lock(c)
+				l.Unlock(c)
+			})
+			k.KernelThread("insmod", func(t *Task) {
+				t.SetStack(frame("rx_init", 30, 28, 36))
+				t.TaskletSchedule(tl)
+				l.Lock(t)
+				t.SetStack(frame("rx_init", 31, 28, 36))
+				x.Store(t, 1)
+				l.Unlock(t)
+			})
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := explore(t, Config{CPUs: 1}, c.setup)
+			p := find(res, c.kind)
+			require.NotNil(t, p, res.Verdict())
+			golden(t, "report-"+c.name, p.Report)
+		})
+	}
 }

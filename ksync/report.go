@@ -48,12 +48,15 @@ func (k *Kernel) deadlock() []sched.Problem {
 	return ps
 }
 
-// holder finds the task that owns l, or for a semaphore the one that last took it.
+// holder finds the task or interrupt context that owns l, or for a semaphore the task
+// that last took it.
 func (k *Kernel) holder(l *lockBase) *Task {
-	for _, t := range k.tasks {
-		for _, h := range t.held {
-			if h.l == l {
-				return t
+	for _, ts := range [...][]*Task{k.tasks, k.handlers} {
+		for _, t := range ts {
+			for _, h := range t.held {
+				if h.l == l {
+					return t
+				}
 			}
 		}
 	}
@@ -184,6 +187,10 @@ func (k *Kernel) softLockup(t *Task) sched.Problem {
 		fmt.Fprintf(&b, "ksim: %s spins on %s, which it holds itself\n", t.id(), name)
 	case h.exited:
 		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which died holding it\n", t.id(), name, h.id())
+	case t.softirq && t.isAbove(h):
+		fmt.Fprintf(&b, "ksim: the tasklet on CPU%d spins on %s, which the task it interrupted (%s) holds:\n"+
+			"ksim: that task cannot run until the softirq returns. Take %s with spin_lock_bh in process context.\n",
+			t.cpu, name, h.id(), name)
 	case h.wantsCPUOnly() && h.wait.kind != "":
 		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which slept (%s) holding it and is now runnable\n"+
 			"ksim: but has no CPU: every CPU is held by a task with preemption disabled\n", t.id(), name, h.id(), h.wait.kind)

@@ -67,14 +67,20 @@ type Task struct {
 	wait      waiting
 	gate      gate
 	granted   bool // a semaphore's up handed it the count
-	// Interrupt contexts: a handler runs as a Task of its own, on top of the task it
-	// interrupted (below), with the same comm and pid, as "current" is in the kernel.
+	// Interrupt contexts: a handler, or a softirq run on top of a task, is a Task of its
+	// own, on top of the context it interrupted (below), with the same comm and pid, as
+	// "current" is in the kernel. Its held locks are its own, as lockdep's chains of
+	// one irq context are; listings add those of the contexts below (heldLocksAll).
 	inIRQ       bool     // in an irq handler or serving softirqs
 	hardirq     bool     // in a hardirq handler
 	softirq     bool     // serving a softirq (a tasklet)
 	interrupted bool     // a handler runs on top of this task: its CPU is the handler's
-	below       *Task    // for a handler: the interrupted task
+	below       *Task    // for a handler: the interrupted context
 	line        *IRQLine // for a handler in hardirq context: its line
+	percpu      bool     // an interrupt context or ksoftirqd: bound to its CPU
+	inline      bool     // a softirq context on the thread of the context below it
+	softirqd    bool     // ksoftirqd: serves softirqs once its CPU has nothing else to run
+	tasklet     *Tasklet // for a softirq context: the tasklet it runs now
 	killable    bool     // asleep in TASK_KILLABLE: the hung-task detector skips it
 }
 
@@ -166,10 +172,20 @@ func (t *Task) run(fn func(*Task)) {
 }
 
 func (t *Task) exit() {
+	t.mayLeaveCPU()
 	t.exited = true
 	t.state = Dead
 	t.updatePin()
 	t.endHardirq() // a handler killed by an oops no longer runs: free_irq stops waiting
+	if t.tasklet != nil {
+		t.tasklet.running = false // nor does a tasklet: tasklet_kill stops waiting
+		t.tasklet = nil
+	}
+	if t.inline && t.below != nil {
+		// A softirq killed by an oops takes the thread it ran on, so the task below too.
+		t.below.interrupted = false
+		t.below.exit()
+	}
 }
 
 // op announces a visible operation of the task and returns when it runs.
@@ -181,6 +197,9 @@ func (t *Task) op(name string, obj sched.ObjID, acc sched.Access, g sched.Guard)
 // for a CPU.
 func (t *Task) opx(o *sched.Op) {
 	t.mayInterrupt()
+	if len(t.k.softirqs) != 0 && (o.Guard != nil || t.asleep) {
+		t.mayLeaveCPU() // it may block or sleep: ksoftirqd takes over the softirqs pending here
+	}
 	o.Pos = t.pos
 	o.Where = cpuNames[t.cpu] // it may have moved: a pinned task gets a free CPU
 	if t.k.gated {
@@ -207,7 +226,7 @@ func (t *Task) updatePin() {
 			t.k.pinEver = true
 			t.k.checkCoupling()
 		}
-		if t.k.gated {
+		if t.k.gated && !t.percpu {
 			t.cpu = t.k.freeCPU(t)
 		}
 	} else {
@@ -327,28 +346,36 @@ func frameSite(f Frame) string {
 // task's own C frames, decoded with file:line as decode_stacktrace.sh prints them.
 func (t *Task) callTrace(kernelFrames ...string) string {
 	var b strings.Builder
-	if t.inIRQ {
-		// In an interrupt the kernel prints the irq stack, then the interrupted task's.
-		b.WriteString("Call Trace:\n <IRQ>\n")
+	b.WriteString("Call Trace:\n")
+	base := t
+	if t.onIRQStack() {
+		// In an interrupt the kernel prints the irq stack (every interrupt context,
+		// innermost first), then the interrupted task's.
+		b.WriteString(" <IRQ>\n")
 		for _, f := range kernelFrames {
 			b.WriteString(" " + f + "\n")
 		}
-		t.writeFrames(&b)
-		b.WriteString(" </IRQ>\n")
-		if t.below != nil {
-			b.WriteString(" <TASK>\n")
-			t.below.writeFrames(&b)
-			b.WriteString(" </TASK>\n")
+		for ; base != nil && base.onIRQStack(); base = base.below {
+			base.writeFrames(&b)
 		}
-		return b.String()
+		b.WriteString(" </IRQ>\n")
+		if base == nil {
+			return b.String() // an interrupt on an idle CPU
+		}
+		kernelFrames = nil
 	}
-	b.WriteString("Call Trace:\n <TASK>\n")
+	b.WriteString(" <TASK>\n")
 	for _, f := range kernelFrames {
 		b.WriteByte(' ')
 		b.WriteString(f)
 		b.WriteByte('\n')
 	}
-	t.writeFrames(&b)
+	base.writeFrames(&b)
+	if base.softirqd {
+		for _, f := range ksoftirqdFrames {
+			b.WriteString(" " + f + "\n")
+		}
+	}
 	b.WriteString(" </TASK>\n")
 	return b.String()
 }
@@ -394,7 +421,7 @@ func (t *Task) mightSleep(file, prim string) {
 	fmt.Fprintf(&b, "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s\n",
 		b2i(t.preempt != 0), b2i(t.irqsOff), t.PID, t.Comm)
 	fmt.Fprintf(&b, "preempt_count: %x, expected: 0\n", t.preempt)
-	b.WriteString(t.heldLocks())
+	b.WriteString(t.heldLocksAll())
 	if t.preempt > 0 && t.preemptAt != "" {
 		fmt.Fprintf(&b, "Preemption disabled at:\n[<%016x>] %s\n", fakeText(t.preemptAt), t.preemptAt)
 	}
@@ -408,7 +435,7 @@ func (t *Task) schedulingWhileAtomic(chain []string) {
 	title := fmt.Sprintf("BUG: scheduling while atomic: %s/%d/0x%08x", t.Comm, t.PID, t.preempt+1)
 	var b strings.Builder
 	b.WriteString(title + "\n")
-	b.WriteString(t.heldLocks())
+	b.WriteString(t.heldLocksAll())
 	if t.preempt > 0 && t.preemptAt != "" {
 		fmt.Fprintf(&b, "Preemption disabled at:\n[<%016x>] %s\n", fakeText(t.preemptAt), t.preemptAt)
 	}
