@@ -1,6 +1,7 @@
 package ksync
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,6 +41,18 @@ func irqDriver(irqsave bool) func(k *Kernel) {
 	}
 }
 
+// titles lists the titles of the problems res found.
+func titles(res *sched.Result) []string {
+	var ts []string
+	for _, p := range res.Problems {
+		ts = append(ts, p.Title)
+	}
+	return ts
+}
+
+// The bundled scenario irq-spinlock in Go: with one CPU the interrupt can land while
+// the lock is held (a hard lockup), and lockdep sees the lock taken in hardirq context
+// and with irqs on, whichever came first.
 func TestIRQHandlerTakingTheInterruptedTasksLockIsAHardLockup(t *testing.T) {
 	res := explore(t, Config{CPUs: 1}, irqDriver(false))
 	assert.True(t, res.Complete)
@@ -47,6 +60,8 @@ func TestIRQHandlerTakingTheInterruptedTasksLockIsAHardLockup(t *testing.T) {
 	p := find(res, "lockup")
 	assert.Equal(t, "watchdog: CPU0: Watchdog detected hard LOCKUP on cpu 0", p.Title)
 	assert.Contains(t, p.Report, "which the task it interrupted (insmod/2) holds")
+	assert.Contains(t, titles(res), "WARNING: inconsistent lock state")
+	assert.Equal(t, []string{"warning", "lockup"}, kinds(res))
 }
 
 func TestSpinLockIrqsaveMakesTheHandlerSafe(t *testing.T) {
@@ -56,10 +71,15 @@ func TestSpinLockIrqsaveMakesTheHandlerSafe(t *testing.T) {
 	assert.Greater(t, res.Stats.Executions, int64(1), "the interrupt was explored at several points")
 }
 
+// With the interrupt routed to the other CPU the handler just waits for the lock, but
+// lockdep still warns: the day it lands on the lock holder's CPU, it hangs.
 func TestIRQOnTheOtherCPUJustWaits(t *testing.T) {
 	res := explore(t, Config{CPUs: 2, IRQs: map[int]IRQSetting{5: {Times: 1, CPU: 1}}}, irqDriver(false))
 	assert.True(t, res.Complete)
 	assert.NotContains(t, kinds(res), "lockup")
+	assert.Equal(t, []string{"WARNING: inconsistent lock state"}, titles(res))
+	require.NotNil(t, find(res, "warning"))
+	assert.Contains(t, find(res, "warning").Report, "inconsistent {")
 }
 
 func TestKmallocInHandler(t *testing.T) {
@@ -104,10 +124,45 @@ func TestTaskletRunsInSoftirqContextAtIrqExit(t *testing.T) {
 	}
 }
 
+// irqModelIdle is mutexPhilosophers with the interrupt model present but idle: a
+// tasklet that is declared and never scheduled (with irqIdleConfig, settings for
+// lines that nobody requests).
+func irqModelIdle(k *Kernel) {
+	k.DeclareTasklet("rx", func(*Task) { panic("an unscheduled tasklet ran") })
+	mutexPhilosophers(k)
+}
+
+// irqIdleConfig routes lines that nobody requests.
+var irqIdleConfig = map[int]IRQSetting{5: {Times: 3, CPU: -1}, 9: {Times: 1, CPU: 0}}
+
+// "No interrupt lines, no cost": with no line requested and no tasklet scheduled the
+// interrupt model adds no choice and no step, and DPOR stays on. The same program,
+// with line settings and an idle tasklet, explores exactly the executions (same
+// schedules, same traces) of the program without them. (BenchmarkPhilosophers5NoIRQ
+// measures the time.)
 func TestNoIRQLinesAddNoChoices(t *testing.T) {
-	with := explore(t, Config{CPUs: 5}, mutexPhilosophers)
-	without := explore(t, Config{CPUs: 5, NoLockdep: true}, mutexPhilosophers)
-	assert.Equal(t, with.Stats.Executions, without.Stats.Executions)
+	run := func(cfg Config, setup func(k *Kernel), max int64) (*sched.Result, []string) {
+		var traces []string
+		res := sched.Explore(func(e *sched.Execution) {
+			k := New(e, cfg)
+			setup(k)
+			e.OnEnd(func(o sched.Outcome) { traces = append(traces, fmt.Sprint(o, e.Schedule(), e.Trace())) })
+		}, sched.Options{MaxExecutions: int(max)})
+		require.NoError(t, res.Err)
+		return res, traces
+	}
+	base, baseTraces := run(Config{CPUs: 5}, mutexPhilosophers, 0)
+	require.True(t, base.Complete)
+	// A full search of this program takes minutes: stop it just past the baseline.
+	idle, idleTraces := run(Config{CPUs: 5, IRQs: irqIdleConfig}, irqModelIdle, base.Stats.Executions+1)
+	assert.True(t, idle.Complete)
+	assert.Empty(t, base.FullSearch)
+	assert.Empty(t, idle.FullSearch, "an idle interrupt model must not turn DPOR off")
+	assert.Greater(t, base.Stats.Executions, int64(1))
+	assert.Equal(t, base.Stats.Executions, idle.Stats.Executions)
+	assert.Equal(t, base.Stats.Steps, idle.Stats.Steps)
+	assert.Equal(t, baseTraces, idleTraces)
+	assert.Equal(t, titles(base), titles(idle))
 }
 
 func TestProcInterrupts(t *testing.T) {
