@@ -54,33 +54,109 @@ func (t *Task) depTask() *lockdep.TaskInfo {
 	// the interpreter builds it afresh on each call.
 	info.Stack, info.StackFunc = nil, k.depStack
 	k.depCur = t
+	// An interrupt context prints its frames on the irq stack, above the task it
+	// interrupted; ksoftirqd prints its own base frames. Converting t costs nothing.
+	info.OnIRQStack, info.BelowHeld, info.Below = t.onIRQStack(), nil, nil
+	if info.OnIRQStack || t.softirqd {
+		info.Below = (*depBelow)(t)
+	}
 	return info
+}
+
+// depCurrent is what lockdep's checks get: depTask, with the locks of the contexts
+// t runs on top of in BelowHeld (in the kernel, current->held_locks hold the
+// interrupted task's locks below an interrupt context's own, and reports list them
+// all), and t's own held locks, those of the current irq context. Both slices are
+// the kernel's scratch buffer; nothing is allocated for a context that interrupted
+// nothing.
+func (t *Task) depCurrent() (*lockdep.TaskInfo, []lockdep.Held) {
+	info := t.depTask()
+	if t.below == nil {
+		return info, t.depHeld()
+	}
+	buf := t.below.appendDepHeldAll(t.k.depBuf[:0])
+	n := len(buf)
+	buf = t.appendDepHeld(buf)
+	t.k.depBuf = buf
+	info.BelowHeld = buf[:n:n]
+	return info, buf[n:]
+}
+
+// appendDepHeldAll appends the tracked locks of t and the contexts below it, oldest
+// first, to buf.
+func (t *Task) appendDepHeldAll(buf []lockdep.Held) []lockdep.Held {
+	if t.below != nil {
+		buf = t.below.appendDepHeldAll(buf)
+	}
+	return t.appendDepHeld(buf)
+}
+
+// depBelow is a context as lockdep.Below: the frames under its own.
+type depBelow Task
+
+// BelowFrames is lockdep.Below, computed for a report only: the frames of the
+// interrupt contexts below t on the irq stack, then those of the task stack, as
+// callTrace prints them.
+func (d *depBelow) BelowFrames() (irq, task []lockdep.Frame, idle bool) {
+	t := (*Task)(d)
+	base := t
+	if t.onIRQStack() {
+		for base = t.below; base != nil && base.onIRQStack(); base = base.below {
+			irq = base.appendFrames(irq)
+		}
+		if base == nil {
+			return irq, nil, true // an interrupt on an idle CPU
+		}
+		task = base.appendFrames(nil)
+	}
+	if base.softirqd {
+		// ksoftirqd's own frames are the outermost, printed after the tasklet's.
+		outer := make([]lockdep.Frame, 0, len(ksoftirqdFrames)+len(task))
+		for i := len(ksoftirqdFrames) - 1; i >= 0; i-- {
+			outer = append(outer, lockdep.Frame{Func: ksoftirqdFrames[i]})
+		}
+		task = append(outer, task...)
+	}
+	return irq, task, false
 }
 
 // depFrames appends the task's stack, innermost last, to buf.
 func (t *Task) depFrames(buf []lockdep.Frame) []lockdep.Frame {
+	buf = t.appendFrames(buf)
+	t.k.depStackBuf = buf
+	return buf
+}
+
+// appendFrames appends the context's own stack, innermost last, to buf, as
+// writeFrames prints it.
+func (t *Task) appendFrames(buf []lockdep.Frame) []lockdep.Frame {
+	n := len(buf)
 	for _, f := range t.frames() {
 		buf = append(buf, lockdep.Frame{Func: f.Func, File: f.File, Line: f.Line})
 	}
-	if len(buf) == 0 && t.pos != "" {
+	if len(buf) == n && t.pos != "" {
 		file, line, _ := strings.Cut(t.pos, ":")
-		n, _ := strconv.Atoi(line)
-		buf = append(buf, lockdep.Frame{Func: t.Comm, File: file, Line: n})
+		ln, _ := strconv.Atoi(line)
+		buf = append(buf, lockdep.Frame{Func: t.Comm, File: file, Line: ln})
 	}
-	t.k.depStackBuf = buf
 	return buf
 }
 
 // depHeld is the task's held-lock stack as lockdep sees it (tracked locks only).
 // The slice is the kernel's scratch buffer, shared by its tasks: lockdep does not keep it.
 func (t *Task) depHeld() []lockdep.Held {
-	buf := t.k.depBuf[:0]
+	buf := t.appendDepHeld(t.k.depBuf[:0])
+	t.k.depBuf = buf
+	return buf
+}
+
+// appendDepHeld appends the context's own tracked locks, oldest first, to buf.
+func (t *Task) appendDepHeld(buf []lockdep.Held) []lockdep.Held {
 	for _, h := range t.held {
 		if h.l.tracked() {
 			buf = append(buf, h.dh)
 		}
 	}
-	t.k.depBuf = buf
 	return buf
 }
 
@@ -117,7 +193,8 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 			return
 		}
 	}
-	if r := k.dep.Acquire(t.depTask(), t.depHeld(), next.dh); r != nil {
+	info, held := t.depCurrent()
+	if r := k.dep.Acquire(info, held, next.dh); r != nil {
 		t.lockdepReport(r)
 	}
 	if exact && k.dep.Settled() {
@@ -217,7 +294,8 @@ func (t *Task) irqsOn() {
 	if t.k.dep == nil || len(t.held) == 0 {
 		return
 	}
-	if r := t.k.dep.IRQsOn(t.depTask(), t.depHeld()); r != nil {
+	info, held := t.depCurrent()
+	if r := t.k.dep.IRQsOn(info, held); r != nil {
 		t.lockdepReport(r)
 	}
 }
@@ -231,7 +309,8 @@ func (t *Task) reinit(l *lockBase) {
 			continue
 		}
 		if t.k.dep != nil {
-			if r := t.k.dep.HeldLockFreed(t.depTask(), t.depHeld(), h.dep(), l.addr, 0x40); r != nil {
+			info, held := t.depCurrent()
+			if r := t.k.dep.HeldLockFreed(info, held, h.dep(), l.addr, 0x40); r != nil {
 				t.lockdepReport(r)
 			}
 		}
@@ -245,7 +324,8 @@ func (t *Task) exitChecks() {
 	if t.k.dep == nil || !t.tracksAny() {
 		return
 	}
-	if r := t.k.dep.ExitWithLocks(t.depTask(), t.depHeld()); r != nil {
+	info, held := t.depCurrent()
+	if r := t.k.dep.ExitWithLocks(info, held); r != nil {
 		t.lockdepReport(r)
 	}
 }

@@ -95,6 +95,35 @@ type TaskInfo struct {
 	// IRQTrace is the task's irq-flag event history, printed by "inconsistent lock
 	// state"; the zero value prints as the kernel prints a task with no event yet.
 	IRQTrace IRQTrace
+
+	// An interrupt context (a hardirq handler, softirqs run at an irq exit or on top
+	// of a task) is, for lockdep, the task it interrupted: in the kernel, current in
+	// a handler is that task, and the handler's acquisitions go on the same
+	// current->held_locks, above the task's. Comm and PID are the task's then, and:
+	//
+	// OnIRQStack says the context runs on the irq stack: a stack backtrace prints
+	// its frames (Stack) between <IRQ> and </IRQ>, above the task's <TASK> section.
+	OnIRQStack bool
+	// BelowHeld are the locks the contexts below this one hold (the interrupted
+	// task's first), oldest first: every held-locks listing prints them before the
+	// held locks passed, numbered on (HeldLocks). The checks do not look at them:
+	// the held locks passed are those of the current irq context, as the kernel's
+	// chains are (see Acquire).
+	BelowHeld []Held
+	// Below, if set, gives the frames a stack backtrace prints after Stack.
+	Below Below
+}
+
+// Below gives, for a stack backtrace, the frames under the current context's own:
+// those of the contexts it interrupted, or a kernel thread's base frames.
+type Below interface {
+	// BelowFrames returns, each innermost last: irq, more frames on the irq stack
+	// (those of an interrupted softirq), printed after Stack before </IRQ>; task,
+	// the frames of the task stack, printed between <TASK> and </TASK> (the
+	// interrupted task's, or, for a context not on the irq stack, printed after
+	// Stack: ksoftirqd's own); idle, when no task stack is printed at all (an
+	// interrupt on an idle CPU).
+	BelowFrames() (irq, task []Frame, idle bool)
 }
 
 // stack is the task's stack, from StackFunc the first time when Stack is nil.
@@ -338,7 +367,8 @@ func (g *Graph) ClassUsage(c Class) Usage {
 //     report);
 //  2. a chain of held classes already validated is not validated again;
 //  3. a held lock of the same class (key and subclass) -> "possible recursive locking
-//     detected", except a recursive reader (read_lock) over a read-held lock;
+//     detected", except a recursive reader (read_lock) over a read-held lock; only
+//     held is searched, not task.BelowHeld (see the comment in the code);
 //  4. for the most recent held lock, and below it down to the first non-trylock one:
 //     if the new class already reaches it in the graph -> "possible circular locking
 //     dependency detected"; else if an irq-safe class reaches the held one and the
@@ -368,7 +398,18 @@ func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
 		return nil
 	}
 
-	// check_deadlock
+	// check_deadlock. The kernel walks all of current->held_locks, which in an
+	// interrupt context include the interrupted task's locks (task.BelowHeld); ksim
+	// looks at the current irq context's only, and this loses no report the kernel
+	// makes. A lock held below an interrupt context was held with that irq enabled
+	// (else the interrupt could not have come), so its class has the irq's ON usage
+	// (taken with it enabled, or marked by IRQsOn when it was enabled); taking the
+	// same class in the handler or softirq sets the IN usage, which mark_usage, run
+	// before this, reports as "inconsistent lock state" (a trylock sets no IN usage
+	// and is not checked for recursion, in the kernel either). The kernel then turns
+	// lockdep off, so it never prints "possible recursive locking detected" for it;
+	// ksim goes on after a report, and would print that second report of the same
+	// bug the next time the interrupt comes.
 	nmode := next.mode()
 	for _, h := range held {
 		if g.heldClass(&h) != nid {

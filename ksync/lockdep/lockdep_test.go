@@ -423,6 +423,48 @@ func TestHeldLocks(t *testing.T) {
 		" #1: ffff888004a01000 (&p->lock/1){+.+.}-{2:2}, at: f+0x10/0x40\n", g.HeldLocks(&task, held))
 }
 
+// In an interrupt context the listing is the interrupted contexts' locks
+// (BelowHeld), then the context's own, numbered on, under the interrupted task's
+// name: the kernel's current->held_locks.
+func TestHeldLocksBelowAnInterrupt(t *testing.T) {
+	g := NewGraph()
+	m := Held{Class: Class{Key: "m", Kind: Mutex}, Addr: 0xffffffffc0002000, At: "init+0x0/0x40"}
+	l := Held{Class: Class{Key: "l", Kind: Spin}, Addr: 0xffffffffc0002040, At: "handler+0x10/0x40"}
+	task := TaskInfo{Comm: "insmod", PID: 2, BelowHeld: []Held{m}}
+	assert.Equal(t, "1 lock held by insmod/2:\n #0: ffffffffc0002000 (m){+.+.}-{3:3}, at: init+0x0/0x40\n", g.HeldLocks(&task, nil))
+	assert.Equal(t, "2 locks held by insmod/2:\n"+
+		" #0: ffffffffc0002000 (m){+.+.}-{3:3}, at: init+0x0/0x40\n"+
+		" #1: ffffffffc0002040 (l){+.+.}-{2:2}, at: handler+0x10/0x40\n", g.HeldLocks(&task, []Held{l}))
+}
+
+// belowFrames is a Below with fixed frames.
+type belowFrames struct {
+	irq, task []Frame
+	idle      bool
+}
+
+func (b belowFrames) BelowFrames() ([]Frame, []Frame, bool) { return b.irq, b.task, b.idle }
+
+// A stack backtrace in an interrupt context: the kernel functions and the context's
+// frames, then those of the interrupt contexts below it, on the irq stack; the
+// interrupted task's frames on the task stack. A kernel thread's base frames follow
+// its own on the task stack.
+func TestStackBacktraceSections(t *testing.T) {
+	own := []Frame{{Func: "handler", File: "d.c", Line: 9}}
+	tasklet := []Frame{{Func: "rx_work", File: "d.c", Line: 4}}
+	task := []Frame{{Func: "kthread"}, {Func: "drv_init", File: "d.c", Line: 20}}
+	head := "stack backtrace:\nCPU: 0 PID: 2 Comm: insmod Not tainted 6.12.0-ksim #1\nCall Trace:\n"
+	info := TaskInfo{Comm: "insmod", PID: 2, Stack: own, OnIRQStack: true, Below: belowFrames{tasklet, task, false}}
+	assert.Equal(t, head+" <IRQ>\n dump_stack_lvl\n lock_acquire\n handler (d.c:9)\n rx_work (d.c:4)\n </IRQ>\n"+
+		" <TASK>\n drv_init (d.c:20)\n kthread\n </TASK>\n", StackBacktrace(&info, "dump_stack_lvl", "lock_acquire"))
+	info.Below = belowFrames{nil, nil, true}
+	assert.Equal(t, head+" <IRQ>\n dump_stack_lvl\n handler (d.c:9)\n </IRQ>\n", StackBacktrace(&info, "dump_stack_lvl"))
+	info = TaskInfo{Comm: "insmod", PID: 2, Stack: tasklet, Below: belowFrames{nil, []Frame{{Func: "kthread"}, {Func: "run_ksoftirqd"}}, false}}
+	assert.Equal(t, head+" <TASK>\n dump_stack_lvl\n rx_work (d.c:4)\n run_ksoftirqd\n kthread\n </TASK>\n", StackBacktrace(&info, "dump_stack_lvl"))
+	info.Below = nil
+	assert.Equal(t, head+" <TASK>\n dump_stack_lvl\n rx_work (d.c:4)\n </TASK>\n", StackBacktrace(&info, "dump_stack_lvl"))
+}
+
 // TestMemory: repeating the same acquisitions neither adds dependencies nor chains,
 // and the validated-chain fast path does not allocate.
 func TestMemory(t *testing.T) {

@@ -74,40 +74,73 @@ func (g *Graph) className(c Class, u Usage) string {
 
 // HeldLocks is lockdep_print_held_locks: "no locks held by <comm>/<pid>." or
 // "<N> lock(s) held by <comm>/<pid>:" followed by one
-// " #i: <addr> (<class>){<usage>}-{o:i}, at: <site>" line per lock, oldest first.
-// Every report prints held locks this way; the caller passes only tracked locks.
+// " #i: <addr> (<class>){<usage>}-{o:i}, at: <site>" line per lock, oldest first:
+// task.BelowHeld (the locks of the contexts an interrupt context runs on top of),
+// then held. Every report prints held locks this way; the caller passes only
+// tracked locks.
 func (g *Graph) HeldLocks(task *TaskInfo, held []Held) string {
-	if len(held) == 0 {
+	n := len(task.BelowHeld) + len(held)
+	if n == 0 {
 		return fmt.Sprintf("no locks held by %s/%d.\n", task.Comm, task.PID)
 	}
 	var b strings.Builder
 	s := "s"
-	if len(held) == 1 {
+	if n == 1 {
 		s = ""
 	}
-	fmt.Fprintf(&b, "%d lock%s held by %s/%d:\n", len(held), s, task.Comm, task.PID)
-	for i, h := range held {
+	fmt.Fprintf(&b, "%d lock%s held by %s/%d:\n", n, s, task.Comm, task.PID)
+	for i, h := range task.BelowHeld {
 		fmt.Fprintf(&b, " #%d: %s", i, g.lockLine(h))
+	}
+	for i, h := range held {
+		fmt.Fprintf(&b, " #%d: %s", len(task.BelowHeld)+i, g.lockLine(h))
 	}
 	return b.String()
 }
 
 // StackBacktrace is the "stack backtrace:" dump: the CPU/PID/Comm line, then a Call
-// Trace of the given kernel functions (innermost first) and the task's stack.
+// Trace of the given kernel functions (innermost first) and the task's stack. For a
+// context on the irq stack (task.OnIRQStack) those are printed between <IRQ> and
+// </IRQ>, with the frames of the interrupt contexts below it, and the interrupted
+// task's frames follow between <TASK> and </TASK> (task.Below), as dump_stack
+// prints an interrupt's stack.
 func StackBacktrace(task *TaskInfo, kernel ...string) string {
 	var b strings.Builder
 	b.WriteString("stack backtrace:\n")
 	fmt.Fprintf(&b, "CPU: %d PID: %d Comm: %s %s %s\n", task.CPU, task.PID, task.Comm, task.tainted(), task.release())
-	b.WriteString("Call Trace:\n <TASK>\n")
+	var irq, below []Frame
+	idle := false
+	if task.Below != nil {
+		irq, below, idle = task.Below.BelowFrames()
+	}
+	b.WriteString("Call Trace:\n")
+	if task.OnIRQStack {
+		b.WriteString(" <IRQ>\n")
+	} else {
+		b.WriteString(" <TASK>\n")
+	}
 	for _, f := range kernel {
 		b.WriteString(" " + f + "\n")
 	}
-	stack := task.stack()
-	for i := len(stack) - 1; i >= 0; i-- {
-		b.WriteString(" " + stack[i].String() + "\n")
+	frames(&b, task.stack())
+	if task.OnIRQStack {
+		frames(&b, irq)
+		b.WriteString(" </IRQ>\n")
+		if idle {
+			return b.String()
+		}
+		b.WriteString(" <TASK>\n")
 	}
+	frames(&b, below)
 	b.WriteString(" </TASK>\n")
 	return b.String()
+}
+
+// frames prints the frames of a Call Trace, innermost first.
+func frames(b *strings.Builder, fs []Frame) {
+	for i := len(fs) - 1; i >= 0; i-- {
+		b.WriteString(" " + fs[i].String() + "\n")
+	}
 }
 
 // trace is print_lock_trace: the frames innermost first, 7 spaces in.
