@@ -64,7 +64,8 @@ func TestLockdepReportsFromInterruptContexts(t *testing.T) {
 		// A hardirq interrupts a tasklet that runs on top of insmod (at its
 		// local_bh_enable) holding rx_lock: the listing is insmod's, the
 		// tasklet's, the handler's; the irq stack has the handler's frames, then
-		// the tasklet's.
+		// the tasklet's. current->softirq_context is still set in the handler:
+		// SC1[1].
 		{"lockdep-irq-on-softirq-inconsistent", func(k *Kernel) {
 			m, dev, stats := k.DefineMutex("cfg_mutex"), k.DefineSpinlock("dev_lock"), k.DefineSpinlock("stats_lock")
 			rx := k.DefineSpinlock("rx_lock")
@@ -103,7 +104,7 @@ func TestLockdepReportsFromInterruptContexts(t *testing.T) {
 		}, "3 locks held by insmod/2:\n" +
 			" #0: ffffffffc0002000 (cfg_mutex){+.+.}-{3:3}, at: drv_init+0x30/0xb0\n" +
 			" #1: ffffffffc00020c0 (rx_lock){+.-.}-{2:2}, at: rx_work+0x20/0xb0\n" +
-			" #2: ffffffffc0002040 (dev_lock){-...}-{2:2}, at: drv_interrupt+0x20/0x70\n",
+			" #2: ffffffffc0002040 (dev_lock){-.-.}-{2:2}, at: drv_interrupt+0x20/0x70\n",
 			" <IRQ>\n dump_stack_lvl\n print_usage_bug\n valid_state\n mark_lock_irq\n mark_lock\n mark_usage\n __lock_acquire\n lock_acquire\n" +
 				" drv_interrupt (drv.c:11)\n rx_work (drv.c:42)\n </IRQ>\n <TASK>\n drv_init (drv.c:23)\n </TASK>\n"},
 	}

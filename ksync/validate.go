@@ -47,7 +47,7 @@ func (t *Task) depTask() *lockdep.TaskInfo {
 	// Field by field: the struct is the kernel's, and IRQTrace stays zero.
 	info.Comm, info.PID, info.CPU = t.Comm, t.PID, t.cpu
 	info.Release, info.Tainted = k.cfg.Release, k.tainted()
-	info.IRQ = lockdep.IRQContext{InHardirq: t.hardirq, InSoftirq: t.softirq,
+	info.IRQ = lockdep.IRQContext{InHardirq: t.hardirq, InSoftirq: t.inSoftirq(),
 		HardirqsOff: t.irqsOff, SoftirqsOff: t.preempt&0xff00 != 0,
 		HardirqCount: (t.preempt >> 16) & 0xf, SoftirqCount: (t.preempt & 0xff00) >> 8}
 	// The stack is computed only if lockdep asks (a report, a first-seen dependency):
@@ -61,6 +61,19 @@ func (t *Task) depTask() *lockdep.TaskInfo {
 		info.Below = (*depBelow)(t)
 	}
 	return info
+}
+
+// inSoftirq is lockdep's current->softirq_context: serving softirqs, or in a hardirq
+// handler that interrupted a context serving them (the counter is the interrupted
+// task's, and a hardirq leaves it set): a lock the handler takes is then used in
+// softirq context too (IN-SOFTIRQ), and reports print SC1.
+func (t *Task) inSoftirq() bool {
+	for x := t; x != nil; x = x.below {
+		if x.softirq {
+			return true
+		}
+	}
+	return false
 }
 
 // depCurrent is what lockdep's checks get: depTask, with the locks of the contexts
@@ -222,7 +235,7 @@ type depMemo struct {
 // (more than three locks held, a class numbered 512 or more, a nested subclass).
 func (t *Task) acquireKey(next *lockdep.Held) (uint64, bool) {
 	var key uint64
-	for _, c := range [...]bool{t.hardirq, t.softirq, t.irqsOff, t.preempt&0xff00 != 0} {
+	for _, c := range [...]bool{t.hardirq, t.inSoftirq(), t.irqsOff, t.preempt&0xff00 != 0} {
 		key <<= 1
 		if c {
 			key |= 1
