@@ -191,7 +191,7 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	if t.k.dep == nil {
 		return
 	}
-	t.checkWaitContext(l)
+	t.checkWaitContext(l, subclass)
 	next := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
 	next.dh = next.dep()
 	t.validated = next // hold takes it from here if the task gets the lock
@@ -273,7 +273,7 @@ func (t *Task) lockdepReport(r *lockdep.Report) {
 // checkWaitContext is lockdep's wait-type check: a sleeping lock (mutex,
 // rw_semaphore) taken inside a spinning one (spinlock, rwlock) is an invalid wait
 // context. It comes after might_sleep's BUG, as in the kernel.
-func (t *Task) checkWaitContext(l *lockBase) {
+func (t *Task) checkWaitContext(l *lockBase, subclass int) {
 	if l.kind != kindMutex && l.kind != kindRWSem {
 		return
 	}
@@ -290,7 +290,10 @@ func (t *Task) checkWaitContext(l *lockBase) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n%s\n%s %s\n%s\n", strings.Repeat("=", 29), title, t.k.cfg.Release, t.k.tainted(), strings.Repeat("-", 29))
 	fmt.Fprintf(&b, "%s/%d is trying to lock:\n", t.Comm, t.PID)
-	fmt.Fprintf(&b, "%016x (%s){+.+.}-%s, at: %s\n", l.addr, l.classKey(), l.waitTypes(), t.site())
+	// print_lock: the class's usage is what it is before this acquisition marks its
+	// own bits (check_wait_context runs first): "{....}" for a class never taken.
+	c := lockdep.Class{Key: l.classKey(), Subclass: subclass, Kind: l.depKind()}
+	fmt.Fprintf(&b, "%016x (%s){%s}-%s, at: %s\n", l.addr, c.Name(), t.k.dep.Usage(c), l.waitTypes(), t.site())
 	b.WriteString("other info that might help us debug this:\ncontext-{2:2}\n")
 	b.WriteString(t.heldLocks())
 	b.WriteString("stack backtrace:\n")
