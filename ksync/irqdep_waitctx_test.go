@@ -54,3 +54,107 @@ func TestInvalidWaitContextPrintsTheClassUsage(t *testing.T) {
 		})
 	}
 }
+
+// A sleeping lock taken in hardirq or softirq context is an invalid wait context even
+// with no spinlock held: task_wait_context makes the context itself {2:2}
+// (LD_WAIT_SPIN in a hardirq handler, LD_WAIT_CONFIG, 2 as well without
+// PROVE_RAW_LOCK_NESTING, in a softirq), and a mutex is {3:3}. might_sleep's BUG comes
+// first. The report lists the interrupted task's locks and prints the irq stack.
+func TestSleepingLockInInterruptIsAnInvalidWaitContext(t *testing.T) {
+	cases := []struct {
+		name  string
+		setup func(k *Kernel)
+		sleep string // might_sleep's title
+	}{
+		{"lockdep-irq-invalid-wait-context", func(k *Kernel) {
+			m, hm := k.DefineMutex("cfg_mutex"), k.DefineMutex("hw_mutex")
+			x := k.NewInt("x", 0)
+			k.KernelThread("insmod", func(t *Task) {
+				t.SetStack(depFrame("drv_init", 21, 18, 28))
+				m.Lock(t)
+				t.SetStack(depFrame("drv_init", 22, 18, 28))
+				t.RequestIRQ(5, "drv", func(h *Task) IRQReturn {
+					h.SetStack(depFrame("drv_interrupt", 10, 8, 14))
+					hm.Lock(h)
+					hm.Unlock(h)
+					return IRQHandled
+				})
+				t.SetStack(depFrame("drv_init", 23, 18, 28))
+				x.Store(t, 1) // the interrupt comes here, or at the unlock
+				m.Unlock(t)
+			})
+		}, "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:283"},
+		{"lockdep-softirq-invalid-wait-context", func(k *Kernel) {
+			m, s := k.DefineMutex("cfg_mutex"), k.DeclareRWSem("table_sem")
+			tl := k.DeclareTasklet("rx_tasklet", func(c *Task) {
+				c.SetStack(depFrame("rx_work", 40, 38, 48))
+				s.DownRead(c)
+				s.UpRead(c)
+			})
+			k.KernelThread("insmod", func(t *Task) {
+				t.SetStack(depFrame("drv_init", 21, 18, 28))
+				m.Lock(t)
+				t.SetStack(depFrame("drv_init", 22, 18, 28))
+				t.TaskletSchedule(tl)
+				t.LocalBHDisable()
+				t.SetStack(depFrame("drv_init", 23, 18, 28))
+				t.LocalBHEnable() // the tasklet runs here, on top of insmod
+				m.Unlock(t)
+			})
+		}, "BUG: sleeping function called from invalid context at kernel/locking/rwsem.c:1525"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := explore(t, Config{CPUs: 1}, c.setup)
+			require.True(t, res.Complete)
+			ts := titles(res)
+			require.GreaterOrEqual(t, len(ts), 2, res.Verdict())
+			assert.Equal(t, []string{c.sleep, "[ BUG: Invalid wait context ]"}, ts[:2], "might_sleep first")
+			r := invalidWaitContext(t, res)
+			assert.Contains(t, r, "\nother info that might help us debug this:\ncontext-{2:2}\n1 lock held by insmod/2:\n #0: ffffffffc0002000 (cfg_mutex)")
+			assert.Contains(t, r, "Call Trace:\n <IRQ>\n dump_stack_lvl\n __lock_acquire\n lock_acquire\n")
+			golden(t, c.name, r)
+		})
+	}
+}
+
+// In process context the context is LD_WAIT_MAX, {4:4}, whatever is held (the held
+// spinlock is what makes the mutex invalid, not the context); and a trylock is never
+// checked (check_wait_context returns at once for one): mutex_trylock under a
+// spinlock does not sleep.
+func TestInvalidWaitContextInProcessContextAndTrylocks(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		l, m := k.DefineSpinlock("l"), k.DefineMutex("m")
+		k.KernelThread("worker", func(t *Task) {
+			l.Lock(t)
+			m.Lock(t)
+			m.Unlock(t)
+			l.Unlock(t)
+		})
+	})
+	assert.Contains(t, invalidWaitContext(t, res), "\nother info that might help us debug this:\ncontext-{4:4}\n1 lock held by worker/2:\n")
+
+	res = explore(t, Config{}, func(k *Kernel) {
+		l, m, s := k.DefineSpinlock("l"), k.DefineMutex("m"), k.DeclareRWSem("s")
+		k.KernelThread("worker", func(t *Task) {
+			l.Lock(t)
+			if m.Trylock(t) == 1 {
+				m.Unlock(t)
+			}
+			if s.DownReadTrylock(t) == 1 {
+				s.UpRead(t)
+			}
+			l.Unlock(t)
+		})
+		k.KernelThread("irq", func(t *Task) {
+			t.RequestIRQ(5, "drv", func(h *Task) IRQReturn {
+				if m.Trylock(h) == 1 {
+					m.Unlock(h)
+				}
+				return IRQHandled
+			})
+			t.FreeIRQ(5)
+		})
+	})
+	assert.NotContains(t, titles(res), "[ BUG: Invalid wait context ]")
+}

@@ -191,7 +191,7 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	if t.k.dep == nil {
 		return
 	}
-	t.checkWaitContext(l, subclass)
+	t.checkWaitContext(l, subclass, trylock)
 	next := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
 	next.dh = next.dep()
 	t.validated = next // hold takes it from here if the task gets the lock
@@ -270,20 +270,38 @@ func (t *Task) lockdepReport(r *lockdep.Report) {
 	t.k.addTaint(taintWarn)
 }
 
-// checkWaitContext is lockdep's wait-type check: a sleeping lock (mutex,
-// rw_semaphore) taken inside a spinning one (spinlock, rwlock) is an invalid wait
-// context. It comes after might_sleep's BUG, as in the kernel.
-func (t *Task) checkWaitContext(l *lockBase, subclass int) {
-	if l.kind != kindMutex && l.kind != kindRWSem {
+// The lockdep wait types (LD_WAIT_*, without CONFIG_PROVE_RAW_LOCK_NESTING, where
+// LD_WAIT_CONFIG is LD_WAIT_SPIN): a spinlock_t or rwlock_t is {2:2}, a mutex or
+// rw_semaphore {3:3}.
+const (
+	ldWaitSpin  = 2 // LD_WAIT_SPIN (and LD_WAIT_CONFIG)
+	ldWaitSleep = 3 // LD_WAIT_SLEEP
+	ldWaitMax   = 4 // LD_WAIT_MAX: process context allows anything
+)
+
+// checkWaitContext is lockdep's check_wait_context: a sleeping lock (mutex,
+// rw_semaphore) taken where the context cannot sleep is an invalid wait context —
+// inside a spinning lock (spinlock, rwlock) taken in the same irq context, or in
+// hardirq or softirq context itself (task_wait_context: LD_WAIT_SPIN in a hardirq
+// handler, LD_WAIT_CONFIG in a softirq, both 2 here). A trylock is not checked. It
+// comes after might_sleep's BUG, and before mark_usage, as in the kernel.
+func (t *Task) checkWaitContext(l *lockBase, subclass int, trylock bool) {
+	if trylock || l.kind != kindMutex && l.kind != kindRWSem {
 		return
 	}
-	spinning := false
-	for _, h := range t.held {
+	// task_wait_context. t.hardirq is lockdep_hardirq_context; a hardirq that
+	// interrupted a softirq is in hardirq context, and 2 either way.
+	ctx := ldWaitMax
+	if t.hardirq || t.softirq {
+		ctx = ldWaitSpin
+	}
+	inner := ctx
+	for _, h := range t.held { // the current irq context's locks only
 		if h.l.kind == kindSpinlock || h.l.kind == kindRWLock {
-			spinning = true
+			inner = min(inner, ldWaitSpin)
 		}
 	}
-	if !spinning {
+	if next := ldWaitSleep; next <= inner { // the sleeping lock's outer wait type
 		return
 	}
 	title := "[ BUG: Invalid wait context ]"
@@ -294,8 +312,10 @@ func (t *Task) checkWaitContext(l *lockBase, subclass int) {
 	// own bits (check_wait_context runs first): "{....}" for a class never taken.
 	c := lockdep.Class{Key: l.classKey(), Subclass: subclass, Kind: l.depKind()}
 	fmt.Fprintf(&b, "%016x (%s){%s}-%s, at: %s\n", l.addr, c.Name(), t.k.dep.Usage(c), l.waitTypes(), t.site())
-	b.WriteString("other info that might help us debug this:\ncontext-{2:2}\n")
-	b.WriteString(t.heldLocks())
+	// print_lock_invalid_wait_context prints task_wait_context, not the inner
+	// type that failed: {4:4} in process context with a spinlock held.
+	fmt.Fprintf(&b, "other info that might help us debug this:\ncontext-{%d:%d}\n", ctx, ctx)
+	b.WriteString(t.k.dep.HeldLocks(t.depCurrent())) // with the interrupted task's locks
 	b.WriteString("stack backtrace:\n")
 	b.WriteString(t.header())
 	b.WriteString(t.callTrace("dump_stack_lvl", "__lock_acquire", "lock_acquire"))
