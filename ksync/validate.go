@@ -68,6 +68,9 @@ func (t *Task) depTask() *lockdep.TaskInfo {
 // task's, and a hardirq leaves it set): a lock the handler takes is then used in
 // softirq context too (IN-SOFTIRQ), and reports print SC1.
 func (t *Task) inSoftirq() bool {
+	if t.below == nil { // inlined: the usual case, on every acquisition
+		return t.softirq
+	}
 	for x := t; x != nil; x = x.below {
 		if x.softirq {
 			return true
@@ -298,7 +301,8 @@ func (t *Task) checkWaitContext(l *lockBase, subclass int, trylock bool) {
 	inner := ctx
 	for _, h := range t.held { // the current irq context's locks only
 		if h.l.kind == kindSpinlock || h.l.kind == kindRWLock {
-			inner = min(inner, ldWaitSpin)
+			inner = ldWaitSpin // no lock kind here is stricter
+			break
 		}
 	}
 	if next := ldWaitSleep; next <= inner { // the sleeping lock's outer wait type
