@@ -337,7 +337,7 @@ func (t *Task) badUnlock(l *lockBase) {
 	fmt.Fprintf(&b, "%s/%d is trying to release lock (%s) at:\n", t.Comm, t.PID, l.name)
 	fmt.Fprintf(&b, "[<%016x>] %s\n", fakeText(t.site()), t.site())
 	b.WriteString("but there are no more locks to release!\n\nother info that might help us debug this:\n")
-	b.WriteString(t.heldLocks())
+	b.WriteString(t.heldLocksAll())
 	b.WriteString("\nstack backtrace:\n")
 	b.WriteString(t.header())
 	b.WriteString(t.callTrace())
