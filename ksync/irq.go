@@ -236,8 +236,29 @@ func (t *Task) deliverPending() {
 const threadsKept = 16
 
 // roomForThread reports whether an interrupt handler or ksoftirqd may start a thread:
-// an execution has at most sched.MaxThreads. Past that, lines stop firing.
-func (k *Kernel) roomForThread() bool { return len(k.e.Threads()) < sched.MaxThreads-threadsKept }
+// an execution has at most sched.MaxThreads. Past that, lines stop firing, and the
+// exploration says that it is not complete.
+func (k *Kernel) roomForThread() bool { return k.room(threadsKept) }
+
+// room reports whether a thread may be spawned while keeping kept of the execution's
+// sched.MaxThreads free, counting the spawns under way; when not, the exploration is
+// marked incomplete (sched.Execution.LimitReached).
+func (k *Kernel) room(kept int) bool {
+	if len(k.e.Threads())+k.spawning < sched.MaxThreads-kept {
+		return true
+	}
+	k.e.LimitReached(fmt.Sprintf("thread limit reached: an execution runs at most %d threads (tasks, interrupt handlers, ksoftirqd), and one more was needed", sched.MaxThreads))
+	return false
+}
+
+// spawnAt spawns a thread for a new context from t's thread, holding its room for the
+// length of the spawning step (room was checked in the same step).
+func (t *Task) spawnAt(name string, fn func(*sched.Thread)) *sched.Thread {
+	t.k.spawning++
+	th := t.th.SpawnAt(t.pos, name, fn)
+	t.k.spawning--
+	return th
+}
 
 // interrupt runs l's handler on t's CPU, in hardirq context, and waits for it.
 func (t *Task) interrupt(l *IRQLine) {
@@ -284,7 +305,7 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 	h.irqsOff, h.inIRQ, h.hardirq, h.line = true, true, true, l
 	h.updatePin()
 	name := fmt.Sprintf("irq/%d-%s", l.n, l.name)
-	return t.th.SpawnAt(t.pos, name, func(th *sched.Thread) {
+	return t.spawnAt(name, func(th *sched.Thread) {
 		h.th = th
 		th.SetWhere(cpuNames[cpu])
 		l.handler(h)
@@ -497,7 +518,7 @@ func (k *Kernel) wakeSoftirqd(cpu int, from *Task) {
 	}
 	d := k.newContext(cpu, nil)
 	d.Comm, d.PID, d.PPID, d.softirqd = "ksoftirqd/"+cpuNames[cpu], ksoftirqdPID+8*cpu, 2, true
-	from.th.SpawnAt(from.pos, d.Comm, func(th *sched.Thread) {
+	from.spawnAt(d.Comm, func(th *sched.Thread) {
 		d.th = th
 		th.SetWhere(cpuNames[cpu])
 		o := &sched.Op{Name: "run_ksoftirqd", Guard: softirqdGuard{d}, Where: cpuNames[cpu]}

@@ -59,14 +59,17 @@ type kstate struct {
 	tasks   []*Task
 	chunk   []Task // storage for tasks; never grown in place, so pointers stay valid
 	nextPID int
-	log     []byte // dmesg: one buffer, not a string per line
-	taint   uint32
-	pinned  int  // tasks holding a CPU: atomic and not asleep
-	gated   bool // more tasks than CPUs: running needs a CPU
-	created int  // tasks created so far
-	pinEver bool // some task has held a CPU (run atomic)
-	nextAdr uint64
-	kmem    int // bytes kmalloc'd and not freed
+	// spawning counts threads about to be spawned: a spawn is a scheduling point, and
+	// other contexts must not take the room reserved for them meanwhile.
+	spawning int
+	log      []byte // dmesg: one buffer, not a string per line
+	taint    uint32
+	pinned   int  // tasks holding a CPU: atomic and not asleep
+	gated    bool // more tasks than CPUs: running needs a CPU
+	created  int  // tasks created so far
+	pinEver  bool // some task has held a CPU (run atomic)
+	nextAdr  uint64
+	kmem     int // bytes kmalloc'd and not freed
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore

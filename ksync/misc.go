@@ -25,11 +25,20 @@ const (
 )
 
 // KthreadRun is kthread_run(fn, data, name) from inside a task: it starts a new task.
+// It returns nil, starting nothing, when the execution already runs sched.MaxThreads
+// threads; the exploration is then marked incomplete (the kernel's own limit,
+// threads-max, is far higher), and the caller fails as the kernel would
+// (ERR_PTR(-EAGAIN)).
 func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
+	if !t.k.room(0) {
+		return nil
+	}
+	t.k.spawning++ // held across the interrupt that may come first and the spawn
 	c := t.k.newTask(comm, t.PID)
 	t.mayInterrupt()
 	c.body = fn
 	c.th = t.th.SpawnAt(t.pos, c.Comm, runTask)
+	t.k.spawning--
 	c.th.SetValue(c) // before c starts: that is when the spawning step ends
 	c.th.SetWhere(cpuNames[c.cpu])
 	t.note("pid %d", c.PID)

@@ -273,11 +273,10 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 			name = r.format(args[2:])
 		}
 		r.at(e.Fun.Pos())
-		if !r.w.reserveThread() {
+		child := t.KthreadRun(name, func(ct *ksync.Task) { r.w.runner(ct).call(fi, []cval{data}) })
+		if child == nil {
 			return r.spawnFails(b, name, e.Fun.Pos())
 		}
-		child := t.KthreadRun(name, func(ct *ksync.Task) { r.w.runner(ct).call(fi, []cval{data}) })
-		r.w.spawning--
 		if b.Op == OpKernelThread {
 			return cval{i: int64(child.PID)}
 		}
@@ -363,18 +362,6 @@ const maxErrno = 4095
 
 // isErrPtr is IS_ERR: an error code made a pointer (ERR_PTR(-EAGAIN)).
 func isErrPtr(v cval) bool { return v.obj == nil && v.i < 0 && v.i >= -maxErrno }
-
-// reserveThread makes room for one more task in the execution, or reports that
-// there is none: sched runs at most sched.MaxThreads threads in an execution (its
-// thread sets are 64-bit masks). The room is reserved until the spawn is done, since
-// kthread_run lets other tasks run (and spawn) before it spawns.
-func (w *world) reserveThread() bool {
-	if len(w.k.Execution().Threads())+w.spawning >= sched.MaxThreads {
-		return false
-	}
-	w.spawning++
-	return true
-}
 
 // spawnFails is kthread_run or kernel_thread when the execution has no room for
 // another task: like the kernel's at threads-max (copy_process fails with -EAGAIN),

@@ -61,7 +61,6 @@ type world struct {
 	warnOnce map[*syntax.CallExpr]bool
 	addrs    map[any]int64 // the address of each object a pointer to which became an integer
 	addrObjs []any         // those objects, by region (see pointerBits)
-	spawning int           // kthread_runs between reserveThread and their spawn
 }
 
 // gstore holds a global: one cell per element for ints and pointers, one kernel object

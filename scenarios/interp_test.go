@@ -278,6 +278,59 @@ module_init(i);
 
 // cpu_relax and the short delays are busy waits: a step each, never a sleep, so
 // they are allowed in atomic context.
+// Interrupt handlers and ksoftirqd take threads too: past the execution's limit an
+// interrupt cannot be delivered, and the search says it is not complete rather than
+// "no problem" (or a Go panic, when they raced kthread_run for the last threads).
+func TestThreadLimitIsReportedNotProof(t *testing.T) {
+	handlerBugs := func(tasks int) string {
+		return fmt.Sprintf(`
+static irqreturn_t h(int irq, void *dev) { BUG_ON(1); return IRQ_HANDLED; }
+static int t(void *d) { return 0; }
+static int __init init(void)
+{
+	int i;
+	for (i = 0; i < %d; i++)
+		kthread_run(t, NULL, "t%%d", i);
+	request_irq(3, h, 0, "x", NULL);
+	msleep(1);
+	return 0;
+}
+module_init(init);
+`, tasks)
+	}
+	_, res := runC(t, handlerBugs(40))
+	require.NotEmpty(t, res.Problems, "room for the handler: its BUG is found")
+
+	_, res = runC(t, handlerBugs(50))
+	assert.Empty(t, res.Problems)
+	assert.False(t, res.Complete)
+	assert.Contains(t, res.Cut, "thread limit reached")
+	assert.Contains(t, res.Verdict(), "not complete: thread limit reached")
+
+	s, err := Load("t", []byte(`
+static void work(unsigned long data) { }
+static DECLARE_TASKLET(tl, work);
+static int t(void *d) { tasklet_schedule(&tl); msleep(1); return 0; }
+static int __init init(void)
+{
+	int i;
+	for (i = 0; i < 70; i++)
+		kthread_run(t, NULL, "t%d", i);
+	return 0;
+}
+module_init(init);
+`))
+	require.NoError(t, err)
+	for _, opts := range []sched.Options{{Strategy: sched.PCT, Seed: 1, MaxExecutions: 20}, {Strategy: sched.Random, Seed: 1, MaxExecutions: 20}} {
+		res := s.Explore(s.KernelConfig(), opts)
+		require.NoError(t, res.Err)
+		for _, p := range res.Problems {
+			assert.NotEqual(t, sched.KindPanic, p.Kind, p.Report)
+		}
+		assert.Contains(t, res.Cut, "thread limit reached")
+	}
+}
+
 func TestCPURelaxAndDelaysBusyWait(t *testing.T) {
 	_, res := runC(t, `
 static DEFINE_SPINLOCK(l);

@@ -104,6 +104,15 @@ func (e *Execution) spawn(name string, fn func(*Thread)) *Thread {
 	return t
 }
 
+// LimitReached tells the engine that a limit of the model cut this execution short of
+// what the program would do (ksync: an interrupt not delivered for want of a thread).
+// The exploration is then not complete, and its result says why: the first reason.
+func (e *Execution) LimitReached(reason string) {
+	if e.x.modelCut == "" {
+		e.x.modelCut = reason
+	}
+}
+
 // Choose is a data choice point with n alternatives (does this allocation sleep? does an
 // interrupt fire here?). Every alternative is explored; the choice is part of the schedule.
 func (e *Execution) Choose(n int) int {

@@ -178,7 +178,8 @@ type explorer struct {
 	// fullSearch, once set by the program, makes a reduced exploration start over as
 	// a full search (see fallback).
 	fullSearch string
-	auto       bool // Explore's DFS: may fall back to a plainer search (see fallback)
+	modelCut   string // a limit of the model that cut an execution short (LimitReached)
+	auto       bool   // Explore's DFS: may fall back to a plainer search (see fallback)
 	// The step loop's state, shared by runOne and the threads (see runOne).
 	prev       int // the thread that ran the last step, -1 before the first
 	decided    int // the next thread, as chosen on a thread's coroutine; noDecision if not
@@ -212,6 +213,7 @@ func Explore(prog Program, opts Options) *Result {
 		x.strat = getDFS(false, -1)
 	case Bounded:
 		x.runBounded()
+		x.limitedByModel()
 		return &x.res
 	case Random:
 		x.strat = newRandom(opts.Seed, 0)
@@ -229,7 +231,23 @@ func Explore(prog Program, opts Options) *Result {
 		return &x.res
 	}
 	x.loop()
+	x.limitedByModel()
 	return &x.res
+}
+
+// limitedByModel withdraws completeness when the model said an execution ran into a
+// limit of its own (LimitReached): what it cut was not explored.
+func (x *explorer) limitedByModel() {
+	if x.modelCut == "" {
+		return
+	}
+	switch {
+	case x.res.Complete || x.res.Cut == "":
+		x.res.Cut = x.modelCut
+	case x.res.Cut != x.modelCut:
+		x.res.Cut += "; " + x.modelCut
+	}
+	x.res.Complete = false
 }
 
 // runBounded explores with preemption bounds 0, 1, … until a bound cuts nothing

@@ -551,3 +551,23 @@ func TestTraceNamesObjectsOnce(t *testing.T) {
 		assert.Equal(t, tc.want, mentions(tc.op, tc.obj), "%q %q", tc.op, tc.obj)
 	}
 }
+
+func TestTrySpawnAtAndLimitReached(t *testing.T) {
+	res := Explore(func(e *Execution) {
+		e.Spawn("parent", func(t *Thread) {
+			n := 1
+			for t.TrySpawnAt("p.c:1", "child", func(*Thread) {}) != nil {
+				n++
+			}
+			if n != MaxThreads {
+				e.Report(Problem{Kind: "bug", Site: "count", Title: fmt.Sprint(n, " threads")})
+			}
+			e.LimitReached("the model wanted thread 65")
+		})
+	}, Options{MaxSteps: 1000})
+	require.NoError(t, res.Err)
+	assert.Empty(t, res.Problems, "TrySpawnAt fills the execution, then returns nil")
+	assert.False(t, res.Complete)
+	assert.Equal(t, "the model wanted thread 65", res.Cut)
+	assert.Contains(t, res.Verdict(), "not complete: the model wanted thread 65")
+}

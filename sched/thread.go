@@ -182,6 +182,22 @@ func (t *Thread) SpawnAt(pos, name string, fn func(*Thread)) *Thread {
 	return e.spawn(name, fn)
 }
 
+// TrySpawnAt is SpawnAt that returns nil, spawning nothing, when the execution already
+// has MaxThreads threads; the failed attempt only read the thread table.
+func (t *Thread) TrySpawnAt(pos, name string, fn func(*Thread)) *Thread {
+	e := t.ex
+	if e.spawnObj == 0 {
+		e.spawnObj = e.NewObject("")
+	}
+	t.Op(&Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write, Pos: pos})
+	if len(e.threads) >= MaxThreads {
+		t.SetAccess(Read)
+		t.Note("fails: no room for another thread")
+		return nil
+	}
+	return e.spawn(name, fn)
+}
+
 // Note annotates the operation being run with what happened ("acquired", "sleeps").
 func (t *Thread) Note(s string) { t.ex.Note(s) }
 
