@@ -104,8 +104,10 @@ func (t *Task) RequestIRQ(n int, name string, handler func(t *Task) IRQReturn) i
 
 // FreeIRQ is free_irq(): the line no longer fires, an interrupt still pending on it
 // (arrived while interrupts were off) is dropped, and, as synchronize_irq does, it
-// waits for a handler of the line still running on another CPU.
+// waits for a handler of the line still running on another CPU. It may sleep (it
+// takes the descriptor's request_mutex): in atomic context, might_sleep's BUG.
 func (t *Task) FreeIRQ(n int) {
+	t.mightSleep("kernel/irq/manage.c:1934", "free_irq")
 	t.op("free_irq", 0, sched.None, nil)
 	var l *IRQLine
 	for _, x := range t.k.irqs {
@@ -394,6 +396,10 @@ func (tl *Tasklet) Enabled(*sched.Op) bool { return !tl.scheduled && !tl.running
 // TaskletKill is tasklet_kill(): it waits until a scheduled tasklet has run, so that
 // the tasklet is idle when it returns (kernel/softirq.c).
 func (t *Task) TaskletKill(tl *Tasklet) {
+	if t.inIRQ {
+		t.k.printk("Attempt to kill tasklet from interrupt")
+	}
+	t.mightSleep("kernel/softirq.c:929", "tasklet_kill") // wait_var_event in tasklet_unlock_wait
 	saved := t.wait
 	t.wait = waiting{kind: "tasklet", pos: t.pos}
 	t.op("tasklet_kill", tl.id, sched.Write, tl)

@@ -62,7 +62,8 @@ type kstate struct {
 	// spawning counts threads about to be spawned: a spawn is a scheduling point, and
 	// other contexts must not take the room reserved for them meanwhile.
 	spawning int
-	log      []byte // dmesg: one buffer, not a string per line
+	ubsanAt  []string // source locations UBSAN has reported: each is reported once
+	log      []byte   // dmesg: one buffer, not a string per line
 	taint    uint32
 	pinned   int  // tasks holding a CPU: atomic and not asleep
 	gated    bool // more tasks than CPUs: running needs a CPU

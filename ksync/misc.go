@@ -2,6 +2,7 @@ package ksync
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ksim-dev/ksim/sched"
@@ -265,7 +266,12 @@ func (t *Task) OutOfBounds(name string, index, length int) {
 // bounds (CONFIG_UBSAN_BOUNDS, lib/ubsan.c): at is the index's "file:line:col", typ
 // the array's C type ("char *[1]"). The kernel reports it and goes on, and the access
 // reaches whatever lies past the array; the caller decides what it does in the model.
+// Like the kernel's (lib/ubsan.c, suppress_report), a location is reported once.
 func (t *Task) IndexOutOfBounds(at string, index int, typ string) {
+	if slices.Contains(t.k.ubsanAt, at) {
+		return
+	}
+	t.k.ubsanAt = append(t.k.ubsanAt, at)
 	var b strings.Builder
 	title := "UBSAN: array-index-out-of-bounds in " + at
 	b.WriteString("------------[ cut here ]------------\n")

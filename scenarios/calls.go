@@ -182,10 +182,11 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 
 	// marked accesses
 	case OpReadOnce: // a global shows as READ_ONCE in the trace; anything else is a plain read
-		if lv := r.lvalue(args[0]); lv.cell != nil {
+		lv := r.lvalue(args[0])
+		if lv.cell != nil {
 			return lv.cell.ReadOnce(t)
 		}
-		return r.eval(args[0])
+		return lv.load(r) // evaluated once: its index may read globals
 	case OpWriteOnce:
 		v := arg(1)
 		if lv := r.lvalue(args[0]); lv.cell != nil {

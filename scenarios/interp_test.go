@@ -201,6 +201,23 @@ static void w(void) {
 		"UBSAN: array-index-out-of-bounds in t.c:10:10",
 	}, titles, "no BUG_ON fired, no task died holding l")
 	require.Len(t, reports, 3)
+	_, res = runC(t, `
+static int arr[2];
+static int g;
+static void w(void) {
+	int i;
+	for (i = 0; i < 3; i++)
+		arr[g + 2] = READ_ONCE(arr[g + 3]);
+}
+`)
+	titles = nil
+	for _, p := range res.Problems {
+		titles = append(titles, p.Title)
+	}
+	assert.Equal(t, []string{"UBSAN: array-index-out-of-bounds in t.c:7:7", "UBSAN: array-index-out-of-bounds in t.c:7:30"}, titles,
+		"each location once, though the loop runs three times")
+	assert.EqualValues(t, 1, res.Stats.Executions, "READ_ONCE reads g once: one thread, one execution")
+	assert.Len(t, res.Problems[0].Trace, 3*2, "g read twice a pass: READ_ONCE evaluates its argument once")
 	assert.Contains(t, reports[0], "index 1 is out of range for type 'char *[1]'\n")
 	assert.Contains(t, reports[2], "index 3 is out of range for type 'long [3]'\n")
 }
@@ -328,6 +345,29 @@ module_init(init);
 			assert.NotEqual(t, sched.KindPanic, p.Kind, p.Report)
 		}
 		assert.Contains(t, res.Cut, "thread limit reached")
+	}
+}
+
+// free_irq and tasklet_kill may sleep: in atomic context they are might_sleep's BUG.
+func TestFreeIRQAndTaskletKillMaySleep(t *testing.T) {
+	for call, at := range map[string]string{"free_irq(5, NULL)": "kernel/irq/manage.c:1934", "tasklet_kill(&tl)": "kernel/softirq.c:929"} {
+		_, res := runC(t, `
+static DEFINE_SPINLOCK(l);
+static void work(unsigned long data) { }
+static DECLARE_TASKLET(tl, work);
+static irqreturn_t h(int irq, void *dev) { return IRQ_HANDLED; }
+static int __init init(void)
+{
+	request_irq(5, h, 0, "x", NULL);
+	spin_lock(&l);
+	`+call+`;
+	spin_unlock(&l);
+	return 0;
+}
+module_init(init);
+`)
+		require.NotEmpty(t, res.Problems, call)
+		assert.Equal(t, "BUG: sleeping function called from invalid context at "+at, res.Problems[0].Title, call)
 	}
 }
 
