@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -154,6 +153,7 @@ func (t *Task) interruptChoice() {
 	}
 	var buf [8]irqTarget
 	cands := buf[:0]
+	idle, idleKnown := uint64(0), false // the idle CPUs, found once for all lines
 	for _, l := range k.irqs {
 		if !l.active || l.fired >= l.times || !k.roomForThread() {
 			continue
@@ -161,8 +161,11 @@ func (t *Task) interruptChoice() {
 		if (l.cpu < 0 || l.cpu == t.cpu) && !l.pending[t.cpu] {
 			cands = append(cands, irqTarget{l, t.cpu})
 		}
+		if !idleKnown {
+			idle, idleKnown = k.idleCPUs(), true
+		}
 		for c := 0; c < k.cfg.CPUs; c++ {
-			if c != t.cpu && (l.cpu < 0 || l.cpu == c) && k.idle(c) {
+			if c != t.cpu && (l.cpu < 0 || l.cpu == c) && idle&(1<<uint(c)) != 0 {
 				cands = append(cands, irqTarget{l, c})
 			}
 		}
@@ -195,21 +198,22 @@ func (t *Task) interruptChoice() {
 	}
 }
 
-// idle reports whether no task runs on cpu: an interrupt there interrupts nobody. A
-// task asleep or waiting (for a lock, for the module's threads) is not running, nor
-// is a ksoftirqd waiting for its CPU to fall idle.
-func (k *Kernel) idle(cpu int) bool {
+// idleCPUs is the set of CPUs, one bit each, on which no task runs: an interrupt there
+// interrupts nobody. A task asleep or waiting (for a lock, for the module's threads)
+// is not running, nor is a ksoftirqd waiting for its CPU to fall idle.
+func (k *Kernel) idleCPUs() uint64 {
+	idle := uint64(1)<<uint(k.cfg.CPUs) - 1 // CPUs ≤ 64: 1<<64 - 1 wraps to all ones
 	for _, o := range k.tasks {
-		if !o.exited && o.cpu == cpu && !o.asleep && o.wait.kind == "" {
-			return false
+		if !o.exited && !o.asleep && o.wait.kind == "" {
+			idle &^= 1 << uint(o.cpu)
 		}
 	}
 	for _, h := range k.handlers {
-		if !h.exited && h.cpu == cpu && !(h.softirqd && !h.softirq) {
-			return false
+		if !h.exited && !(h.softirqd && !h.softirq) {
+			idle &^= 1 << uint(h.cpu)
 		}
 	}
-	return true
+	return idle
 }
 
 // deliverPending is what follows turning irqs back on: lockdep's irqs-on check, then
@@ -581,38 +585,14 @@ func (x *Task) occupiesCPU() bool {
 
 // ---- reports ----
 
-// contexts lists t and the contexts below it, innermost first.
-func (t *Task) contexts() []*Task {
-	var cs []*Task
-	for x := t; x != nil; x = x.below {
-		cs = append(cs, x)
-	}
-	return cs
-}
-
 // heldLocksAll is the held-locks listing of t as the kernel prints it in an interrupt:
 // current is the interrupted task, whose held_locks hold its own locks first and then
-// those of the interrupt contexts on top of it.
+// those of the interrupt contexts on top of it (depCurrent).
 func (t *Task) heldLocksAll() string {
 	if t.below == nil || t.k.dep == nil {
 		return t.heldLocks()
 	}
-	return t.k.dep.HeldLocks(t.depTask(), t.heldAll())
-}
-
-// heldAll is lockdep's view of the locks t and the contexts below it hold, oldest
-// first, as the kernel keeps them on current->held_locks.
-func (t *Task) heldAll() []lockdep.Held {
-	var held []lockdep.Held
-	cs := t.contexts()
-	for i := len(cs) - 1; i >= 0; i-- {
-		for _, h := range cs[i].held {
-			if h.l.tracked() {
-				held = append(held, h.dh)
-			}
-		}
-	}
-	return held
+	return t.k.dep.HeldLocks(t.depCurrent())
 }
 
 // onIRQStack reports whether t's frames print between <IRQ> and </IRQ>: an interrupt
