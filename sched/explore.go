@@ -499,11 +499,12 @@ func (x *explorer) decide() int {
 func (x *explorer) record(e *Execution) {
 	var sched string
 	var trace []Event
+	exec := int(x.res.Stats.Executions)
 	for _, p := range e.problems {
 		key := p.Kind + "\x00" + p.Site
 		if f := x.seen[key]; f != nil {
-			if f.last != int(x.res.Stats.Executions) { // twice in one execution counts once
-				f.last = int(x.res.Stats.Executions)
+			if f.last != exec { // twice in one execution counts once
+				f.last = exec
 				f.Count++
 			}
 			continue
@@ -512,9 +513,8 @@ func (x *explorer) record(e *Execution) {
 			sched = e.Schedule()
 			trace = e.trace()
 		}
-		f := &Found{Problem: p, Execution: int(x.res.Stats.Executions), Schedule: sched, Trace: trace,
-			Threads: e.threadNames(), Pending: e.pendingOps(), Preemptions: e.preemptions, Count: 1,
-			last: int(x.res.Stats.Executions)}
+		f := &Found{Problem: p, Execution: exec, Schedule: sched, Trace: trace,
+			Threads: e.threadNames(), Pending: e.pendingOps(), Preemptions: e.preemptions, Count: 1, last: exec}
 		x.seen[key] = f
 		x.res.Problems = append(x.res.Problems, f)
 	}

@@ -174,22 +174,24 @@ func (t *Thread) Spawn(name string, fn func(*Thread)) *Thread { return t.SpawnAt
 
 // SpawnAt is Spawn with the source position of the spawning step, for the trace.
 func (t *Thread) SpawnAt(pos, name string, fn func(*Thread)) *Thread {
+	t.spawnStep(pos, name)
+	return t.ex.spawn(name, fn)
+}
+
+// spawnStep is the visible operation of a spawn: a write of the thread table.
+func (t *Thread) spawnStep(pos, name string) {
 	e := t.ex
 	if e.spawnObj == 0 {
 		e.spawnObj = e.NewObject("") // the thread table: unnamed, traces show "spawn x"
 	}
 	t.Op(&Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write, Pos: pos})
-	return e.spawn(name, fn)
 }
 
 // TrySpawnAt is SpawnAt that returns nil, spawning nothing, when the execution already
 // has MaxThreads threads; the failed attempt only read the thread table.
 func (t *Thread) TrySpawnAt(pos, name string, fn func(*Thread)) *Thread {
 	e := t.ex
-	if e.spawnObj == 0 {
-		e.spawnObj = e.NewObject("")
-	}
-	t.Op(&Op{Name: "spawn " + name, Obj: e.spawnObj, Access: Write, Pos: pos})
+	t.spawnStep(pos, name)
 	if len(e.threads) >= MaxThreads {
 		t.SetAccess(Read)
 		t.Note("fails: no room for another thread")
