@@ -67,7 +67,7 @@ func (t *Task) LoopEnter(pos string) *Loop {
 func (t *Task) LoopLeave(l *Loop) {
 	t.loops--
 	if t.loops == 0 {
-		t.journal = t.journal[:0]
+		t.journal, t.journalOpen = t.journal[:0], false
 	}
 }
 

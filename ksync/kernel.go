@@ -25,6 +25,10 @@ type Config struct {
 	// NoLockdep turns the lock validator off (lockdep is on by default, as in a
 	// debug kernel).
 	NoLockdep bool
+	// NoAwait makes loops that change nothing spin as written, until the step limit,
+	// instead of waiting for another task to change what they read (see await.go):
+	// the reference the await reduction is tested against.
+	NoAwait bool
 	// IRQs sets how interrupt lines fire, by line number; a line not listed fires at
 	// most once per execution, on any CPU.
 	IRQs map[int]IRQSetting

@@ -305,16 +305,27 @@ type loop struct {
 // loopEnter starts tracking a loop, so that an iteration that changes nothing can wait
 // for another task to change what it read instead of spinning (ksync's awaits).
 func (r *runner) loopEnter(p syntax.Pos) *loop {
+	if r.w.k.Config().NoAwait {
+		return nil
+	}
 	lp := &loop{k: r.t.LoopEnter(r.w.in.posString(p))}
 	lp.slots = append(lp.slots, r.top().slots...)
 	return lp
 }
 
-func (r *runner) loopLeave(lp *loop) { r.t.LoopLeave(lp.k) }
+func (r *runner) loopLeave(lp *loop) {
+	if lp != nil {
+		r.t.LoopLeave(lp.k)
+	}
+}
 
 // loopNext closes an iteration: it waits if the iteration changed nothing, counts
 // toward the scheduling point of loops that make none, and begins the next.
 func (r *runner) loopNext(lp *loop, p syntax.Pos) {
+	if lp == nil {
+		r.loopTick(p)
+		return
+	}
 	slots := r.top().slots
 	same := len(slots) == len(lp.slots)
 	for i := 0; same && i < len(slots); i++ {

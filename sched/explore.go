@@ -475,6 +475,11 @@ func (x *explorer) decide() int {
 		}
 	}
 	if e.step >= x.opts.MaxSteps {
+		for m := en &^ e.starved; m != 0; m &= m - 1 {
+			if t := lowest(m); e.step-int(e.lastRan[t]) > x.opts.MaxSteps/fairWindow/4 {
+				e.starved |= bit(t) // could run at the end, and has been left waiting
+			}
+		}
 		if starved := e.starved; starved != 0 {
 			// An unfair schedule: a thread that could run went without running for the
 			// last part of the execution (strong fairness: a thread enabled again and
@@ -516,7 +521,9 @@ func (x *explorer) decide() int {
 }
 
 // fairWindow: an execution that hits the step limit is unfair when, in the last
-// 1/fairWindow of it, a thread that could run had gone that long without running (CHESS's fair stateless model checking: an execution
+// 1/fairWindow of it, a thread that could run had gone that long without running, or
+// when a thread that could run at the end has waited a quarter of that: a livelock's
+// threads all take their turns, round after round (CHESS's fair stateless model checking: an execution
 // in which an enabled thread is never scheduled again is not a livelock). Spin loops
 // that change nothing block as awaits (the model's), so what reaches the limit is a
 // loop whose iterations change state: a fair one is a livelock or an unbounded loop.
