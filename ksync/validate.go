@@ -185,7 +185,7 @@ func (h heldLock) dep() lockdep.Held {
 		}
 		id = h.l.depID
 	}
-	return lockdep.Held{Class: c, ID: id, Addr: h.l.addr, At: h.at, Read: h.read, Trylock: h.trylock}
+	return lockdep.Held{Class: c, ID: id, Addr: h.l.addr, At: h.at, Read: h.read, Recursive: h.read, Trylock: h.trylock}
 }
 
 // validate is lockdep's lock_acquire for l, about to be taken: it runs before the task
