@@ -1,9 +1,14 @@
 package ksync
 
 import (
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ksim-dev/ksim/sched"
 )
 
 // rw is one reader-writer lock type, behind a common face for the tests.
@@ -168,4 +173,130 @@ func dedupe[T comparable](xs []T) []T {
 		}
 	}
 	return out
+}
+
+const recursive = "WARNING: possible recursive locking detected"
+
+// lockupsOf lists the "[comm:pid]" of every soft lockup res found, sorted, and
+// whether there was a hard LOCKUP.
+func lockupsOf(res *sched.Result) (soft []string, hard bool) {
+	for _, p := range res.Problems {
+		switch {
+		case strings.HasPrefix(p.Title, "watchdog: BUG: soft lockup - CPU#"):
+			soft = append(soft, p.Title[strings.LastIndex(p.Title, "["):])
+		case strings.Contains(p.Title, "Watchdog detected hard LOCKUP"):
+			hard = true
+		}
+	}
+	sort.Strings(soft)
+	return soft, hard
+}
+
+// TestQueuedRWLock: rwlock_t is a queued rwlock (kernel/locking/qrwlock.c). A writer
+// that finds readers in sets _QW_WAITING and waits; a reader in process context then
+// queues behind it (queued_read_lock_slowpath), so read_lock twice in one task with a
+// writer arriving in between spins forever, and so does the writer: two soft lockups,
+// and lockdep, for which that read_lock is not a recursive reader
+// (read_lock_is_recursive()), says "possible recursive locking detected" first. In
+// interrupt context (in_interrupt(): a handler, a tasklet, bottom halves off) a reader
+// takes the lock past a waiting writer while readers hold it, and lockdep lets it nest.
+func TestQueuedRWLock(t *testing.T) {
+	// twice read-locks l twice in t, inside on / off (bottom halves, say).
+	twice := func(t *Task, l *RWLock) {
+		t.At("r.c:1")
+		l.ReadLock(t)
+		t.At("r.c:2")
+		l.ReadLock(t)
+		t.At("r.c:3")
+		l.ReadUnlock(t)
+		l.ReadUnlock(t)
+	}
+	// writer write-locks l; bh or irqs disable them around it (write_lock_bh,
+	// write_lock_irqsave), as a writer must when readers run in that context.
+	writer := func(k *Kernel, l *RWLock, bh, irqs bool) {
+		k.KernelThread("writer", func(t *Task) {
+			t.At("w.c:1")
+			switch {
+			case irqs:
+				f := l.WriteLockIrqsave(t)
+				t.At("w.c:2")
+				l.WriteUnlockIrqrestore(t, f)
+			case bh:
+				t.LocalBHDisable()
+				l.WriteLock(t)
+				t.At("w.c:2")
+				l.WriteUnlock(t)
+				t.LocalBHEnable()
+			default:
+				l.WriteLock(t)
+				t.At("w.c:2")
+				l.WriteUnlock(t)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name    string
+		cfg     Config
+		setup   func(k *Kernel, l *RWLock)
+		warning string   // lockdep's report, "" for none
+		soft    []string // the tasks in a soft lockup
+		hard    bool     // a hard LOCKUP
+	}{
+		{"process context, a writer in between", Config{}, func(k *Kernel, l *RWLock) {
+			k.KernelThread("reader", func(t *Task) { twice(t, l) })
+			writer(k, l, false, false)
+		}, recursive, []string{"[reader:2]", "[writer:3]"}, false},
+		{"process context, no writer", Config{}, func(k *Kernel, l *RWLock) {
+			k.KernelThread("reader", func(t *Task) { twice(t, l) })
+			k.KernelThread("other", func(t *Task) { l.ReadLock(t); l.ReadUnlock(t) })
+		}, recursive, nil, false},
+		{"bottom halves off (read_lock_bh)", Config{}, func(k *Kernel, l *RWLock) {
+			k.KernelThread("reader", func(t *Task) { t.LocalBHDisable(); twice(t, l); t.LocalBHEnable() })
+			writer(k, l, true, false)
+		}, "", nil, false},
+		{"in a tasklet", Config{}, func(k *Kernel, l *RWLock) {
+			tl := k.DeclareTasklet("rx", func(t *Task) { twice(t, l) })
+			k.KernelThread("insmod", func(t *Task) { t.TaskletSchedule(tl) })
+			writer(k, l, true, false)
+		}, "", nil, false},
+		// The idiom the in_interrupt() branch exists for: a handler read-locks what
+		// the task it interrupted read-holds, while a writer waits on another CPU.
+		// Queued behind the writer, the handler would never return: a hard LOCKUP.
+		{"in a hardirq handler over a reader", Config{}, func(k *Kernel, l *RWLock) {
+			k.KernelThread("reader", func(t *Task) {
+				t.RequestIRQ(5, "dev", func(h *Task) IRQReturn {
+					h.At("irq.c:1")
+					l.ReadLock(h)
+					l.ReadUnlock(h)
+					return IRQHandled
+				})
+				t.At("r.c:1")
+				l.ReadLock(t)
+				t.At("r.c:2")
+				l.ReadUnlock(t)
+				t.FreeIRQ(5)
+			})
+			writer(k, l, false, true)
+		}, "", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := explore(t, tc.cfg, func(k *Kernel) { tc.setup(k, k.DefineRWLock("rw")) })
+			require.True(t, res.Complete)
+			var warnings []string
+			for _, p := range res.Problems {
+				if p.Kind == "warning" {
+					warnings = append(warnings, p.Title)
+				}
+			}
+			if tc.warning == "" {
+				assert.Empty(t, warnings)
+			} else {
+				assert.Equal(t, []string{tc.warning}, warnings)
+			}
+			soft, hard := lockupsOf(res)
+			assert.Equal(t, tc.soft, soft)
+			assert.Equal(t, tc.hard, hard)
+			assert.Subset(t, []string{"warning", "lockup"}, kinds(res))
+		})
+	}
 }
