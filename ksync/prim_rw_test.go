@@ -1,6 +1,7 @@
 package ksync
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -298,5 +299,107 @@ func TestQueuedRWLock(t *testing.T) {
 			assert.Equal(t, tc.hard, hard)
 			assert.Subset(t, []string{"warning", "lockup"}, kinds(res))
 		})
+	}
+}
+
+// TestRWSemReaderBehindQueuedWriter: a down_write that finds readers in queues and
+// sets RWSEM_FLAG_WAITERS (rwsem_down_write_slowpath); a down_read then fails its
+// fast path (RWSEM_READ_FAILED_MASK) and, the semaphore being read-held, queues
+// behind the writer (rwsem_down_read_slowpath). down_read twice in one task with a
+// down_write queued in between is a real deadlock: both tasks are hung tasks, and
+// lockdep, for which down_read is never a recursive reader, warns first.
+func TestRWSemReaderBehindQueuedWriter(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		writer  bool
+		warning []string
+		hung    []string // the tasks of the hung-task report
+	}{
+		{"a writer in between", true, []string{recursive}, []string{"reader:2", "writer:3"}},
+		{"no writer", false, []string{recursive}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := explore(t, Config{}, func(k *Kernel) {
+				s := k.DeclareRWSem("sem")
+				k.KernelThread("reader", func(t *Task) {
+					t.At("r.c:1")
+					s.DownRead(t)
+					t.At("r.c:2")
+					s.DownRead(t)
+					t.At("r.c:3")
+					s.UpRead(t)
+					s.UpRead(t)
+				})
+				if tc.writer {
+					k.KernelThread("writer", func(t *Task) {
+						t.At("w.c:1")
+						s.DownWrite(t)
+						t.At("w.c:2")
+						s.UpWrite(t)
+					})
+				} else {
+					k.KernelThread("other", func(t *Task) { s.DownRead(t); s.UpRead(t) })
+				}
+			})
+			require.True(t, res.Complete)
+			var warnings []string
+			for _, p := range res.Problems {
+				if p.Kind == "warning" {
+					warnings = append(warnings, p.Title)
+				}
+			}
+			assert.Equal(t, tc.warning, warnings)
+			p := find(res, "deadlock")
+			if tc.hung == nil {
+				assert.Nil(t, p)
+				return
+			}
+			require.NotNil(t, p)
+			assert.Equal(t, "INFO: task "+tc.hung[0]+" blocked for more than 120 seconds.", p.Title)
+			for _, h := range tc.hung {
+				assert.Contains(t, p.Report, "INFO: task "+h+" blocked for more than 120 seconds.\n")
+			}
+			assert.Contains(t, p.Report, " rwsem_down_read_slowpath\n down_read\n")
+			assert.Contains(t, p.Report, " rwsem_down_write_slowpath\n down_write\n")
+			assert.Equal(t, []string{"warning", "deadlock"}, kinds(res))
+		})
+	}
+}
+
+// A queued writer makes the read trylocks fail too: queued_read_trylock on any
+// _QW_WMASK bit, __down_read_trylock on RWSEM_FLAG_WAITERS. With the reader holding
+// the lock no writer can hold it, so a failed read trylock here is the queued writer's
+// doing; without one the read trylock always succeeds.
+func TestRWReadTrylockFailsBehindQueuedWriter(t *testing.T) {
+	for _, typ := range rwTypes() {
+		for _, withWriter := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/writer=%v", typ.name, withWriter), func(t *testing.T) {
+				var got []int
+				res := explore(t, Config{}, func(k *Kernel) {
+					l := typ.define(k)
+					k.KernelThread("reader", func(t *Task) {
+						l.rlock(t)
+						r := l.rtry(t)
+						if r == 1 {
+							l.runlock(t)
+						}
+						l.runlock(t)
+						got = append(got, r)
+					})
+					if withWriter {
+						k.KernelThread("writer", func(t *Task) { l.wlock(t); l.wunlock(t) })
+					}
+				})
+				require.True(t, res.Complete)
+				assert.Empty(t, res.Problems)
+				want := []int{1}
+				if withWriter {
+					want = []int{0, 1}
+				}
+				got = dedupe(got)
+				sort.Ints(got)
+				assert.Equal(t, want, got)
+			})
+		}
 	}
 }

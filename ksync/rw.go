@@ -230,11 +230,24 @@ func (l *RWLock) WriteUnlockIrqrestore(t *Task, flags int) {
 
 // ---- rw_semaphore ----
 
-// RWSem is struct rw_semaphore: a sleeping reader-writer lock.
+// RWSem is struct rw_semaphore (kernel/locking/rwsem.c): a sleeping reader-writer
+// lock. Readers share it; a writer excludes everyone. A writer that cannot take it at
+// once queues on the wait list and sets RWSEM_FLAG_WAITERS (rwsem_down_write_slowpath);
+// from then on rwsem_read_trylock fails (RWSEM_READ_FAILED_MASK includes the flag), and
+// a reader arriving while readers hold the lock queues behind the writer
+// (rwsem_down_read_slowpath: reader-owned, rcnt > 1). So a task that down_reads twice
+// with a down_write queued in between sleeps forever, and so does the writer.
+//
+// rwsem_down_read_slowpath also lets a reader steal a lock nobody holds past a queued
+// writer that has not been woken yet (unless RWSEM_FLAG_HANDOFF): the model leaves
+// that out. The states it reaches are those of the writer queuing after that reader,
+// which the model explores, and without it a reader's guard does not depend on the
+// other readers, whose acquires and releases must stay independent of each other.
 type RWSem struct {
 	lockBase
 	readers int
 	writer  *Task
+	waiting int // writers on the wait list: RWSEM_FLAG_WAITERS is set
 }
 
 // DeclareRWSem is DECLARE_RWSEM(name), or an init_rwsem'ed rw_semaphore.
@@ -246,9 +259,14 @@ func (k *Kernel) DeclareRWSem(name string) *RWSem {
 
 // Enabled reports whether a sleeper in the op's mode can take the semaphore.
 func (s *RWSem) Enabled(op *sched.Op) bool {
-	if op.Arg == modeRead {
-		return s.writer == nil
+	switch op.Arg {
+	case modeRead: // rwsem_read_trylock: no RWSEM_WRITER_LOCKED, no RWSEM_FLAG_WAITERS
+		return s.writer == nil && s.waiting == 0
+	case modeWrite: // rwsem_write_trylock: count == RWSEM_UNLOCKED_VALUE
+		return s.writer == nil && s.readers == 0 && s.waiting == 0
 	}
+	// modeWriteQueued: rwsem_try_write_lock, once no reader or writer holds it (any
+	// queued writer: see RWLock.Enabled).
 	return s.writer == nil && s.readers == 0
 }
 
@@ -256,7 +274,7 @@ func (s *RWSem) Enabled(op *sched.Op) bool {
 func (s *RWSem) Init(t *Task) {
 	t.op("init_rwsem", s.id, sched.Write, nil)
 	t.reinit(&s.lockBase)
-	s.readers, s.writer = 0, nil
+	s.readers, s.writer, s.waiting = 0, nil, 0
 }
 
 // DownRead is down_read().
@@ -265,19 +283,39 @@ func (s *RWSem) DownRead(t *Task) { s.down(t, "down_read", modeRead) }
 // DownWrite is down_write().
 func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 
+// down is down_read / down_write: might_sleep, lockdep's acquire, then
+// __down_read_common / __down_write_common. As for RWLock, a reader is one step that
+// waits until it can take the semaphore, and a writer that cannot take it at once
+// queues in a visible step of its own (it sets RWSEM_FLAG_WAITERS) and then sleeps
+// until readers and writer have left.
 func (s *RWSem) down(t *Task, prim string, mode int) {
+	read := mode == modeRead
 	if t.fastPath() {
-		t.validate(&s.lockBase, 0, mode == modeRead, false)
-		t.blockOn(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible, "rwsem", &s.lockBase)
+		t.validate(&s.lockBase, 0, read, false)
+		if !read {
+			t.op(prim, s.id, sched.Acquire, nil)
+			if !s.Enabled(&sched.Op{Arg: modeWrite}) {
+				s.queue(t)
+				mode = modeWriteQueued
+			}
+		}
+		if read || mode == modeWriteQueued {
+			t.blockOn(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible, "rwsem", &s.lockBase)
+		}
 		s.take(t, mode, false)
 		return
 	}
 	t.op(prim, s.id, rwAccess(mode), nil)
 	t.mightSleep("kernel/locking/rwsem.c:1525", prim)
-	t.validate(&s.lockBase, 0, mode == modeRead, false)
+	t.validate(&s.lockBase, 0, read, false)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
-		t.th.SetAccess(sched.Read)
-		t.th.Note("blocks: busy")
+		if read {
+			t.th.SetAccess(sched.Read)
+			t.th.Note("blocks: busy")
+		} else {
+			s.queue(t)
+			mode = modeWriteQueued
+		}
 		t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos, prim: prim})
 		t.opx(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
 		t.wake()
@@ -285,10 +323,30 @@ func (s *RWSem) down(t *Task, prim string, mode int) {
 	s.take(t, mode, false)
 }
 
+// queue is rwsem_down_write_slowpath's rwsem_add_waiter and RWSEM_FLAG_WAITERS: the
+// writer waits, and readers no longer get in. The step that announced the acquire
+// ran as this write.
+func (s *RWSem) queue(t *Task) {
+	t.th.SetAccess(sched.Write)
+	switch {
+	case s.writer != nil:
+		t.note("blocks (held by %s), queued", s.writer.Comm)
+	case s.readers > 0:
+		t.th.Note("blocks (held by readers), queued")
+	default:
+		t.th.Note("blocks (a writer is waiting), queued")
+	}
+	s.waiting++
+}
+
 func (s *RWSem) take(t *Task, mode int, trylock bool) {
-	if mode == modeRead {
+	switch mode {
+	case modeRead:
 		s.readers++
-	} else {
+	case modeWriteQueued:
+		s.waiting = max(s.waiting-1, 0) // 0 already if init_rwsem ran meanwhile
+		fallthrough
+	default:
 		s.writer = t
 	}
 	t.hold(&s.lockBase, mode == modeRead, 0, trylock)
@@ -300,6 +358,8 @@ func (s *RWSem) DownReadTrylock(t *Task) int { return s.trylock(t, "down_read_tr
 // DownWriteTrylock is down_write_trylock(): 1 on success.
 func (s *RWSem) DownWriteTrylock(t *Task) int { return s.trylock(t, "down_write_trylock", modeWrite) }
 
+// trylock is __down_read_trylock (fails on any RWSEM_READ_FAILED_MASK bit: a writer
+// holding it or any waiter queued) / __down_write_trylock (count must be 0).
 func (s *RWSem) trylock(t *Task, prim string, mode int) int {
 	t.op(prim, s.id, rwAccess(mode), nil)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
