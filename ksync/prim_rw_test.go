@@ -359,8 +359,8 @@ func TestRWSemReaderBehindQueuedWriter(t *testing.T) {
 			for _, h := range tc.hung {
 				assert.Contains(t, p.Report, "INFO: task "+h+" blocked for more than 120 seconds.\n")
 			}
-			assert.Contains(t, p.Report, " rwsem_down_read_slowpath\n down_read\n")
-			assert.Contains(t, p.Report, " rwsem_down_write_slowpath\n down_write\n")
+			assert.Contains(t, p.Report, " schedule_preempt_disabled\n rwsem_down_read_slowpath\n down_read\n")
+			assert.Contains(t, p.Report, " schedule_preempt_disabled\n rwsem_down_write_slowpath\n down_write\n")
 			assert.Equal(t, []string{"warning", "deadlock"}, kinds(res))
 		})
 	}

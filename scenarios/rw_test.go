@@ -154,8 +154,8 @@ static int writer(void *data)
 			if tc.name == "rw_semaphore" {
 				hung := res.Problems[1].Report
 				assert.Contains(t, hung, "INFO: task writer:3 blocked for more than 120 seconds.\n")
-				assert.Contains(t, hung, " rwsem_down_read_slowpath\n down_read\n fault (t.c:9)\n reader (t.c:20)\n")
-				assert.Contains(t, hung, " rwsem_down_write_slowpath\n down_write\n writer (t.c:27)\n")
+				assert.Contains(t, hung, " schedule_preempt_disabled\n rwsem_down_read_slowpath\n down_read\n fault (t.c:9)\n reader (t.c:20)\n")
+				assert.Contains(t, hung, " schedule_preempt_disabled\n rwsem_down_write_slowpath\n down_write\n writer (t.c:27)\n")
 			}
 		})
 	}
