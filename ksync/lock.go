@@ -118,6 +118,13 @@ func (t *Task) heldLocks() string {
 // (a semaphore's FIFO hand-off).
 func (t *Task) Enabled(*sched.Op) bool { return t.granted }
 
+// ownerlessRelease: an unlock by a task that does not hold the lock (a non-owner's, or
+// of a lock nobody holds) runs as a Write, not a Release. DPOR lets a blocking acquire
+// skip its race with the release before it only because that release ended the
+// critical section the acquire waited for; a non-owner's unlock ends none, and the
+// order between it and the next acquire is a real race (issue 10's second miss:
+// "spinlock wrong owner" and "still has locks held" found only by naive search).
+
 // ---- semaphore ----
 
 // Semaphore is struct semaphore: a counting semaphore with FIFO hand-off. Lockdep
@@ -370,6 +377,9 @@ func (m *Mutex) IsLocked(t *Task) int {
 // DEBUG_LOCKS_WARN_ON warning.
 func (m *Mutex) Unlock(t *Task) {
 	t.op("mutex_unlock", m.id, sched.Release, nil)
+	if m.owner != t {
+		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
+	}
 	switch {
 	case m.owner == nil:
 		t.badUnlock(&m.lockBase)
@@ -518,6 +528,7 @@ func (l *Spinlock) unlock(t *Task, prim string, count int) {
 		l.owner = nil
 		t.th.Note("released")
 	} else {
+		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		// __raw_spin_unlock: spin_release (lockdep's lock_release) comes first and
 		// finds the lock missing from the task's held locks; then do_raw_spin_unlock's
 		// debug check. The kernel's debug_locks_off would silence the second report;

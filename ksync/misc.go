@@ -198,6 +198,7 @@ func (t *Task) Msleep(ms int) {
 // there, and it needs a free CPU to run again, as after msleep.
 func (t *Task) Schedule() {
 	t.op("schedule", 0, sched.None, nil)
+	t.sleeps++
 	if !t.atomic() {
 		return
 	}
@@ -209,6 +210,7 @@ func (t *Task) Schedule() {
 // CondResched is cond_resched().
 func (t *Task) CondResched() {
 	t.op("cond_resched", 0, sched.None, nil)
+	t.sleeps++ // a scheduling point: the watchdog's thread may run
 	t.mightSleep("kernel/sched/core.c:8738", "__cond_resched")
 }
 

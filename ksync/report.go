@@ -15,7 +15,18 @@ import (
 func (k *Kernel) deadlock() []sched.Problem {
 	var spinners, hung, quiet []*Task
 	var hard []*Task
+	var ps []sched.Problem
+	for _, ts := range [...][]*Task{k.tasks, k.handlers} {
+		for _, t := range ts {
+			if t.awaiting && !t.exited && !t.wantsCPUOnly() {
+				ps = append(ps, k.loopLockup(t))
+			}
+		}
+	}
 	for _, h := range k.handlers {
+		if h.awaiting {
+			continue
+		}
 		if !h.exited && h.hardirq && (h.wait.kind == "spinlock" || h.wait.kind == "rwlock") {
 			hard = append(hard, h)
 		} else if !h.exited && (h.wait.kind == "spinlock" || h.wait.kind == "rwlock") {
@@ -24,7 +35,7 @@ func (k *Kernel) deadlock() []sched.Problem {
 	}
 	for _, t := range k.tasks {
 		switch {
-		case t.exited || t.wait.kind == "exit" || t.wait.kind == "irq" || t.wantsCPUOnly():
+		case t.exited || t.awaiting || t.wait.kind == "exit" || t.wait.kind == "irq" || t.wantsCPUOnly():
 		case t.wait.kind == "spinlock" || t.wait.kind == "rwlock":
 			spinners = append(spinners, t)
 		case t.state == Uninterruptible && !t.killable:
@@ -33,7 +44,6 @@ func (k *Kernel) deadlock() []sched.Problem {
 			quiet = append(quiet, t)
 		}
 	}
-	var ps []sched.Problem
 	for _, h := range hard {
 		ps = append(ps, k.hardLockup(h))
 	}

@@ -82,6 +82,13 @@ type Task struct {
 	softirqd    bool     // ksoftirqd: serves softirqs once its CPU has nothing else to run
 	tasklet     *Tasklet // for a softirq context: the tasklet it runs now
 	killable    bool     // asleep in TASK_KILLABLE: the hung-task detector skips it
+	// Loops the interpreter runs (see await.go).
+	loops       int       // depth of the loops being tracked
+	journal     []loopAcc // shared accesses since the outermost loop's iteration began
+	journalOpen bool      // the last entry's step may still change its access
+	sleeps      int       // times the task slept or gave up its CPU
+	aw          awaitGuard
+	awaiting    bool // blocked in a loop that changed nothing
 }
 
 // waiting is what an asleep or spinning task waits for, for reports.
@@ -197,6 +204,9 @@ func (t *Task) op(name string, obj sched.ObjID, acc sched.Access, g sched.Guard)
 // opx announces o at the task's position; with fewer CPUs than tasks it also waits
 // for a CPU.
 func (t *Task) opx(o *sched.Op) {
+	if t.loops > 0 {
+		t.settle() // before an interrupt's steps run on this thread
+	}
 	t.mayInterrupt()
 	if len(t.k.softirqs) != 0 && (o.Guard != nil || t.asleep) {
 		t.mayLeaveCPU() // it may block or sleep: ksoftirqd takes over the softirqs pending here
@@ -208,6 +218,9 @@ func (t *Task) opx(o *sched.Op) {
 		o.Guard = &t.gate
 	}
 	t.th.Op(o)
+	if t.loops > 0 {
+		t.record(o)
+	}
 }
 
 // note annotates the step being run in the trace.
@@ -280,6 +293,7 @@ func (t *Task) sleep(st TaskState, w waiting) {
 	}
 	t.state = st
 	t.asleep = true
+	t.sleeps++
 	t.wait = w
 	t.updatePin()
 }

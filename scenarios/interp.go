@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -37,11 +38,20 @@ type interp struct {
 	// initClass is the lockdep class of the locks each mutex_init, spin_lock_init,
 	// rwlock_init or init_rwsem call initialises (see initClasses).
 	initClass map[*syntax.CallExpr]string
+	// roundTrips: the program can observe a lock taken and released (observesLocks).
+	roundTrips bool
 }
 
 func newInterp(s *Scenario) *interp {
-	return &interp{s: s, pos: map[syntax.Pos]string{}, initClass: initClasses(s)}
+	return &interp{s: s, pos: map[syntax.Pos]string{}, initClass: initClasses(s),
+		roundTrips: observesLocks.Match(s.Source)}
 }
+
+// observesLocks finds calls that can see a lock held without waiting for it: with one
+// in the program, a loop that takes and releases a lock is doing something another task
+// can count, and it is not an await (see ksync.Loop). Matched on the source text, so a
+// mention in a comment errs on the safe side: the loop just runs on.
+var observesLocks = regexp.MustCompile(`(trylock|is_locked)\s*\(`)
 
 func (in *interp) posString(p syntax.Pos) string {
 	if s, ok := in.pos[p]; ok {
@@ -285,6 +295,37 @@ func findLabel(list []syntax.Stmt, label string) int {
 	return -1
 }
 
+// loop is a loop being run: the kernel model's view of its iteration (what it read,
+// whether it changed anything) and the frame's locals when the iteration began.
+type loop struct {
+	k     *ksync.Loop
+	slots []cval
+}
+
+// loopEnter starts tracking a loop, so that an iteration that changes nothing can wait
+// for another task to change what it read instead of spinning (ksync's awaits).
+func (r *runner) loopEnter(p syntax.Pos) *loop {
+	lp := &loop{k: r.t.LoopEnter(r.w.in.posString(p))}
+	lp.slots = append(lp.slots, r.top().slots...)
+	return lp
+}
+
+func (r *runner) loopLeave(lp *loop) { r.t.LoopLeave(lp.k) }
+
+// loopNext closes an iteration: it waits if the iteration changed nothing, counts
+// toward the scheduling point of loops that make none, and begins the next.
+func (r *runner) loopNext(lp *loop, p syntax.Pos) {
+	slots := r.top().slots
+	same := len(slots) == len(lp.slots)
+	for i := 0; same && i < len(slots); i++ {
+		same = slots[i].equal(lp.slots[i])
+	}
+	r.at(p)
+	lp.k.Iterated(same, r.w.in.roundTrips)
+	copy(lp.slots, slots)
+	r.loopTick(p)
+}
+
 // loopTick forces a scheduling point every 1024 iterations of loops that make none,
 // so that a busy loop on local state is caught by the step limit (a hang) instead of
 // running forever inside one step.
@@ -331,6 +372,8 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 			return r.exec(s.Else)
 		}
 	case *syntax.WhileStmt:
+		lp := r.loopEnter(s.While)
+		defer r.loopLeave(lp)
 		for {
 			r.top().line = s.While.Line
 			if !r.eval(s.Cond).truth() {
@@ -339,9 +382,11 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 			if c, leave := loopExit(r.exec(s.Body)); leave {
 				return c
 			}
-			r.loopTick(s.While)
+			r.loopNext(lp, s.While)
 		}
 	case *syntax.DoWhileStmt:
+		lp := r.loopEnter(s.Do)
+		defer r.loopLeave(lp)
 		for {
 			if c, leave := loopExit(r.exec(s.Body)); leave {
 				return c
@@ -350,7 +395,7 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 			if !r.eval(s.Cond).truth() {
 				return ctlNone
 			}
-			r.loopTick(s.Do)
+			r.loopNext(lp, s.Do)
 		}
 	case *syntax.ForStmt:
 		if s.Init != nil {
@@ -358,6 +403,8 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 				return c
 			}
 		}
+		lp := r.loopEnter(s.For)
+		defer r.loopLeave(lp)
 		for {
 			r.top().line = s.For.Line
 			if s.Cond != nil && !r.eval(s.Cond).truth() {
@@ -369,7 +416,7 @@ func (r *runner) exec(s syntax.Stmt) ctl {
 			if s.Post != nil {
 				r.eval(s.Post)
 			}
-			r.loopTick(s.For)
+			r.loopNext(lp, s.For)
 		}
 	case *syntax.ReturnStmt:
 		r.top().line = s.Return.Line

@@ -25,8 +25,12 @@ type Execution struct {
 	problems    []Problem
 	toStart     []*Thread
 	aborted     bool
-	spawnObj    ObjID     // the thread table, written by every spawn inside a thread
-	live        uint64    // threads started and not finished
+	spawnObj    ObjID             // the thread table, written by every spawn inside a thread
+	live        uint64            // threads started and not finished
+	lastRan     [MaxThreads]int32 // per thread, the step it last ran (or was spawned at)
+	starved     uint64            // threads found starved near the step limit (see fairWindow)
+	versions    []uint32          // per object, how many steps changed it; nil until TrackVersions
+	tracking    bool
 	guarded     uint64    // live threads whose pending operation has a Guard
 	spare       []*Thread // Thread structs of earlier executions, reused in spawn order
 	deadlock    func() []Problem
@@ -93,6 +97,7 @@ func (e *Execution) spawn(name string, fn func(*Thread)) *Thread {
 		e.spare = append(e.spare, t)
 	}
 	*t = Thread{id: len(e.threads), name: name, ex: e, fn: fn}
+	e.lastRan[t.id] = int32(e.step)
 	t.obj = e.NewObject(name)
 	e.threads = append(e.threads, t)
 	e.toStart = append(e.toStart, t)
@@ -102,6 +107,31 @@ func (e *Execution) spawn(name string, fn func(*Thread)) *Thread {
 	}
 	e.x.strat.spawned(e, parent, t)
 	return t
+}
+
+// TrackVersions starts counting, per object, the steps that changed it (every access
+// but Read and None, as it finally ran: a failed trylock only read), for Version. A
+// model that blocks a spin loop until something it read changes (an await) needs it;
+// an execution that never calls it pays nothing.
+func (e *Execution) TrackVersions() { e.tracking = true }
+
+// Version is how many completed steps have changed object id so far in this execution
+// (0 before TrackVersions). The running step counts once it completes.
+func (e *Execution) Version(id ObjID) uint32 {
+	if int(id) < len(e.versions) {
+		return e.versions[id]
+	}
+	return 0
+}
+
+func (e *Execution) bump(op *Op) {
+	if op.Obj == 0 || op.Access == None || op.Access == Read {
+		return
+	}
+	for int(op.Obj) >= len(e.versions) {
+		e.versions = append(e.versions, 0)
+	}
+	e.versions[op.Obj]++
 }
 
 // LimitReached tells the engine that a limit of the model cut this execution short of
@@ -244,6 +274,8 @@ func (e *Execution) reset(x *explorer) {
 	clear(e.onEnd)
 	e.onEnd = e.onEnd[:0]
 	e.live, e.guarded = 0, 0
+	e.starved = 0
+	e.versions, e.tracking = e.versions[:0], false
 }
 
 // startThreads runs newly spawned threads up to their first operation, in spawn order.
@@ -301,6 +333,9 @@ func (e *Execution) complete() {
 	e.inStep = false
 	e.events[len(e.events)-1].d1 = len(e.dataLog)
 	e.step++
+	if e.tracking {
+		e.bump(&e.events[len(e.events)-1].op)
+	}
 	e.x.strat.stepped(e, len(e.events)-1)
 	if len(e.toStart) > 0 {
 		e.startThreads()

@@ -77,7 +77,8 @@ type Stats struct {
 	Steps        int64 // steps run, over all executions
 	Finished     int64 // executions in which every thread finished
 	Deadlocked   int64 // executions that ended with threads blocked
-	Hung         int64 // executions that hit the step limit
+	Hung         int64 // executions that hit the step limit with a fair schedule (a livelock)
+	Unfair       int64 // executions that hit the step limit with a thread starved (see fairWindow)
 	SleepBlocked int64 // executions DPOR abandoned as redundant (sleep-set blocked)
 	WithProblems int64 // executions that showed at least one problem
 	MaxSteps     int   // the longest execution, in steps
@@ -466,7 +467,25 @@ func (x *explorer) decide() int {
 		}
 		return -1
 	}
+	if w := x.opts.MaxSteps / fairWindow; e.step >= x.opts.MaxSteps-w {
+		for m := en &^ e.starved; m != 0; m &= m - 1 {
+			if t := lowest(m); e.step-int(e.lastRan[t]) > w {
+				e.starved |= bit(t) // could run now, and has not run for w steps
+			}
+		}
+	}
 	if e.step >= x.opts.MaxSteps {
+		if starved := e.starved; starved != 0 {
+			// An unfair schedule: a thread that could run went without running for the
+			// last part of the execution (strong fairness: a thread enabled again and
+			// again gets to run). The executions in which it runs are explored too;
+			// this one is cut by the bound, not a livelock.
+			st.Unfair++
+			x.outcome = Cut
+			e.LimitReached(fmt.Sprintf("the step limit (%d) cut an unfair schedule, in which %s could run and did not run in its last %d steps; raise --max-steps",
+				x.opts.MaxSteps, e.threads[lowest(starved)].name, x.opts.MaxSteps/fairWindow))
+			return -1
+		}
 		st.Hung++
 		x.outcome = Hung
 		e.Report(Problem{
@@ -492,8 +511,16 @@ func (x *explorer) decide() int {
 		}
 	}
 	x.prev = tid
+	e.lastRan[tid] = int32(e.step)
 	return tid
 }
+
+// fairWindow: an execution that hits the step limit is unfair when, in the last
+// 1/fairWindow of it, a thread that could run had gone that long without running (CHESS's fair stateless model checking: an execution
+// in which an enabled thread is never scheduled again is not a livelock). Spin loops
+// that change nothing block as awaits (the model's), so what reaches the limit is a
+// loop whose iterations change state: a fair one is a livelock or an unbounded loop.
+const fairWindow = 4
 
 // record keeps the first execution of each distinct problem, with its evidence.
 func (x *explorer) record(e *Execution) {

@@ -119,7 +119,26 @@ func (d *odpor) reset() {
 
 func tevOf(tid int, op *Op, ann Access) tev {
 	return tev{tid: int32(tid), obj: op.Obj, acc: op.Access, ann: ann,
-		blk: op.Guard != nil && (ann == Acquire || ann == AcquireShared)}
+		blk: blockingAcquire(op, ann)}
+}
+
+// blockingAcquire reports whether op, announced with access ann, is an acquire that
+// waits for its lock: one whose own guard (not a wrapper's, such as ksync's CPU gate)
+// says when the lock is free. Only such an acquire can skip its race with the release
+// before it, since reversed it would wait for that release. A trylock, or the try that
+// starts a slow-path lock, has no guard of its own: its outcome depends on whether the
+// release came first, so it races with it. Judging by the wrapper made every acquire
+// "blocking" whenever CPUs were fewer than tasks, and a failed trylock was never
+// explored (issue 10's first miss).
+func blockingAcquire(op *Op, ann Access) bool {
+	if op.Guard == nil || ann != Acquire && ann != AcquireShared {
+		return false
+	}
+	g := op.Guard
+	if w, ok := g.(WrappingGuard); ok {
+		g = w.Inner()
+	}
+	return g != nil
 }
 
 // tdep reports whether two events are dependent: same thread, or conflicting accesses
@@ -564,7 +583,7 @@ func (d *odpor) stepped(e *Execution, evi int) {
 }
 
 func (d *odpor) collectRaces(o *dobj, op *Op, clk *[MaxThreads]uint32) {
-	blocking := op.Guard != nil && (op.Access == Acquire || op.Access == AcquireShared)
+	blocking := blockingAcquire(op, op.Access)
 	add := func(i int32) {
 		if i < 0 || !d.notBefore(i, clk) {
 			return

@@ -211,6 +211,24 @@ func (t *Thread) SetAccess(a Access) {
 	}
 }
 
+// StepIndex is the index in the execution's trace of the step the thread is running,
+// -1 when it is not running one.
+func (t *Thread) StepIndex() int {
+	if ev := t.ex.current(); ev != nil && ev.tid == t.id {
+		return len(t.ex.events) - 1
+	}
+	return -1
+}
+
+// StepAccess is how the thread's running step touched its object so far (as announced,
+// or as SetAccess corrected it), and None when the thread is not running a step.
+func (t *Thread) StepAccess() Access {
+	if ev := t.ex.current(); ev != nil && ev.tid == t.id {
+		return ev.op.Access
+	}
+	return None
+}
+
 // Exit ends the thread now, unwinding its Go stack: the model's way to kill a thread
 // (a task that oopsed). Deferred functions run; further operations are not allowed.
 func (t *Thread) Exit() {

@@ -1,0 +1,297 @@
+package ksync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
+)
+
+// Spin and polling loops as awaits.
+//
+// A loop iteration that changes nothing shared, leaves the task's locks, preemption and
+// irq state as they were, and (the interpreter checks this) leaves its locals as they
+// were, cannot make progress on its own: run again, it would do exactly the same. So
+// instead of spinning until the step limit (a schedule no machine produces: the other
+// CPU runs too), the task blocks until another task changes something the iteration
+// read: GenMC's spin-assume, SPIN's blocking guard. Blocking loses nothing: every
+// further iteration before that change would leave the same state, and the change can
+// land inside the first iteration as well as after it, which the search explores.
+//
+// What counts as a change is a step that wrote an object (sched.Execution.Version):
+// a plain or atomic write, a lock taken or released, a semaphore's up. Taking and
+// releasing a lock within the iteration leaves it as it was, and is no change, unless
+// another task can observe the round trip (a trylock or *_is_locked elsewhere counts
+// them; the interpreter says so with RoundTripsObservable): then it is progress, and
+// the loop runs on. Time passing (msleep, udelay, cpu_relax) changes nothing.
+//
+// A task that waits this way and that nothing will ever release is what the kernel
+// reports: a soft lockup when it spins without sleeping (with preemption off, or under
+// voluntary preemption with no cond_resched in the loop), a hard LOCKUP with irqs off,
+// and nothing for a loop that sleeps each time round; ksim adds a livelock line naming
+// the loop and what it waits on.
+
+// loopAcc is one shared access of a task inside a loop iteration.
+type loopAcc struct {
+	step   int // its step's index in the trace
+	obj    sched.ObjID
+	before uint32       // the object's version when the access ran
+	acc    sched.Access // how it ran: filled in when its step has closed
+}
+
+// Loop is the state of one loop of a task that the interpreter runs: where its
+// current iteration's accesses start in the task's journal, and the task's own state
+// when it began.
+type Loop struct {
+	t       *Task
+	pos     string // the loop's source position
+	start   int    // the iteration's first entry in t.journal
+	sleeps  int    // t.sleeps when the iteration began
+	preempt int
+	irqsOff bool
+	held    []*lockBase
+}
+
+// LoopEnter starts tracking a loop the task is about to run; LoopLeave ends it.
+// Loops nest: an outer loop's iteration includes its inner loops' accesses.
+func (t *Task) LoopEnter(pos string) *Loop {
+	t.k.e.TrackVersions()
+	t.settle()
+	t.loops++
+	l := &Loop{t: t, pos: pos}
+	l.begin()
+	return l
+}
+
+// LoopLeave ends the loop LoopEnter began.
+func (t *Task) LoopLeave(l *Loop) {
+	t.loops--
+	if t.loops == 0 {
+		t.journal = t.journal[:0]
+	}
+}
+
+func (l *Loop) begin() {
+	t := l.t
+	t.settle()
+	l.start = len(t.journal)
+	l.sleeps = t.sleeps
+	l.preempt, l.irqsOff = t.preempt, t.irqsOff
+	l.held = l.held[:0]
+	for _, h := range t.held {
+		l.held = append(l.held, h.l)
+	}
+}
+
+// Iterated closes one iteration of the loop and begins the next. localsSame says the
+// iteration left the task's locals as it found them. When the iteration could not make
+// progress, the task first waits until another task writes something it read.
+func (l *Loop) Iterated(localsSame bool, roundTripsObservable bool) {
+	t := l.t
+	if localsSame && l.stuck(roundTripsObservable) {
+		t.await(l)
+	}
+	l.begin()
+}
+
+// settle fills in how the task's last journalled access finally ran (a failed trylock
+// only reads), while its step is still the one running: called before the task
+// announces its next operation. Should another step have run on the task's thread
+// since (a spawn or a join, which do not pass through opx), the access is taken as a
+// change, which can only make a loop run on: sound.
+func (t *Task) settle() {
+	if !t.journalOpen {
+		return
+	}
+	t.journalOpen = false
+	a := &t.journal[len(t.journal)-1]
+	if t.th.StepIndex() == a.step {
+		a.acc = t.th.StepAccess()
+	} else {
+		a.acc = sched.Write
+	}
+}
+
+// record journals the access the task's running step makes, inside a tracked loop.
+func (t *Task) record(o *sched.Op) {
+	if o.Obj == 0 || o.Access == sched.None {
+		return
+	}
+	t.journal = append(t.journal, loopAcc{step: t.th.StepIndex(), obj: o.Obj, before: t.k.e.Version(o.Obj), acc: o.Access})
+	t.journalOpen = true
+}
+
+// changes reports whether an access, as it ran, counts as a change of its object.
+func changes(a sched.Access) bool { return a != sched.None && a != sched.Read }
+
+// stuck reports whether the iteration that just ended made no progress, and sets the
+// task's await: the objects it read, each with the version it left it at.
+func (l *Loop) stuck(roundTripsObservable bool) bool {
+	t := l.t
+	t.settle()
+	if t.preempt != l.preempt || t.irqsOff != l.irqsOff || len(t.held) != len(l.held) {
+		return false
+	}
+	for i, h := range t.held {
+		if h.l != l.held[i] {
+			return false
+		}
+	}
+	win := t.journal[l.start:]
+	if len(win) > maxAwaitWindow {
+		return false // too long to reason about cheaply: run it again, which is sound
+	}
+	aw := &t.aw
+	aw.objs, aw.want = aw.objs[:0], aw.want[:0]
+	for _, a := range win {
+		switch a.acc {
+		case sched.Write:
+			return false // it wrote something: progress
+		case sched.Acquire, sched.Release, sched.AcquireShared, sched.ReleaseShared:
+			if roundTripsObservable {
+				return false
+			}
+		}
+		k := -1
+		for j, o := range aw.objs {
+			if o == a.obj {
+				k = j
+				break
+			}
+		}
+		if k < 0 {
+			aw.objs = append(aw.objs, a.obj)
+			aw.want = append(aw.want, a.before)
+			k = len(aw.objs) - 1
+		} else if a.before != aw.want[k] {
+			return false // another task changed it between two of our accesses: go round again
+		}
+		if changes(a.acc) {
+			aw.want[k]++ // our own change: the version we leave it at
+		}
+	}
+	// Anything differing from what the iteration left: changed by another task since.
+	e := t.k.e
+	var lastObj sched.ObjID // a change whose step still runs: Version does not count it yet
+	if n := len(win); n > 0 && changes(win[n-1].acc) && win[n-1].step == t.th.StepIndex() {
+		lastObj = win[n-1].obj
+	}
+	for j, o := range aw.objs {
+		v := e.Version(o)
+		if o == lastObj {
+			v++
+		}
+		if v != aw.want[j] {
+			return false
+		}
+	}
+	aw.loop = l
+	aw.slept = t.sleeps != l.sleeps
+	return true
+}
+
+// maxAwaitWindow bounds the accesses one iteration may make and still be judged
+// stuck: beyond it the loop just runs on.
+const maxAwaitWindow = 256
+
+// awaitGuard holds a task whose loop is stuck until one of the objects its last
+// iteration read is changed by someone else.
+type awaitGuard struct {
+	t     *Task
+	loop  *Loop
+	objs  []sched.ObjID
+	want  []uint32
+	slept bool // the iteration slept (msleep, schedule): a polling loop, not a busy one
+}
+
+func (g *awaitGuard) Enabled(*sched.Op) bool {
+	e := g.t.k.e
+	for j, o := range g.objs {
+		if e.Version(o) != g.want[j] {
+			return true
+		}
+	}
+	return false
+}
+
+// what names the objects a stuck loop waits on, for traces and reports.
+func (g *awaitGuard) what() string {
+	if len(g.objs) == 0 {
+		return "nothing (it reads no shared state)"
+	}
+	names := make([]string, len(g.objs))
+	for i, o := range g.objs {
+		names[i] = g.t.k.e.ObjName(o)
+	}
+	return strings.Join(names, ", ")
+}
+
+// await blocks the task until its stuck loop's await guard lets it go round again.
+func (t *Task) await(l *Loop) {
+	aw := &t.aw
+	aw.t = t
+	var obj sched.ObjID
+	if len(aw.objs) > 0 {
+		obj = aw.objs[0]
+	}
+	kind := "spin"
+	if aw.slept {
+		kind = "poll"
+	}
+	prev := t.wait
+	t.wait = waiting{kind: kind, pos: l.pos, prim: "loop"}
+	t.awaiting = true
+	t.opx(&sched.Op{Name: "await", Obj: obj, Access: sched.Read, Guard: aw})
+	t.awaiting = false
+	t.wait = prev
+	t.note("%s changed: goes round again", aw.what())
+}
+
+// Awaiting reports whether the task is blocked in a stuck loop.
+func (t *Task) Awaiting() bool { return t.awaiting }
+
+// loopLockup reports tasks stuck in loops that nothing will ever release. One that
+// spins without sleeping holds its CPU: with irqs off the NMI watchdog's hard LOCKUP,
+// otherwise the soft-lockup watchdog (the modelled kernel preempts voluntarily, so a
+// kernel loop without cond_resched keeps its CPU even with preemption on). One that
+// sleeps each time round (msleep, schedule_timeout) is ordinary to the kernel, which
+// prints nothing. ksim adds the livelock line either way.
+func (k *Kernel) loopLockup(t *Task) sched.Problem {
+	aw := &t.aw
+	var b strings.Builder
+	livelock := fmt.Sprintf("ksim: livelock: %s loops at %s waiting for %s to change, and no task will change it\n",
+		t.id(), t.wait.pos, aw.what())
+	site := "loop at " + t.wait.pos
+	if aw.slept {
+		b.WriteString(livelock)
+		b.WriteString("ksim: the kernel prints nothing for this: the loop sleeps each time round, so neither the\n" +
+			"ksim: soft-lockup watchdog nor the hung-task detector sees it.\n")
+		title := fmt.Sprintf("ksim: livelock: %s polls forever at %s", t.id(), t.wait.pos)
+		return sched.Problem{Kind: sched.KindHang, Site: site, Title: title, Report: b.String()}
+	}
+	if t.irqsOff {
+		title := fmt.Sprintf("watchdog: CPU%d: Watchdog detected hard LOCKUP on cpu %d", t.cpu, t.cpu)
+		b.WriteString(title + "\n")
+		b.WriteString("Modules linked in:\n")
+		b.WriteString(t.header())
+		fmt.Fprintf(&b, "RIP: 0010:%s\n", t.site())
+		b.WriteString(t.callTrace())
+		k.printkAt(10, b.String())
+		b.WriteString("\n" + livelock)
+		return sched.Problem{Kind: "lockup", Site: "hard lockup in " + site, Title: title, Report: b.String()}
+	}
+	k.addTaint(taintSoftLock)
+	title := fmt.Sprintf("watchdog: BUG: soft lockup - CPU#%d stuck for 22s! [%s:%d]", t.cpu, t.Comm, t.PID)
+	b.WriteString(title + "\n")
+	b.WriteString("Modules linked in:\n")
+	b.WriteString(t.header())
+	fmt.Fprintf(&b, "RIP: 0010:%s\n", t.site())
+	b.WriteString(t.callTrace())
+	k.printkAt(22, b.String())
+	b.WriteString("\n" + livelock)
+	if t.preempt == 0 {
+		b.WriteString("ksim: the loop never sleeps nor calls cond_resched(), so under voluntary preemption (the\n" +
+			"ksim: modelled kernel's) it keeps its CPU and the watchdog's thread never runs there.\n")
+	}
+	return sched.Problem{Kind: "lockup", Site: "soft lockup in " + site, Title: title, Report: b.String()}
+}
