@@ -208,6 +208,7 @@ func (l *RWLock) ReadUnlock(t *Task) {
 func (l *RWLock) WriteUnlock(t *Task) {
 	t.op("write_unlock", l.id, sched.Release, nil)
 	if l.writer != t {
+		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		t.badUnlock(&l.lockBase)
 	} else {
 		t.unhold(&l.lockBase)
@@ -385,6 +386,7 @@ func (s *RWSem) UpRead(t *Task) {
 func (s *RWSem) UpWrite(t *Task) {
 	t.op("up_write", s.id, sched.Release, nil)
 	if s.writer != t {
+		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		t.badUnlock(&s.lockBase)
 		return
 	}
