@@ -71,18 +71,20 @@ func (l *lockBase) waitTypes() string {
 
 // heldLock is one entry of a task's held-locks list.
 type heldLock struct {
-	l        *lockBase
-	at       string // where it was taken, as func+0xoff/0xsize
-	read     bool
-	subclass int
-	trylock  bool
-	dh       lockdep.Held // lockdep's view of it, made once (lockdep on, tracked locks)
+	l    *lockBase
+	at   string // where it was taken, as func+0xoff/0xsize
+	read bool
+	// recursive: a read_lock lockdep records as a recursive reader (recursiveRead).
+	recursive bool
+	subclass  int
+	trylock   bool
+	dh        lockdep.Held // lockdep's view of it, made once (lockdep on, tracked locks)
 }
 
 func (t *Task) hold(l *lockBase, read bool, subclass int, trylock bool) {
 	h := t.validated
 	if h.l != l || h.read != read || h.subclass != subclass || h.trylock != trylock {
-		h = heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
+		h = heldLock{l: l, at: t.site(), read: read, recursive: t.recursiveRead(l, read), subclass: subclass, trylock: trylock}
 		if t.k.dep != nil && l.tracked() {
 			h.dh = h.dep()
 		}

@@ -20,9 +20,12 @@ const (
 
 	SingleDepthNesting = 1 // SINGLE_DEPTH_NESTING
 
-	softirqDisableOffset = 0x200   // what local_bh_disable adds to preempt_count
-	hardirqOffset        = 0x10000 // what a hardirq handler adds
-	irqFlagIF            = 0x200   // X86_EFLAGS_IF in saved flags
+	softirqDisableOffset = 0x200    // what local_bh_disable adds to preempt_count
+	hardirqOffset        = 0x10000  // what a hardirq handler adds
+	softirqMask          = 0xff00   // SOFTIRQ_MASK of preempt_count
+	hardirqMask          = 0xf0000  // HARDIRQ_MASK
+	nmiMask              = 0xf00000 // NMI_MASK
+	irqFlagIF            = 0x200    // X86_EFLAGS_IF in saved flags
 )
 
 // KthreadRun is kthread_run(fn, data, name) from inside a task: it starts a new task.
@@ -159,6 +162,14 @@ func (t *Task) bhEnabled() {
 
 // InInterrupt is in_interrupt(): in a handler or serving softirqs.
 func (t *Task) InInterrupt() bool { return t.inIRQ }
+
+// irqCount is the kernel's irq_count() (include/linux/preempt.h): the NMI, hardirq
+// and softirq bits of preempt_count, and in_interrupt() is irq_count() != 0. The
+// softirq bits count bottom halves disabled (local_bh_disable, spin_lock_bh) as well
+// as a softirq being served, so unlike InInterrupt this is true in a process-context
+// section with bottom halves off, as the kernel's is; the locking code that asks
+// (queued_read_lock_slowpath, read_lock_is_recursive) sees exactly this.
+func (t *Task) irqCount() int { return t.preempt & (nmiMask | hardirqMask | softirqMask) }
 
 // InAtomic is in_atomic(): preempt_count() != 0.
 func (t *Task) InAtomic() bool { return t.preempt != 0 }

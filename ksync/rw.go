@@ -4,18 +4,28 @@ import "github.com/ksim-dev/ksim/sched"
 
 // modes of a reader-writer acquire, carried in sched.Op.Arg for the guard.
 const (
-	modeRead  = 0
-	modeWrite = 1
+	modeRead        = 0 // a reader that queues behind a waiting writer
+	modeWrite       = 1 // a writer's first try: only a free, uncontended lock
+	modeReadIRQ     = 2 // an rwlock_t reader in_interrupt(): only a writer holding it stops it
+	modeWriteQueued = 3 // a writer that queued: it takes the lock once nobody holds it
 )
 
 // ---- rwlock_t ----
 
-// RWLock is rwlock_t: a spinning reader-writer lock. Readers share it; a writer
-// excludes everyone. Readers are recursive, as lockdep knows.
+// RWLock is rwlock_t, a queued rwlock (kernel/locking/qrwlock.c, x86's and most
+// architectures' since CONFIG_QUEUED_RWLOCKS): a spinning reader-writer lock. Readers
+// share it; a writer excludes everyone. A writer that cannot take it at once queues
+// and sets _QW_WAITING (queued_write_lock_slowpath), and from then on a reader in
+// process context queues behind it (queued_read_lock_slowpath): a task that read_locks
+// twice with a writer arriving in between spins forever, and so does the writer. Only
+// a reader in_interrupt() takes the lock past a waiting writer while other readers
+// hold it, the slowpath's in_interrupt() branch that lets an interrupt handler
+// read_lock what the code it interrupted read-holds.
 type RWLock struct {
 	lockBase
 	readers int
 	writer  *Task
+	waiting int // writers queued in queued_write_lock_slowpath: _QW_WAITING is set
 }
 
 // DefineRWLock is DEFINE_RWLOCK(name), or an rwlock_init'ed rwlock_t.
@@ -25,11 +35,21 @@ func (k *Kernel) DefineRWLock(name string) *RWLock {
 	return l
 }
 
-// Enabled reports whether a spinner in the op's mode can take the lock.
+// Enabled reports whether a spinner in the op's mode can take the lock: the
+// conditions of include/asm-generic/qrwlock.h and kernel/locking/qrwlock.c, with the
+// lock word's _QW_LOCKED as writer and _QW_WAITING as waiting.
 func (l *RWLock) Enabled(op *sched.Op) bool {
-	if op.Arg == modeRead {
+	switch op.Arg {
+	case modeRead: // queued_read_lock: no _QW_WMASK bit (a writer holding or waiting)
+		return l.writer == nil && l.waiting == 0
+	case modeReadIRQ: // queued_read_lock_slowpath, in_interrupt(): !(VAL & _QW_LOCKED)
 		return l.writer == nil
+	case modeWrite: // queued_write_lock: cnts == 0
+		return l.writer == nil && l.readers == 0 && l.waiting == 0
 	}
+	// modeWriteQueued: queued_write_lock_slowpath waits for VAL == _QW_WAITING (no
+	// reader, no writer), the queue's head first; the model lets any queued writer
+	// go, an order the kernel reaches when that writer queued first.
 	return l.writer == nil && l.readers == 0
 }
 
@@ -41,7 +61,7 @@ func (l *RWLock) free(mode int) bool {
 func (l *RWLock) Init(t *Task) {
 	t.op("rwlock_init", l.id, sched.Write, nil)
 	t.reinit(&l.lockBase)
-	l.readers, l.writer = 0, nil
+	l.readers, l.writer, l.waiting = 0, nil, 0
 }
 
 // ReadLock is read_lock().
@@ -65,44 +85,90 @@ func (l *RWLock) WriteLockIrqsave(t *Task) int {
 }
 
 func rwAccess(mode int) sched.Access {
-	if mode == modeRead {
+	if mode == modeRead || mode == modeReadIRQ {
 		return sched.AcquireShared
 	}
 	return sched.Acquire
 }
 
+// lock is __raw_read_lock / __raw_write_lock (include/linux/rwlock_api_smp.h):
+// preempt_disable, lockdep's acquire, then queued_read_lock / queued_write_lock.
+//
+// A reader is one step that waits until it can take the lock (the qrwlock's
+// conditions in Enabled). A writer that cannot take it at once queues in a step of
+// its own, which sets _QW_WAITING and so stops later readers: a visible write to the
+// lock, ordered against every reader's acquire. It then waits for the readers and the
+// writer holding the lock to leave.
 func (l *RWLock) lock(t *Task, prim string, mode int) {
+	read := mode == modeRead
+	if read && t.irqCount() != 0 {
+		mode = modeReadIRQ // queued_read_lock_slowpath: if (unlikely(in_interrupt()))
+	}
 	if !t.k.gated {
 		t.preemptDisable()
-		t.validate(&l.lockBase, 0, mode == modeRead, false)
-		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running, "rwlock", &l.lockBase)
+		t.validate(&l.lockBase, 0, read, false)
+		if !read {
+			t.op(prim, l.id, sched.Acquire, nil)
+			if !l.free(modeWrite) {
+				l.queue(t)
+				mode = modeWriteQueued
+			}
+		}
+		if read || mode == modeWriteQueued {
+			t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode}, Running, "rwlock", &l.lockBase)
+		}
 		l.take(t, mode, false)
 		return
 	}
 	t.op(prim, l.id, rwAccess(mode), nil)
 	t.preemptDisable()
-	t.validate(&l.lockBase, 0, mode == modeRead, false)
+	t.validate(&l.lockBase, 0, read, false)
 	if !l.free(mode) {
-		t.th.SetAccess(sched.Read)
-		holder := "readers"
-		if l.writer != nil {
-			holder = l.writer.Comm
+		if read {
+			t.th.SetAccess(sched.Read)
+			t.note("spins (%s)", l.busy())
+		} else {
+			l.queue(t)
+			mode = modeWriteQueued
 		}
-		t.note("spins (held by %s)", holder)
-		t.wait = waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos}
+		t.wait = waiting{kind: "rwlock", lock: &l.lockBase, pos: t.pos, prim: prim}
 		t.opx(&sched.Op{Name: prim, Obj: l.id, Access: rwAccess(mode), Guard: l, Arg: mode})
 		t.wait = waiting{}
 	}
 	l.take(t, mode, false)
 }
 
+// busy says, for the trace, why the lock cannot be taken now.
+func (l *RWLock) busy() string {
+	switch {
+	case l.writer != nil:
+		return "held by " + l.writer.Comm
+	case l.waiting > 0:
+		return "a writer is waiting"
+	}
+	return "held by readers"
+}
+
+// queue is queued_write_lock_slowpath's "atomic_or(_QW_WAITING, &lock->cnts)": the
+// writer waits, and readers in process context no longer get in. The step that
+// announced the acquire ran as this write.
+func (l *RWLock) queue(t *Task) {
+	t.th.SetAccess(sched.Write)
+	t.note("spins (%s), sets _QW_WAITING", l.busy())
+	l.waiting++
+}
+
 func (l *RWLock) take(t *Task, mode int, trylock bool) {
-	if mode == modeRead {
+	switch mode {
+	case modeRead, modeReadIRQ:
 		l.readers++
-	} else {
+	case modeWriteQueued:
+		l.waiting = max(l.waiting-1, 0) // 0 already if rwlock_init ran meanwhile
+		fallthrough
+	default:
 		l.writer = t
 	}
-	t.hold(&l.lockBase, mode == modeRead, 0, trylock)
+	t.hold(&l.lockBase, mode == modeRead || mode == modeReadIRQ, 0, trylock)
 }
 
 // ReadTrylock is read_trylock(): 1 on success.
@@ -111,6 +177,9 @@ func (l *RWLock) ReadTrylock(t *Task) int { return l.trylock(t, "read_trylock", 
 // WriteTrylock is write_trylock(): 1 on success.
 func (l *RWLock) WriteTrylock(t *Task) int { return l.trylock(t, "write_trylock", modeWrite) }
 
+// trylock is queued_read_trylock / queued_write_trylock: a reader fails while a writer
+// holds the lock or waits for it (_QW_WMASK), in any context; a writer unless the lock
+// word is 0.
 func (l *RWLock) trylock(t *Task, prim string, mode int) int {
 	t.op(prim, l.id, rwAccess(mode), nil)
 	if !l.free(mode) {
@@ -139,6 +208,7 @@ func (l *RWLock) ReadUnlock(t *Task) {
 func (l *RWLock) WriteUnlock(t *Task) {
 	t.op("write_unlock", l.id, sched.Release, nil)
 	if l.writer != t {
+		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		t.badUnlock(&l.lockBase)
 	} else {
 		t.unhold(&l.lockBase)
@@ -161,11 +231,24 @@ func (l *RWLock) WriteUnlockIrqrestore(t *Task, flags int) {
 
 // ---- rw_semaphore ----
 
-// RWSem is struct rw_semaphore: a sleeping reader-writer lock.
+// RWSem is struct rw_semaphore (kernel/locking/rwsem.c): a sleeping reader-writer
+// lock. Readers share it; a writer excludes everyone. A writer that cannot take it at
+// once queues on the wait list and sets RWSEM_FLAG_WAITERS (rwsem_down_write_slowpath);
+// from then on rwsem_read_trylock fails (RWSEM_READ_FAILED_MASK includes the flag), and
+// a reader arriving while readers hold the lock queues behind the writer
+// (rwsem_down_read_slowpath: reader-owned, rcnt > 1). So a task that down_reads twice
+// with a down_write queued in between sleeps forever, and so does the writer.
+//
+// rwsem_down_read_slowpath also lets a reader steal a lock nobody holds past a queued
+// writer that has not been woken yet (unless RWSEM_FLAG_HANDOFF): the model leaves
+// that out. The states it reaches are those of the writer queuing after that reader,
+// which the model explores, and without it a reader's guard does not depend on the
+// other readers, whose acquires and releases must stay independent of each other.
 type RWSem struct {
 	lockBase
 	readers int
 	writer  *Task
+	waiting int // writers on the wait list: RWSEM_FLAG_WAITERS is set
 }
 
 // DeclareRWSem is DECLARE_RWSEM(name), or an init_rwsem'ed rw_semaphore.
@@ -177,9 +260,14 @@ func (k *Kernel) DeclareRWSem(name string) *RWSem {
 
 // Enabled reports whether a sleeper in the op's mode can take the semaphore.
 func (s *RWSem) Enabled(op *sched.Op) bool {
-	if op.Arg == modeRead {
-		return s.writer == nil
+	switch op.Arg {
+	case modeRead: // rwsem_read_trylock: no RWSEM_WRITER_LOCKED, no RWSEM_FLAG_WAITERS
+		return s.writer == nil && s.waiting == 0
+	case modeWrite: // rwsem_write_trylock: count == RWSEM_UNLOCKED_VALUE
+		return s.writer == nil && s.readers == 0 && s.waiting == 0
 	}
+	// modeWriteQueued: rwsem_try_write_lock, once no reader or writer holds it (any
+	// queued writer: see RWLock.Enabled).
 	return s.writer == nil && s.readers == 0
 }
 
@@ -187,7 +275,7 @@ func (s *RWSem) Enabled(op *sched.Op) bool {
 func (s *RWSem) Init(t *Task) {
 	t.op("init_rwsem", s.id, sched.Write, nil)
 	t.reinit(&s.lockBase)
-	s.readers, s.writer = 0, nil
+	s.readers, s.writer, s.waiting = 0, nil, 0
 }
 
 // DownRead is down_read().
@@ -196,19 +284,39 @@ func (s *RWSem) DownRead(t *Task) { s.down(t, "down_read", modeRead) }
 // DownWrite is down_write().
 func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 
+// down is down_read / down_write: might_sleep, lockdep's acquire, then
+// __down_read_common / __down_write_common. As for RWLock, a reader is one step that
+// waits until it can take the semaphore, and a writer that cannot take it at once
+// queues in a visible step of its own (it sets RWSEM_FLAG_WAITERS) and then sleeps
+// until readers and writer have left.
 func (s *RWSem) down(t *Task, prim string, mode int) {
+	read := mode == modeRead
 	if t.fastPath() {
-		t.validate(&s.lockBase, 0, mode == modeRead, false)
-		t.blockOn(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible, "rwsem", &s.lockBase)
+		t.validate(&s.lockBase, 0, read, false)
+		if !read {
+			t.op(prim, s.id, sched.Acquire, nil)
+			if !s.Enabled(&sched.Op{Arg: modeWrite}) {
+				s.queue(t)
+				mode = modeWriteQueued
+			}
+		}
+		if read || mode == modeWriteQueued {
+			t.blockOn(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode}, Uninterruptible, "rwsem", &s.lockBase)
+		}
 		s.take(t, mode, false)
 		return
 	}
 	t.op(prim, s.id, rwAccess(mode), nil)
 	t.mightSleep("kernel/locking/rwsem.c:1525", prim)
-	t.validate(&s.lockBase, 0, mode == modeRead, false)
+	t.validate(&s.lockBase, 0, read, false)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
-		t.th.SetAccess(sched.Read)
-		t.th.Note("blocks: busy")
+		if read {
+			t.th.SetAccess(sched.Read)
+			t.th.Note("blocks: busy")
+		} else {
+			s.queue(t)
+			mode = modeWriteQueued
+		}
 		t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos, prim: prim})
 		t.opx(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(mode), Guard: s, Arg: mode})
 		t.wake()
@@ -216,10 +324,30 @@ func (s *RWSem) down(t *Task, prim string, mode int) {
 	s.take(t, mode, false)
 }
 
+// queue is rwsem_down_write_slowpath's rwsem_add_waiter and RWSEM_FLAG_WAITERS: the
+// writer waits, and readers no longer get in. The step that announced the acquire
+// ran as this write.
+func (s *RWSem) queue(t *Task) {
+	t.th.SetAccess(sched.Write)
+	switch {
+	case s.writer != nil:
+		t.note("blocks (held by %s), queued", s.writer.Comm)
+	case s.readers > 0:
+		t.th.Note("blocks (held by readers), queued")
+	default:
+		t.th.Note("blocks (a writer is waiting), queued")
+	}
+	s.waiting++
+}
+
 func (s *RWSem) take(t *Task, mode int, trylock bool) {
-	if mode == modeRead {
+	switch mode {
+	case modeRead:
 		s.readers++
-	} else {
+	case modeWriteQueued:
+		s.waiting = max(s.waiting-1, 0) // 0 already if init_rwsem ran meanwhile
+		fallthrough
+	default:
 		s.writer = t
 	}
 	t.hold(&s.lockBase, mode == modeRead, 0, trylock)
@@ -231,6 +359,8 @@ func (s *RWSem) DownReadTrylock(t *Task) int { return s.trylock(t, "down_read_tr
 // DownWriteTrylock is down_write_trylock(): 1 on success.
 func (s *RWSem) DownWriteTrylock(t *Task) int { return s.trylock(t, "down_write_trylock", modeWrite) }
 
+// trylock is __down_read_trylock (fails on any RWSEM_READ_FAILED_MASK bit: a writer
+// holding it or any waiter queued) / __down_write_trylock (count must be 0).
 func (s *RWSem) trylock(t *Task, prim string, mode int) int {
 	t.op(prim, s.id, rwAccess(mode), nil)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
@@ -256,6 +386,7 @@ func (s *RWSem) UpRead(t *Task) {
 func (s *RWSem) UpWrite(t *Task) {
 	t.op("up_write", s.id, sched.Release, nil)
 	if s.writer != t {
+		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		t.badUnlock(&s.lockBase)
 		return
 	}

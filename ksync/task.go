@@ -109,10 +109,11 @@ func (w waiting) chain() []string {
 	case "mutex":
 		return []string{"schedule_preempt_disabled", "__mutex_lock.constprop.0", w.prim}
 	case "rwsem":
+		// Both slowpaths sleep in schedule_preempt_disabled() (kernel/locking/rwsem.c).
 		if strings.Contains(w.prim, "write") {
-			return []string{"rwsem_down_write_slowpath", w.prim}
+			return []string{"schedule_preempt_disabled", "rwsem_down_write_slowpath", w.prim}
 		}
-		return []string{"rwsem_down_read_slowpath", w.prim}
+		return []string{"schedule_preempt_disabled", "rwsem_down_read_slowpath", w.prim}
 	case "completion":
 		return []string{"schedule_timeout", "__wait_for_common", w.prim}
 	case "reclaim":

@@ -185,7 +185,7 @@ func (h heldLock) dep() lockdep.Held {
 		}
 		id = h.l.depID
 	}
-	return lockdep.Held{Class: c, ID: id, Addr: h.l.addr, At: h.at, Read: h.read, Trylock: h.trylock}
+	return lockdep.Held{Class: c, ID: id, Addr: h.l.addr, At: h.at, Read: h.read, Recursive: h.recursive, Trylock: h.trylock}
 }
 
 // validate is lockdep's lock_acquire for l, about to be taken: it runs before the task
@@ -195,7 +195,7 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 		return
 	}
 	t.checkWaitContext(l, subclass, trylock)
-	next := heldLock{l: l, at: t.site(), read: read, subclass: subclass, trylock: trylock}
+	next := heldLock{l: l, at: t.site(), read: read, recursive: t.recursiveRead(l, read), subclass: subclass, trylock: trylock}
 	next.dh = next.dep()
 	t.validated = next // hold takes it from here if the task gets the lock
 	k := t.k
@@ -218,6 +218,16 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	}
 }
 
+// recursiveRead is what rwlock_acquire_read (include/linux/lockdep.h) asks of
+// read_lock_is_recursive() (kernel/locking/lockdep.c) to pick the held_lock.read
+// lockdep records: 2, a recursive reader, or 1. On a kernel with
+// CONFIG_QUEUED_RWLOCKS, x86's, a read_lock is recursive only in_interrupt(), the
+// one case where queued_read_lock_slowpath does not queue behind a waiting writer.
+// A down_read never is: rwsem_acquire_read is lock_acquire_shared (read = 1).
+func (t *Task) recursiveRead(l *lockBase, read bool) bool {
+	return read && l.kind == kindRWLock && t.irqCount() != 0
+}
+
 // noDepMemo turns depMemo off: the tests compare lockdep's verdicts with and without it.
 var noDepMemo bool
 
@@ -233,8 +243,9 @@ type depMemo struct {
 }
 
 // acquireKey packs what lockdep's Acquire depends on for a nil result: the task's irq
-// context (its usage bits) and the classes, kinds, read and trylock flags of the held
-// locks and next (its chain), 15 bits a lock. It reports false when they do not fit
+// context (its usage bits) and the classes, kinds, read modes (write, reader,
+// recursive reader) and trylock flags of the held locks and next (its chain), 15 bits
+// a lock. It reports false when they do not fit
 // (more than three locks held, a class numbered 512 or more, a nested subclass).
 func (t *Task) acquireKey(next *lockdep.Held) (uint64, bool) {
 	var key uint64
@@ -249,9 +260,12 @@ func (t *Task) acquireKey(next *lockdep.Held) (uint64, bool) {
 		if h.ID <= 0 || h.ID >= 1<<9 || h.Class.Kind > 7 {
 			return false
 		}
-		d := uint64(h.ID)<<5 | uint64(h.Class.Kind)<<2
+		d := uint64(h.ID)<<6 | uint64(h.Class.Kind)<<3 // at most 511<<6 | 7<<3 | 2<<1 | 1, +1 < 1<<15
 		if h.Read {
-			d |= 2
+			d |= 1 << 1
+			if h.Recursive {
+				d |= 2 << 1
+			}
 		}
 		if h.Trylock {
 			d |= 1

@@ -53,12 +53,15 @@
 //   - Semaphores and completions are not tracked, as in the kernel (they have no
 //     lockdep map): the caller simply does not call this package for them, so a
 //     semaphore ABBA produces no lockdep report and shows up only as hung tasks.
-//   - read_lock() of an rwlock_t is a recursive reader, as lib/locking-selftest.c
-//     forces it (force_read_lock_recursive): read_lock(A) twice is fine, and the
-//     kernel's strong-path rule ("-(xR)-> -(S*)->" does not make a deadlock) applies.
-//     A kernel built with CONFIG_QUEUED_RWLOCKS treats process-context read_lock as a
-//     non-recursive reader. down_read() is a non-recursive reader: down_read(A) twice
-//     is reported, as in the kernel.
+//   - Whether a read_lock() of an rwlock_t is a recursive reader is the caller's to
+//     say (Held.Recursive), as rwlock_acquire_read asks read_lock_is_recursive(): on
+//     a kernel with CONFIG_QUEUED_RWLOCKS (x86 and most others) only a read_lock in
+//     an interrupt (in_interrupt()) is, and read_lock(A) twice in process context is
+//     "possible recursive locking detected", because a writer waiting in between
+//     makes the second one queue (queued_read_lock_slowpath). A recursive reader
+//     nests in a read-held lock of its class, and the strong-path rule ("-(xR)->
+//     -(S*)->" does not make a deadlock) applies to it. down_read() is never a
+//     recursive reader: down_read(A) twice is reported, as in the kernel.
 //   - When a report is produced (or suppressed as already reported) the acquisition
 //     adds no dependency, like the kernel's check_prevs_add which stops at the first
 //     failure; the graph therefore stays free of reported cycles.

@@ -100,7 +100,11 @@ func (s *irqSim) held1(x, lt string) Held {
 	if lt != "spin" {
 		h.Class = Class{Key: "rwlock_" + x, Kind: RWLock}
 		h.Addr += 0x1000
-		h.Read = lt == "rlock"
+		h.Read = lt == "rlock" || lt == "qrlock"
+		// rlock is recursive, as lib/locking-selftest.c forces it for its families;
+		// qrlock is read_lock as rwlock_acquire_read takes it on a kernel with
+		// CONFIG_QUEUED_RWLOCKS: recursive only in_interrupt() (read_lock_is_recursive).
+		h.Recursive = lt == "rlock" || lt == "qrlock" && (s.inHard || s.inSoft || s.bhOff > 0)
 	}
 	h.At = fmt.Sprintf("selftest+0x%x/0x400", s.line*0x10)
 	return h
@@ -514,4 +518,73 @@ func TestIRQMasks(t *testing.T) {
 	b, e, ok := findExclusiveMatch(EnabledHardirq|UsedInSoftirq|Used, EnabledHardirq|EnabledSoftirq|Used)
 	assert.True(t, ok)
 	assert.Equal(t, []uint8{bitUsedInSoftirq, bitEnabledSoftirq}, []uint8{b, e})
+}
+
+// TestSelftestQueuedReadLock is lib/locking-selftest.c's queued_read_lock_tests, run
+// with force_read_lock_recursive = 0 as the kernel runs them: a read_lock is a
+// recursive reader only in the hardirq handler (read_lock_is_recursive()). LOCK(B)
+// there is write_lock(&rwlock_B) (the last template included is the wlock one).
+func TestSelftestQueuedReadLock(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		body func(s *irqSim)
+		want []string // report kinds; the kernel says only FAILURE or SUCCESS
+	}{
+		// hardirq read-lock/lock-read: FAILURE.
+		{"queued_read_lock_hardirq_RE_Er", func(s *irqSim) {
+			s.hardEnter()
+			s.lockAs("A", "qrlock")
+			s.lockAs("B", "wlock")
+			s.unlock("B")
+			s.unlock("A")
+			s.hardExit()
+			s.hardDisable()
+			s.lockAs("B", "wlock")
+			s.lockAs("A", "qrlock")
+			s.unlock("A")
+			s.unlock("B")
+			s.hardEnable()
+		}, []string{"circular"}},
+		// hardirq lock-read/read-lock: SUCCESS (B -(ER)-> A, then A held as a
+		// plain reader -> B: no strong path closes a cycle).
+		{"queued_read_lock_hardirq_ER_rE", func(s *irqSim) {
+			s.hardEnter()
+			s.lockAs("B", "wlock")
+			s.lockAs("A", "qrlock")
+			s.unlock("A")
+			s.unlock("B")
+			s.hardExit()
+			s.hardDisable()
+			s.lockAs("A", "qrlock")
+			s.lockAs("B", "wlock")
+			s.unlock("B")
+			s.unlock("A")
+			s.hardEnable()
+		}, nil},
+		// hardirq inversion: FAILURE.
+		{"queued_read_lock_hardirq_inversion", func(s *irqSim) {
+			s.hardEnter()
+			s.lockAs("B", "wlock")
+			s.unlock("B")
+			s.hardExit()
+			s.hardDisable()
+			s.lockAs("B", "wlock")
+			s.lockAs("A", "qrlock")
+			s.unlock("A")
+			s.unlock("B")
+			s.hardEnable()
+			s.lockAs("A", "qrlock")
+			s.unlock("A")
+		}, []string{"irq-inversion"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newIRQSim(t, NewGraph(), false, "qrlock")
+			tt.body(s)
+			var got []string
+			for _, r := range s.reports {
+				got = append(got, r.Kind)
+			}
+			assert.Equal(t, tt.want, got)
+		})
+	}
 }

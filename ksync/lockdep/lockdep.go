@@ -14,7 +14,7 @@ type Kind uint8
 // The lockdep-tracked lock kinds. Semaphores and completions are not tracked.
 const (
 	Spin   Kind = iota + 1 // spinlock_t
-	RWLock                 // rwlock_t: read_lock is a recursive reader
+	RWLock                 // rwlock_t: read_lock is a recursive reader only in_interrupt() (Held.Recursive)
 	Mutex                  // struct mutex
 	RWSem                  // struct rw_semaphore: down_read is a non-recursive reader
 )
@@ -159,27 +159,38 @@ type Held struct {
 	// ID, if not zero, is Class's number in the graph as ClassID returned it: the
 	// caller resolves a lock's class once, and the checks on every acquisition
 	// compare numbers instead of looking keys up. Zero: look Class up.
-	ID      int32
-	Addr    uint64 // the lock instance's address (identifies the instance)
-	At      string // where it was taken (or released): "func+0x10/0x50"
-	Read    bool   // a read acquisition of an rwlock_t or rw_semaphore
-	Trylock bool   // a successful trylock
+	ID   int32
+	Addr uint64 // the lock instance's address (identifies the instance)
+	At   string // where it was taken (or released): "func+0x10/0x50"
+	Read bool   // a read acquisition of an rwlock_t or rw_semaphore
+	// Recursive marks a read acquisition of an rwlock_t as a recursive reader, the
+	// kernel's held_lock.read == 2, which check_deadlock lets nest inside a read-held
+	// lock of its class; otherwise a read acquisition is a plain reader (read == 1).
+	// The caller decides, as the kernel's rwlock_acquire_read does with
+	// read_lock_is_recursive() (kernel/locking/lockdep.c): with CONFIG_QUEUED_RWLOCKS
+	// a read_lock is recursive only in_interrupt() (a hardirq, a softirq, or bottom
+	// halves disabled), where queued_read_lock_slowpath does not queue behind a
+	// waiting writer. lib/locking-selftest.c forces every read_lock recursive for its
+	// families (force_read_lock_recursive). rw_semaphore readers are never recursive
+	// (rwsem_acquire_read is lock_acquire_shared), whatever Recursive says.
+	Recursive bool
+	Trylock   bool // a successful trylock
 }
 
 // read modes, the kernel's held_lock.read.
 const (
 	modeWrite     = 0
-	modeRead      = 1 // a non-recursive reader (down_read)
-	modeRecursive = 2 // a recursive reader (read_lock)
+	modeRead      = 1 // a non-recursive reader (down_read, read_lock in process context)
+	modeRecursive = 2 // a recursive reader (read_lock in_interrupt())
 )
 
 func (h Held) mode() int {
 	switch {
 	case !h.Read:
 		return modeWrite
-	case h.Class.Kind == RWLock:
+	case h.Class.Kind == RWLock && h.Recursive:
 		return modeRecursive
-	case h.Class.Kind == RWSem:
+	case h.Class.Kind == RWLock || h.Class.Kind == RWSem:
 		return modeRead
 	}
 	return modeWrite // Read on a spinlock or mutex means nothing
@@ -367,7 +378,9 @@ func (g *Graph) ClassUsage(c Class) Usage {
 //     report);
 //  2. a chain of held classes already validated is not validated again;
 //  3. a held lock of the same class (key and subclass) -> "possible recursive locking
-//     detected", except a recursive reader (read_lock) over a read-held lock; only
+//     detected", except a recursive reader (Held.Recursive: read_lock in an
+//     interrupt) over a read-held lock, check_deadlock's "next->read == 2 &&
+//     prev->read"; only
 //     held is searched, not task.BelowHeld (see the comment in the code);
 //  4. for the most recent held lock, and below it down to the first non-trylock one:
 //     if the new class already reaches it in the graph -> "possible circular locking
@@ -416,7 +429,7 @@ func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
 			continue
 		}
 		if nmode == modeRecursive && h.mode() != modeWrite {
-			continue // read_lock(A) + read_lock(A)
+			continue // read_lock(A) + read_lock(A), the second one in_interrupt()
 		}
 		return g.once(g.recursive(task, held, h, next))
 	}

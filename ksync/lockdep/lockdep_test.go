@@ -41,6 +41,7 @@ type sim struct {
 	reports []*Report
 	kind    Kind
 	read    bool
+	qread   bool // a read_lock is a queued (non-recursive) reader: process context
 	line    int
 }
 
@@ -59,7 +60,9 @@ func (s *sim) held1(inst string, sub int, try bool) Held {
 	return Held{
 		Class: Class{Key: inst[:1], Subclass: sub, Kind: s.kind},
 		Addr:  addr(inst), At: fmt.Sprintf("%s+0x%x/0x200", fn, (s.line-10)*0x10),
-		Read: s.read, Trylock: try,
+		// An rwlock reader is recursive here, as lib/locking-selftest.c forces it for
+		// its families (force_read_lock_recursive = 1); qread says otherwise.
+		Read: s.read, Recursive: s.read && !s.qread, Trylock: try,
 	}
 }
 
@@ -233,16 +236,20 @@ func depNames(g *Graph) []string {
 // TestReadWrite covers lockdep's recursive-read rules.
 func TestReadWrite(t *testing.T) {
 	type step struct {
-		inst string
-		read bool
-		kind Kind
-		try  bool
+		inst  string
+		read  bool
+		kind  Kind
+		try   bool
+		qread bool
 	}
-	RL := func(i string) step { return step{i, true, RWLock, false} }
-	WL := func(i string) step { return step{i, false, RWLock, false} }
-	RS := func(i string) step { return step{i, true, RWSem, false} }
-	WS := func(i string) step { return step{i, false, RWSem, false} }
-	L := func(i string) step { return step{i, false, Spin, false} }
+	RL := func(i string) step { return step{i, true, RWLock, false, false} }
+	// QRL is read_lock in process context on a CONFIG_QUEUED_RWLOCKS kernel:
+	// read_lock_is_recursive() is false, so it is a plain reader (read == 1).
+	QRL := func(i string) step { return step{i, true, RWLock, false, true} }
+	WL := func(i string) step { return step{i, false, RWLock, false, false} }
+	RS := func(i string) step { return step{i, true, RWSem, false, false} }
+	WS := func(i string) step { return step{i, false, RWSem, false, false} }
+	L := func(i string) step { return step{i, false, Spin, false, false} }
 	U := step{inst: "unlock-all"}
 	tests := []struct {
 		name  string
@@ -252,6 +259,11 @@ func TestReadWrite(t *testing.T) {
 		{"read_lock A; read_lock A (same instance)", []step{RL("A"), RL("A")}, ""},
 		{"read_lock A; read_lock A2", []step{RL("A"), RL("A2")}, ""},
 		{"down_read A; down_read A", []step{RS("A"), RS("A")}, "recursive"},
+		{"queued read_lock A; read_lock A", []step{QRL("A"), QRL("A")}, "recursive"},
+		{"queued read_lock A; read_lock A in irq", []step{QRL("A"), RL("A")}, ""},
+		{"read_lock A in irq; queued read_lock A", []step{RL("A"), QRL("A")}, "recursive"},
+		{"queued: RL A, RL B / RL B, RL A", []step{QRL("A"), QRL("B"), U, QRL("B"), QRL("A")}, "circular"},
+		{"queued rlock_ABBA3: RL X, L Y / L Y, RL X", []step{QRL("X"), L("Y"), U, L("Y"), QRL("X")}, "circular"},
 		{"write_lock A; read_lock A", []step{WL("A"), RL("A")}, "recursive"},
 		{"read_lock A; write_lock A", []step{RL("A"), WL("A")}, "recursive"},
 		{"rlock_ABBA1: RL X, L Y / L Y, WL X", []step{RL("X"), L("Y"), U, L("Y"), WL("X")}, "circular"},
@@ -281,7 +293,7 @@ func TestReadWrite(t *testing.T) {
 					}
 					continue
 				}
-				s.kind, s.read = st.kind, st.read
+				s.kind, s.read, s.qread = st.kind, st.read, st.qread
 				s.acquire(st.inst, 0, st.try)
 			}
 			if tt.want == "" {

@@ -1,0 +1,5 @@
+//go:build !race
+
+package ksync
+
+const raceEnabled = false
