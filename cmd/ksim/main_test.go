@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -654,4 +655,50 @@ func TestJSONAsExpected(t *testing.T) {
 	assert.Equal(t, true, asExpected("abba-fixed"))
 	missing := writeFile(t, "missing.c", strings.ReplaceAll(bundled(t, "abba-fixed"), "#pragma ksim expect ok", "#pragma ksim expect deadlock"))
 	assert.Equal(t, false, asExpected(missing), "complete, and the expected deadlock never happened")
+}
+
+// A loop that prints forever, under a large --max-steps: the execution keeps its
+// trace (one event per step, so at most --max-steps of them) and the last 128 KiB of
+// its log, as the kernel's log buffer does, not every line it printed.
+func TestPrintingLoopKeepsBoundedLogAndTrace(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, "printer.c", `
+static void printer(void)
+{
+	int i = 0;
+
+	while (1) {
+		printk(KERN_INFO "line %d of a loop that prints forever\n", i);
+		i++;
+	}
+}
+`)
+	const steps = 200 // the loop has a forced scheduling point every 1024 iterations
+	code, stdout, stderr := ksim(t, "run", "--json", "--max-steps", strconv.Itoa(steps), file)
+	require.Equal(t, exitProblem, code, stderr)
+	var r jsonResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Len(t, r.Problems, 1)
+	p := r.Problems[0]
+	assert.Equal(t, "hang", p.Kind)
+	assert.Len(t, p.Trace, steps, "the trace kept is bounded by --max-steps")
+
+	code, stdout, stderr = ksim(t, "replay", "--max-steps", strconv.Itoa(steps), file, p.Schedule)
+	require.Equal(t, exitOK, code, stderr)
+	_, dmesg, ok := strings.Cut(stdout, "\ndmesg:\n")
+	require.True(t, ok, stdout)
+	first, rest, _ := strings.Cut(dmesg, "\n")
+	assert.Regexp(t, `^ksim: \d+ earlier lines dropped: the kernel's log buffer keeps the last 128 KiB \(log_buf_len, CONFIG_LOG_BUF_SHIFT=17\)$`, first)
+	assert.LessOrEqual(t, len(rest), ksync.LogBufLen)
+	assert.Greater(t, len(rest), ksync.LogBufLen-100, "the buffer is kept full")
+	assert.Regexp(t, `^\[ *\d+\.\d{6}\] line \d+ of a loop`, rest, "whole lines")
+	var lost, last int
+	_, err := fmt.Sscanf(first, "ksim: %d earlier", &lost)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(rest, "\n"), "\n")
+	_, msg, _ := strings.Cut(lines[len(lines)-1], "] ")
+	_, err = fmt.Sscanf(msg, "line %d of a loop", &last)
+	require.NoError(t, err)
+	assert.Equal(t, last+1, lost+len(lines), "the last lines are kept, the ones before counted")
+	assert.Greater(t, lost, steps, "many lines were printed")
 }
