@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -701,4 +702,45 @@ static void printer(void)
 	require.NoError(t, err)
 	assert.Equal(t, last+1, lost+len(lines), "the last lines are kept, the ones before counted")
 	assert.Greater(t, lost, steps, "many lines were printed")
+}
+
+// verdict is never "ok" unless complete is true: a search that a limit cut short
+// before it found anything is "incomplete", with the exit status that says so. The
+// time limit counts even inside one long execution.
+func TestJSONVerdictNeverOKWhenIncomplete(t *testing.T) {
+	t.Parallel()
+	spinner := writeFile(t, "spinner.c", "static int x;\nstatic void spin(void) { while (1) x++; }\n")
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		complete bool
+		verdict  string
+		cut      string
+	}{
+		{"complete, nothing found", []string{"abba-fixed"}, exitOK, true, "ok", ""},
+		{"complete, a problem", []string{"--all", "abba"}, exitProblem, true, "deadlock", ""},
+		{"two kinds", []string{"--all", "mutex-abba"}, exitProblem, true, "deadlock+warning", ""},
+		{"stopped at the first problem", []string{"abba"}, exitProblem, false, "deadlock", "stopped at the first problem"},
+		{"execution limit", []string{"--max-executions", "1", "abba-fixed"}, exitIncomplete, false, "incomplete", "execution limit reached (1)"},
+		{"random search", []string{"--strategy", "random", "--max-executions", "3", "abba-fixed"}, exitIncomplete, false, "incomplete", "execution limit reached (3)"},
+		{"bounded, execution limit", []string{"--strategy", "bounded", "--max-executions", "2", "philosophers-ordered"}, exitIncomplete, false, "incomplete", "execution limit reached (2)"},
+		{"time limit inside one execution", []string{"--max-steps", "1000000000", "--timeout", "100ms", spinner}, exitIncomplete, false, "incomplete", "time limit reached (100ms)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			code, stdout, stderr := ksim(t, append([]string{"run", "--json"}, tc.args...)...)
+			assert.Equal(t, tc.code, code, stderr)
+			var r jsonResult
+			require.NoError(t, json.Unmarshal([]byte(stdout), &r), stdout)
+			assert.Equal(t, tc.complete, r.Complete)
+			assert.Equal(t, tc.verdict, r.Verdict)
+			assert.Equal(t, tc.cut, r.Cut)
+			if r.Verdict == "ok" {
+				assert.True(t, r.Complete, "ok only after a complete search")
+			}
+			assert.Less(t, time.Since(start), 30*time.Second)
+		})
+	}
 }

@@ -177,7 +177,7 @@ func newJSONResult(l *loaded, res *sched.Result, o *options) *jsonResult {
 		Executions: res.Stats.Executions,
 		Steps:      res.Stats.Steps,
 		Problems:   []jsonProblem{},
-		Verdict:    strings.Join(scenarios.Kinds(res), "+"),
+		Verdict:    jsonVerdict(res),
 		Expect:     l.s.Config.Expect,
 	}
 	if j.Expect != nil {
@@ -215,6 +215,16 @@ func newJSONResult(l *loaded, res *sched.Result, o *options) *jsonResult {
 		j.Problems = append(j.Problems, jp)
 	}
 	return j
+}
+
+// jsonVerdict is the kinds of problem found, joined by "+" ("deadlock+warning"). With
+// none it is "ok" only after a complete search; a search that a limit cut short before
+// it found anything is "incomplete", never "ok".
+func jsonVerdict(res *sched.Result) string {
+	if len(res.Problems) == 0 && !res.Complete {
+		return "incomplete"
+	}
+	return strings.Join(scenarios.Kinds(res), "+")
 }
 
 // writeJSON writes v on one line. HTML escaping is off: reports hold "<TASK>",
