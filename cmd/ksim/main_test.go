@@ -71,6 +71,7 @@ func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	bad := "DEFINE_MUTEX(m);\nstatic int f(void)\n{\n\tmutex_lock(&m, 1);\n\treturn 0;\n}\n"
 	badFile := writeFile(t, "bad.c", bad)
+	bigFile := writeFile(t, "big.c", "static int x;\n"+strings.Repeat("\n", 1<<20))
 	tests := []struct {
 		name   string
 		args   []string
@@ -97,6 +98,10 @@ func TestExitCodes(t *testing.T) {
 		{"bad input dominates", []string{"run", "abba", "no-such-scenario", "abba-fixed"}, exitUsage, "no such scenario"},
 		{"problem beats incomplete", []string{"run", "--max-executions", "1", "abba-fixed", "mutex-recursion"}, exitProblem, ""},
 		{"a directory is not a scenario", []string{"run", t.TempDir()}, exitUsage, "is a directory"},
+		{"a file over 1 MiB", []string{"run", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB\n"},
+		{"a device", []string{"run", "/dev/zero"}, exitUsage, "ksim: /dev/zero is a device, not a scenario file"},
+		{"a file over 1 MiB, checked", []string{"check", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB"},
+		{"a file over 1 MiB, replayed", []string{"replay", bigFile, "ksim1:0:1"}, exitUsage, bigFile + ": input is larger than 1 MiB"},
 		{"corrupted schedule", []string{"replay", "abba", "ksim1:01233:zzzzzz"}, exitUsage, "ksim: "},
 		{"garbage schedule", []string{"replay", "abba", "hello"}, exitUsage, "ksim: "},
 		{"replay without schedule", []string{"replay", "abba"}, exitUsage, "want a scenario and a schedule"},

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/ksim-dev/ksim/scenarios"
+	"github.com/ksim-dev/ksim/scenarios/syntax"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -119,8 +121,11 @@ type jsonError struct {
 // It reports whether the write succeeded.
 func (e *env) writeJSONError(arg string, l *loaded, msgs []string) bool {
 	j := jsonError{Scenario: strings.TrimSuffix(filepath.Base(arg), ".c"), Error: msgs}
+	var list syntax.ErrorList
 	if file, _, err := scenarios.Resolve(arg); err == nil {
 		j.File = file
+	} else if errors.As(err, &list) && len(list) > 0 {
+		j.File = list[0].Filename // a file too large to read
 	}
 	if l != nil {
 		j.Scenario, j.File = l.s.Name, l.file

@@ -170,6 +170,19 @@ var errorTests = []struct {
 		[]string{"x.c:2:1995: code nested more than 1000 levels deep"}},
 }
 
+// A source larger than MaxFileSize is one error naming the file, without a line
+// or column, before anything is parsed; one of exactly MaxFileSize is parsed.
+func TestParseFileTooLarge(t *testing.T) {
+	src := []byte("int x;\n" + strings.Repeat(" ", MaxFileSize-len("int x;\n")))
+	_, err := ParseFile("big.c", src)
+	require.NoError(t, err, "exactly MaxFileSize bytes")
+	_, err = ParseFile("big.c", append(src, ' '))
+	assert.EqualError(t, err, "big.c: input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB")
+	var list ErrorList
+	require.True(t, errors.As(err, &list))
+	assert.False(t, list[0].Pos.IsValid())
+}
+
 func TestErrors(t *testing.T) {
 	for _, tt := range errorTests {
 		t.Run(tt.name, func(t *testing.T) {
