@@ -72,6 +72,7 @@ func TestExitCodes(t *testing.T) {
 	bad := "DEFINE_MUTEX(m);\nstatic int f(void)\n{\n\tmutex_lock(&m, 1);\n\treturn 0;\n}\n"
 	badFile := writeFile(t, "bad.c", bad)
 	bigFile := writeFile(t, "big.c", "static int x;\n"+strings.Repeat("\n", 1<<20))
+	deepFile := writeFile(t, "deep.c", "static int x;\nstatic void f(void) { x = "+strings.Repeat("(", 100000)+"1"+strings.Repeat(")", 100000)+"; }\n")
 	tests := []struct {
 		name   string
 		args   []string
@@ -102,6 +103,7 @@ func TestExitCodes(t *testing.T) {
 		{"a device", []string{"run", "/dev/zero"}, exitUsage, "ksim: /dev/zero is a device, not a scenario file"},
 		{"a file over 1 MiB, checked", []string{"check", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB"},
 		{"a file over 1 MiB, replayed", []string{"replay", bigFile, "ksim1:0:1"}, exitUsage, bigFile + ": input is larger than 1 MiB"},
+		{"nesting 100,000 deep", []string{"run", deepFile}, exitUsage, deepFile + ":2:525: code nested more than 1000 levels deep\n"},
 		{"corrupted schedule", []string{"replay", "abba", "ksim1:01233:zzzzzz"}, exitUsage, "ksim: "},
 		{"garbage schedule", []string{"replay", "abba", "hello"}, exitUsage, "ksim: "},
 		{"replay without schedule", []string{"replay", "abba"}, exitUsage, "want a scenario and a schedule"},
