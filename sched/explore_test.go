@@ -375,6 +375,31 @@ func TestTimeoutCutsOneLongExecution(t *testing.T) {
 	}
 }
 
+// A problem reported again in the same execution (a loop that warns at every
+// iteration) is kept once: the execution's memory does not grow with the repeats.
+func TestRepeatedProblemKeptOncePerExecution(t *testing.T) {
+	var kept []int
+	res := Explore(func(e *Execution) {
+		e.Spawn("warner", func(t *Thread) {
+			for i := 0; i < 3; i++ {
+				t.Yield("warn", "a.c:1")
+				for j := 0; j < 100000; j++ {
+					e.Report(Problem{Kind: "warning", Site: "a.c:1", Title: "WARNING", Report: "WARNING\n"})
+				}
+				e.Report(Problem{Kind: "warning", Site: "a.c:2", Title: "WARNING", Report: "WARNING\n"})
+			}
+		})
+		e.OnEnd(func(Outcome) { kept = append(kept, len(e.problems)) })
+	}, Options{})
+	require.True(t, res.Complete)
+	assert.Equal(t, []int{2}, kept, "one per kind and site")
+	require.Len(t, res.Problems, 2)
+	for _, p := range res.Problems {
+		assert.Equal(t, 1, p.Count)
+	}
+	assert.Equal(t, 1, res.Problems[0].Step, "the first report is the one kept")
+}
+
 func TestPanicsAndGoexitLeakNothing(t *testing.T) {
 	res := Explore(func(e *Execution) {
 		l := newLock(e, "L")
