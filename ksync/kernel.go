@@ -1,6 +1,7 @@
 package ksync
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 
@@ -67,7 +68,8 @@ type kstate struct {
 	// other contexts must not take the room reserved for them meanwhile.
 	spawning int
 	ubsanAt  []string // source locations UBSAN has reported: each is reported once
-	log      []byte   // dmesg: one buffer, not a string per line
+	log      []byte   // dmesg: one buffer, not a string per line (see LogBufLen)
+	logLost  int      // lines dropped from the start of log to keep it in LogBufLen
 	taint    uint32
 	pinned   int  // tasks holding a CPU: atomic and not asleep
 	gated    bool // more tasks than CPUs: running needs a CPU
@@ -147,8 +149,36 @@ func (k *Kernel) Config() Config { return k.cfg }
 // Tasks lists the kernel's tasks in creation order.
 func (k *Kernel) Tasks() []*Task { return k.tasks }
 
-// Dmesg is the kernel log of this execution so far, with virtual timestamps.
-func (k *Kernel) Dmesg() string { return string(k.log) }
+// LogBufLen is the size of the kernel's log buffer, log_buf_len: 1 << CONFIG_LOG_BUF_SHIFT,
+// 17 in Debian's kernel config. The buffer is a ring: once it is full, each new record
+// overwrites the oldest, so dmesg shows the last 128 KiB of messages.
+const LogBufLen = 1 << 17
+
+// Dmesg is the kernel log of this execution so far, with virtual timestamps: its last
+// LogBufLen bytes, whole lines, as the kernel's ring buffer keeps them. When earlier
+// lines were dropped, a first line starting with "ksim:" says how many.
+func (k *Kernel) Dmesg() string {
+	if len(k.log) > LogBufLen {
+		k.trimLog()
+	}
+	if k.logLost == 0 {
+		return string(k.log)
+	}
+	return fmt.Sprintf("ksim: %d earlier lines dropped: the kernel's log buffer keeps the last %d KiB (log_buf_len, CONFIG_LOG_BUF_SHIFT=17)\n",
+		k.logLost, LogBufLen>>10) + string(k.log)
+}
+
+// trimLog drops lines from the start of the log until it fits in LogBufLen bytes.
+// printk lets the log grow to twice that before trimming, so that the copy is paid
+// once per LogBufLen bytes logged, not once per line.
+func (k *Kernel) trimLog() {
+	// At least cut bytes go, up to the end of a line: there is one, as every line
+	// ends in a newline.
+	cut := len(k.log) - LogBufLen
+	end := cut + bytes.IndexByte(k.log[cut-1:], '\n')
+	k.logLost += bytes.Count(k.log[:end], []byte{'\n'})
+	k.log = k.log[:copy(k.log, k.log[end:])]
+}
 
 // KernelThread starts a task running fn, from setup (the module loader's context).
 // Inside a task use Task.KthreadRun.
@@ -236,6 +266,9 @@ func (k *Kernel) printkAt(extra float64, text string) {
 	ts := k.timestamp(extra)
 	for line := range strings.SplitSeq(strings.TrimRight(text, "\n"), "\n") {
 		k.log = append(append(append(k.log, ts...), line...), '\n')
+	}
+	if len(k.log) > 2*LogBufLen { // a bounded log, however long the execution
+		k.trimLog()
 	}
 }
 

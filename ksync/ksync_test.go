@@ -525,6 +525,50 @@ func TestKernelRecycledCleanAndLastOneKept(t *testing.T) {
 	assert.Len(t, kernels[1].Tasks(), 2)
 }
 
+// The kernel's log is a ring of log_buf_len bytes: dmesg shows its last 128 KiB, whole
+// lines, and a ksim: line says how many lines went before. However much an execution
+// prints, the log it keeps stays within twice that.
+func TestDmesgKeepsTheLastLogBufLen(t *testing.T) {
+	pad := strings.Repeat("x", 900)
+	for _, n := range []int{10, 141, 142, 1000, 20000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			var dmesg string
+			var kept int
+			res := sched.Explore(Program(Config{}, func(k *Kernel) {
+				k.KernelThread("printer", func(t *Task) {
+					for i := 0; i < n; i++ {
+						t.Printk(fmt.Sprintf("line %d %s", i, pad))
+						kept = max(kept, cap(k.log))
+					}
+				})
+				k.Execution().OnEnd(func(sched.Outcome) { dmesg = k.Dmesg() })
+			}), sched.Options{})
+			require.True(t, res.Complete)
+			assert.LessOrEqual(t, kept, 3*LogBufLen, "the log is trimmed as it grows (to 2*LogBufLen, and append rounds up)")
+			lines := strings.Split(strings.TrimSuffix(dmesg, "\n"), "\n")
+			assert.True(t, strings.HasPrefix(lines[len(lines)-1], "[    5.000000] line "+fmt.Sprint(n-1)+" x"), "the last line is kept: %.40s", lines[len(lines)-1])
+			total := 0
+			for i := 0; i < n; i++ {
+				total += len(fmt.Sprintf("[    5.000000] line %d %s\n", i, pad))
+			}
+			if total <= LogBufLen {
+				assert.Len(t, lines, n, "nothing dropped")
+				assert.True(t, strings.HasPrefix(dmesg, "[    5.000000] line 0 x"))
+				return
+			}
+			var lost int
+			_, err := fmt.Sscanf(lines[0], "ksim: %d earlier lines dropped:", &lost)
+			require.NoError(t, err, lines[0])
+			assert.Equal(t, "ksim: "+fmt.Sprint(lost)+" earlier lines dropped: the kernel's log buffer keeps the last 128 KiB (log_buf_len, CONFIG_LOG_BUF_SHIFT=17)", lines[0])
+			assert.Equal(t, n, lost+len(lines)-1, "every line is kept or counted as dropped")
+			assert.True(t, strings.HasPrefix(lines[1], fmt.Sprintf("[    5.000000] line %d x", lost)), "whole lines are kept: %.40s", lines[1])
+			body := len(dmesg) - len(lines[0]) - 1
+			assert.LessOrEqual(t, body, LogBufLen)
+			assert.Greater(t, body, LogBufLen-len(lines[1])-1, "as many lines as fit")
+		})
+	}
+}
+
 func TestReportPaddingHelpersMatchPrintf(t *testing.T) {
 	for _, tc := range []struct {
 		s string

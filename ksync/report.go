@@ -157,11 +157,20 @@ func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
 
 // wantsCPUOnly reports whether the task could run but for a CPU: its pending operation
 // is enabled and only the CPU gate holds it back (a sleep that has ended).
+//
+// Only an operation announced through the gate waits for a CPU. One announced before
+// CPUs ran short (a task asleep in down() or mutex_lock when a later kthread_run made
+// tasks outnumber CPUs) waits for its own guard alone, and gate.inner, set only for
+// gated operations, says nothing about it: such a task is as hung as any other.
 func (t *Task) wantsCPUOnly() bool {
 	if !t.k.gated || t.exited || t.th == nil || t.th.Finished() {
 		return false
 	}
-	return t.gate.inner == nil || t.gate.inner.Enabled(t.th.PendingOp())
+	op := t.th.PendingOp()
+	if g, ok := op.Guard.(*gate); !ok || g != &t.gate {
+		return false
+	}
+	return t.gate.inner == nil || t.gate.inner.Enabled(op)
 }
 
 func (t *Task) tracksAny() bool {

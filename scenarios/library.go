@@ -4,11 +4,14 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/ksim-dev/ksim/scenarios/syntax"
 )
 
 // The bundled scenarios live in a folder without Go files, because a Go
@@ -75,7 +78,11 @@ func Resolve(arg string) (filename string, src []byte, err error) {
 		if fi.IsDir() {
 			return "", nil, fmt.Errorf("%s is a directory, not a scenario file", arg)
 		}
-		src, err := os.ReadFile(arg)
+		if fi.Mode()&(os.ModeDevice|os.ModeCharDevice) != 0 {
+			// Not even opened: opening some devices does something (/dev/watchdog).
+			return "", nil, fmt.Errorf("%s is a device, not a scenario file (ksim reads kernel C source from a file or a pipe)", arg)
+		}
+		src, err := readSource(arg)
 		if err != nil {
 			return "", nil, err
 		}
@@ -85,6 +92,25 @@ func Resolve(arg string) (filename string, src []byte, err error) {
 		return strings.TrimSuffix(arg, ".c") + ".c", src, nil
 	}
 	return "", nil, fmt.Errorf("%w %q: not a file, nor a bundled scenario (`ksim list` shows them)", ErrNotFound, arg)
+}
+
+// readSource reads a scenario file, at most syntax.MaxFileSize bytes of it: a
+// larger file is the syntax.TooLarge error, and so is a pipe that never ends,
+// which is read one byte past the limit and no further.
+func readSource(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, syntax.MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > syntax.MaxFileSize {
+		return nil, syntax.TooLarge(name)
+	}
+	return src, nil
 }
 
 // Summary returns the first sentence of the opening /* ... */ comment of a

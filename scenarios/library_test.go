@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/ksim-dev/ksim/scenarios/syntax"
 )
 
 // libraryExpect is the verdict each bundled scenario must declare.
@@ -167,6 +169,53 @@ func TestResolve(t *testing.T) {
 
 	_, _, err = Resolve(dir)
 	assert.ErrorContains(t, err, "is a directory")
+}
+
+// A scenario file is read up to syntax.MaxFileSize bytes and one more, never
+// further: a larger file, or a pipe that never ends, is a clear error naming the
+// file; a device is not opened at all.
+func TestResolveBoundsWhatItReads(t *testing.T) {
+	const tooLarge = ": input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB"
+	dir := t.TempDir()
+	exact := filepath.Join(dir, "exact.c")
+	require.NoError(t, os.WriteFile(exact, make([]byte, syntax.MaxFileSize), 0o644))
+	_, src, err := Resolve(exact)
+	require.NoError(t, err)
+	assert.Len(t, src, syntax.MaxFileSize)
+
+	big := filepath.Join(dir, "big.c")
+	require.NoError(t, os.WriteFile(big, make([]byte, syntax.MaxFileSize+1), 0o644))
+	_, _, err = Resolve(big)
+	assert.EqualError(t, err, big+tooLarge)
+	var list syntax.ErrorList
+	assert.True(t, errors.As(err, &list), "a file:line:col error list, without line and column")
+	_, err = Load("big.c", make([]byte, syntax.MaxFileSize+1))
+	assert.EqualError(t, err, "big.c"+tooLarge, "Load, for callers that read the file themselves")
+
+	// A pipe whose writer never stops: /dev/fd/N reopens its read end.
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := w.Write(buf); err != nil {
+				return // the read end closed
+			}
+		}
+	}()
+	pipe := fmt.Sprintf("/dev/fd/%d", r.Fd())
+	_, _, err = Resolve(pipe)
+	assert.EqualError(t, err, pipe+tooLarge)
+	require.NoError(t, r.Close())
+	<-done
+	require.NoError(t, w.Close())
+
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		_, _, err = Resolve("/dev/zero")
+		assert.EqualError(t, err, "/dev/zero is a device, not a scenario file (ksim reads kernel C source from a file or a pipe)")
+	}
 }
 
 func TestSummary(t *testing.T) {

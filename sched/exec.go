@@ -159,8 +159,15 @@ func (e *Execution) Choose(n int) int {
 }
 
 // Report records a problem found in this execution. The execution goes on (the kernel
-// goes on after a BUG, too); call Abort to end it.
+// goes on after a BUG, too); call Abort to end it. A problem of the same kind and site
+// as one already reported in this execution is the same problem again, and only the
+// first is kept: a loop that warns at every iteration costs no memory per warning.
 func (e *Execution) Report(p Problem) {
+	for i := range e.problems {
+		if e.problems[i].Kind == p.Kind && e.problems[i].Site == p.Site {
+			return
+		}
+	}
 	if p.Step == 0 {
 		p.Step = e.step + 1 // the running step, or the end of the trace between steps
 	}

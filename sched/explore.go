@@ -180,6 +180,7 @@ type explorer struct {
 	// a full search (see fallback).
 	fullSearch string
 	modelCut   string // a limit of the model that cut an execution short (LimitReached)
+	timedOut   bool   // the time limit ended an execution in the middle (see decide)
 	auto       bool   // Explore's DFS: may fall back to a plainer search (see fallback)
 	// The step loop's state, shared by runOne and the threads (see runOne).
 	prev       int // the thread that ran the last step, -1 before the first
@@ -300,6 +301,10 @@ func (x *explorer) loop() {
 			break
 		}
 		more := x.runOne()
+		if x.timedOut { // cut in the middle: the search ends here, not complete
+			x.res.Cut = fmt.Sprintf("time limit reached (%s)", x.opts.Timeout)
+			break
+		}
 		why, plainer := x.fallback()
 		if plainer != nil && !(x.opts.StopAtFirst && len(x.res.Problems) > 0) {
 			// Start over: the reduction may have skipped interleavings, so its "no
@@ -499,6 +504,12 @@ func (x *explorer) decide() int {
 			Title:  fmt.Sprintf("hang: an execution ran more than %d steps", x.opts.MaxSteps),
 			Report: fmt.Sprintf("hang: an execution ran more than %d steps without ending: a livelock or an unbounded loop (raise --max-steps if the program is just long)\n", x.opts.MaxSteps),
 		})
+		return -1
+	}
+	// The time limit, inside one long execution too: the clock is read every 1024
+	// steps, cheap next to the steps themselves.
+	if x.opts.Timeout > 0 && e.step&1023 == 1023 && time.Since(x.start) > x.opts.Timeout {
+		x.timedOut = true
 		return -1
 	}
 	prev := x.prev

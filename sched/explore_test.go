@@ -337,6 +337,69 @@ func TestTimeoutCutsTheSearch(t *testing.T) {
 	assert.Less(t, res.Stats.Elapsed, 5*time.Second, "the limit is honoured, not overshot by far")
 }
 
+// The time limit cuts one long execution in the middle, too: the search is not
+// complete, and the cut execution is no hang (the step limit was not reached).
+func TestTimeoutCutsOneLongExecution(t *testing.T) {
+	spinner := func(report bool) Program {
+		return func(e *Execution) {
+			e.Spawn("spinner", func(t *Thread) {
+				if report {
+					t.Yield("start", "a.c:1")
+					e.Report(Problem{Kind: "bug", Site: "a.c:1", Title: "bug", Report: "bug\n"})
+				}
+				for {
+					t.Yield("spin", "a.c:2")
+				}
+			})
+		}
+	}
+	for _, s := range []Strategy{DFS, Naive, Bounded, Random, PCT} {
+		for _, report := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/report=%v", s, report), func(t *testing.T) {
+				res := Explore(spinner(report), Options{Strategy: s, MaxSteps: 1 << 40, Timeout: 50 * time.Millisecond, StopAtFirst: true})
+				require.NoError(t, res.Err)
+				assert.False(t, res.Complete)
+				assert.Equal(t, "time limit reached (50ms)", res.Cut)
+				assert.EqualValues(t, 1, res.Stats.Executions)
+				assert.EqualValues(t, 0, res.Stats.Hung)
+				assert.Less(t, res.Stats.Elapsed, 5*time.Second, "the limit is honoured, not overshot by far")
+				if report {
+					require.Len(t, res.Problems, 1, "what the cut execution found stands")
+					assert.Contains(t, res.Verdict(), "(not complete: time limit reached (50ms))")
+				} else {
+					assert.Empty(t, res.Problems)
+					assert.Contains(t, res.Verdict(), "not complete: time limit reached (50ms)")
+				}
+			})
+		}
+	}
+}
+
+// A problem reported again in the same execution (a loop that warns at every
+// iteration) is kept once: the execution's memory does not grow with the repeats.
+func TestRepeatedProblemKeptOncePerExecution(t *testing.T) {
+	var kept []int
+	res := Explore(func(e *Execution) {
+		e.Spawn("warner", func(t *Thread) {
+			for i := 0; i < 3; i++ {
+				t.Yield("warn", "a.c:1")
+				for j := 0; j < 100000; j++ {
+					e.Report(Problem{Kind: "warning", Site: "a.c:1", Title: "WARNING", Report: "WARNING\n"})
+				}
+				e.Report(Problem{Kind: "warning", Site: "a.c:2", Title: "WARNING", Report: "WARNING\n"})
+			}
+		})
+		e.OnEnd(func(Outcome) { kept = append(kept, len(e.problems)) })
+	}, Options{})
+	require.True(t, res.Complete)
+	assert.Equal(t, []int{2}, kept, "one per kind and site")
+	require.Len(t, res.Problems, 2)
+	for _, p := range res.Problems {
+		assert.Equal(t, 1, p.Count)
+	}
+	assert.Equal(t, 1, res.Problems[0].Step, "the first report is the one kept")
+}
+
 func TestPanicsAndGoexitLeakNothing(t *testing.T) {
 	res := Explore(func(e *Execution) {
 		l := newLock(e, "L")

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -69,6 +71,8 @@ func TestExitCodes(t *testing.T) {
 	t.Parallel()
 	bad := "DEFINE_MUTEX(m);\nstatic int f(void)\n{\n\tmutex_lock(&m, 1);\n\treturn 0;\n}\n"
 	badFile := writeFile(t, "bad.c", bad)
+	bigFile := writeFile(t, "big.c", "static int x;\n"+strings.Repeat("\n", 1<<20))
+	deepFile := writeFile(t, "deep.c", "static int x;\nstatic void f(void) { x = "+strings.Repeat("(", 100000)+"1"+strings.Repeat(")", 100000)+"; }\n")
 	tests := []struct {
 		name   string
 		args   []string
@@ -95,6 +99,11 @@ func TestExitCodes(t *testing.T) {
 		{"bad input dominates", []string{"run", "abba", "no-such-scenario", "abba-fixed"}, exitUsage, "no such scenario"},
 		{"problem beats incomplete", []string{"run", "--max-executions", "1", "abba-fixed", "mutex-recursion"}, exitProblem, ""},
 		{"a directory is not a scenario", []string{"run", t.TempDir()}, exitUsage, "is a directory"},
+		{"a file over 1 MiB", []string{"run", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB\n"},
+		{"a device", []string{"run", "/dev/zero"}, exitUsage, "ksim: /dev/zero is a device, not a scenario file"},
+		{"a file over 1 MiB, checked", []string{"check", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB"},
+		{"a file over 1 MiB, replayed", []string{"replay", bigFile, "ksim1:0:1"}, exitUsage, bigFile + ": input is larger than 1 MiB"},
+		{"nesting 100,000 deep", []string{"run", deepFile}, exitUsage, deepFile + ":2:525: code nested more than 1000 levels deep\n"},
 		{"corrupted schedule", []string{"replay", "abba", "ksim1:01233:zzzzzz"}, exitUsage, "ksim: "},
 		{"garbage schedule", []string{"replay", "abba", "hello"}, exitUsage, "ksim: "},
 		{"replay without schedule", []string{"replay", "abba"}, exitUsage, "want a scenario and a schedule"},
@@ -654,4 +663,91 @@ func TestJSONAsExpected(t *testing.T) {
 	assert.Equal(t, true, asExpected("abba-fixed"))
 	missing := writeFile(t, "missing.c", strings.ReplaceAll(bundled(t, "abba-fixed"), "#pragma ksim expect ok", "#pragma ksim expect deadlock"))
 	assert.Equal(t, false, asExpected(missing), "complete, and the expected deadlock never happened")
+}
+
+// A loop that prints forever, under a large --max-steps: the execution keeps its
+// trace (one event per step, so at most --max-steps of them) and the last 128 KiB of
+// its log, as the kernel's log buffer does, not every line it printed.
+func TestPrintingLoopKeepsBoundedLogAndTrace(t *testing.T) {
+	t.Parallel()
+	file := writeFile(t, "printer.c", `
+static void printer(void)
+{
+	int i = 0;
+
+	while (1) {
+		printk(KERN_INFO "line %d of a loop that prints forever\n", i);
+		i++;
+	}
+}
+`)
+	const steps = 200 // the loop has a forced scheduling point every 1024 iterations
+	code, stdout, stderr := ksim(t, "run", "--json", "--max-steps", strconv.Itoa(steps), file)
+	require.Equal(t, exitProblem, code, stderr)
+	var r jsonResult
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Len(t, r.Problems, 1)
+	p := r.Problems[0]
+	assert.Equal(t, "hang", p.Kind)
+	assert.Len(t, p.Trace, steps, "the trace kept is bounded by --max-steps")
+
+	code, stdout, stderr = ksim(t, "replay", "--max-steps", strconv.Itoa(steps), file, p.Schedule)
+	require.Equal(t, exitOK, code, stderr)
+	_, dmesg, ok := strings.Cut(stdout, "\ndmesg:\n")
+	require.True(t, ok, stdout)
+	first, rest, _ := strings.Cut(dmesg, "\n")
+	assert.Regexp(t, `^ksim: \d+ earlier lines dropped: the kernel's log buffer keeps the last 128 KiB \(log_buf_len, CONFIG_LOG_BUF_SHIFT=17\)$`, first)
+	assert.LessOrEqual(t, len(rest), ksync.LogBufLen)
+	assert.Greater(t, len(rest), ksync.LogBufLen-100, "the buffer is kept full")
+	assert.Regexp(t, `^\[ *\d+\.\d{6}\] line \d+ of a loop`, rest, "whole lines")
+	var lost, last int
+	_, err := fmt.Sscanf(first, "ksim: %d earlier", &lost)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSuffix(rest, "\n"), "\n")
+	_, msg, _ := strings.Cut(lines[len(lines)-1], "] ")
+	_, err = fmt.Sscanf(msg, "line %d of a loop", &last)
+	require.NoError(t, err)
+	assert.Equal(t, last+1, lost+len(lines), "the last lines are kept, the ones before counted")
+	assert.Greater(t, lost, steps, "many lines were printed")
+}
+
+// verdict is never "ok" unless complete is true: a search that a limit cut short
+// before it found anything is "incomplete", with the exit status that says so. The
+// time limit counts even inside one long execution.
+func TestJSONVerdictNeverOKWhenIncomplete(t *testing.T) {
+	t.Parallel()
+	spinner := writeFile(t, "spinner.c", "static int x;\nstatic void spin(void) { while (1) x++; }\n")
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		code     int
+		complete bool
+		verdict  string
+		cut      string
+	}{
+		{"complete, nothing found", []string{"abba-fixed"}, exitOK, true, "ok", ""},
+		{"complete, a problem", []string{"--all", "abba"}, exitProblem, true, "deadlock", ""},
+		{"two kinds", []string{"--all", "mutex-abba"}, exitProblem, true, "deadlock+warning", ""},
+		{"stopped at the first problem", []string{"abba"}, exitProblem, false, "deadlock", "stopped at the first problem"},
+		{"execution limit", []string{"--max-executions", "1", "abba-fixed"}, exitIncomplete, false, "incomplete", "execution limit reached (1)"},
+		{"random search", []string{"--strategy", "random", "--max-executions", "3", "abba-fixed"}, exitIncomplete, false, "incomplete", "execution limit reached (3)"},
+		{"bounded, execution limit", []string{"--strategy", "bounded", "--max-executions", "2", "philosophers-ordered"}, exitIncomplete, false, "incomplete", "execution limit reached (2)"},
+		{"time limit inside one execution", []string{"--max-steps", "1000000000", "--timeout", "100ms", spinner}, exitIncomplete, false, "incomplete", "time limit reached (100ms)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			code, stdout, stderr := ksim(t, append([]string{"run", "--json"}, tc.args...)...)
+			assert.Equal(t, tc.code, code, stderr)
+			var r jsonResult
+			require.NoError(t, json.Unmarshal([]byte(stdout), &r), stdout)
+			assert.Equal(t, tc.complete, r.Complete)
+			assert.Equal(t, tc.verdict, r.Verdict)
+			assert.Equal(t, tc.cut, r.Cut)
+			if r.Verdict == "ok" {
+				assert.True(t, r.Complete, "ok only after a complete search")
+			}
+			assert.Less(t, time.Since(start), 30*time.Second)
+		})
+	}
 }

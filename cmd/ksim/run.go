@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/ksim-dev/ksim/scenarios"
+	"github.com/ksim-dev/ksim/scenarios/syntax"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -119,8 +121,11 @@ type jsonError struct {
 // It reports whether the write succeeded.
 func (e *env) writeJSONError(arg string, l *loaded, msgs []string) bool {
 	j := jsonError{Scenario: strings.TrimSuffix(filepath.Base(arg), ".c"), Error: msgs}
+	var list syntax.ErrorList
 	if file, _, err := scenarios.Resolve(arg); err == nil {
 		j.File = file
+	} else if errors.As(err, &list) && len(list) > 0 {
+		j.File = list[0].Filename // a file too large to read
 	}
 	if l != nil {
 		j.Scenario, j.File = l.s.Name, l.file
@@ -177,7 +182,7 @@ func newJSONResult(l *loaded, res *sched.Result, o *options) *jsonResult {
 		Executions: res.Stats.Executions,
 		Steps:      res.Stats.Steps,
 		Problems:   []jsonProblem{},
-		Verdict:    strings.Join(scenarios.Kinds(res), "+"),
+		Verdict:    jsonVerdict(res),
 		Expect:     l.s.Config.Expect,
 	}
 	if j.Expect != nil {
@@ -215,6 +220,16 @@ func newJSONResult(l *loaded, res *sched.Result, o *options) *jsonResult {
 		j.Problems = append(j.Problems, jp)
 	}
 	return j
+}
+
+// jsonVerdict is the kinds of problem found, joined by "+" ("deadlock+warning"). With
+// none it is "ok" only after a complete search; a search that a limit cut short before
+// it found anything is "incomplete", never "ok".
+func jsonVerdict(res *sched.Result) string {
+	if len(res.Problems) == 0 && !res.Complete {
+		return "incomplete"
+	}
+	return strings.Join(scenarios.Kinds(res), "+")
 }
 
 // writeJSON writes v on one line. HTML escaping is off: reports hold "<TASK>",

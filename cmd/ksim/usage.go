@@ -47,7 +47,9 @@ With several scenarios, the worst status wins: 2, then 1, then 3, then 0.
 JSON (--json): one object per scenario, one per line, with scenario, file,
 complete, executions, steps, problems (each with kind, title, report, schedule,
 replay and trace), verdict, expect (null without an expect pragma) and
-as_expected:
+as_expected. verdict is the kinds of problem found joined by "+"
+("deadlock+warning"); with none, "ok" only when the search is complete, and
+"incomplete" when a limit cut it short. as_expected is:
   true   the search is complete and found exactly the expected kinds
   false  it found a kind that expect does not list (any problem, for expect
          ok), which is final even when the search is not complete; or it is

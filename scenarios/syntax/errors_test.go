@@ -170,6 +170,59 @@ var errorTests = []struct {
 		[]string{"x.c:2:1995: code nested more than 1000 levels deep"}},
 }
 
+// Input nested far deeper than maxNest, in every shape that recurses in the
+// parser, is the nesting error, not a stack overflow (which recover cannot catch):
+// the parser stops at maxNest, and no later pass sees more than that. Parentheses
+// 100,000 deep; the other shapes 10,000 (the test's time goes into scanning).
+func TestDeepNestingIsAnError(t *testing.T) {
+	const n = 10000
+	r := strings.Repeat
+	for _, tc := range []struct{ name, src string }{
+		{"parentheses", "int x = " + r("(", 100000) + "1" + r(")", 100000) + ";\n"},
+		{"unary minus", "int x = " + r("-", n) + "1;\n"},
+		{"logical not", "void f(void) {\n\tx = " + r("!", n) + "x;\n}\n"},
+		{"casts", "void f(void) {\n\tx = " + r("(int)", n) + "x;\n}\n"},
+		{"address and dereference", "void f(void) {\n\tx = " + r("*&", n) + "x;\n}\n"},
+		{"sizeof", "void f(void) {\n\tx = " + r("sizeof ", n) + "x;\n}\n"},
+		{"prefix increments", "void f(void) {\n\t" + r("++", n) + "x;\n}\n"},
+		{"operator chain", "int x = 1" + r(" + 1", n) + ";\n"},
+		{"logical chain", "void f(void) {\n\tx = x" + r(" && x", n) + ";\n}\n"},
+		{"assignment chain", "void f(void) {\n\t" + r("x = ", n) + "1;\n}\n"},
+		{"conditional chain", "void f(void) {\n\tx = " + r("x ? 1 : ", n) + "2;\n}\n"},
+		{"nested calls", "void f(void) {\n\tx = " + r("g(", n) + "1" + r(")", n) + ";\n}\n"},
+		{"nested indexes", "void f(void) {\n\tx = " + r("a[", n) + "0" + r("]", n) + ";\n}\n"},
+		{"blocks", "void f(void) " + r("{", n) + r("}", n) + "\n"},
+		{"nested ifs", "void f(void) {\n\t" + r("if (x) ", n) + "x = 1;\n}\n"},
+		{"else-if chain", "void f(void) {\n\tif (x) x = 0;" + r(" else if (x) x = 1;", n) + "\n}\n"},
+		{"nested loops", "void f(void) {\n\t" + r("while (x) ", n) + "x = 0;\n}\n"},
+		{"labels", "void f(void) {\n" + r("l: ", n) + "x = 0;\n}\n"},
+		{"initialiser braces", "int a[2] = " + r("{", n) + "1" + r("}", n) + ";\n"},
+		{"#define body", "#define X " + r("(", n) + "1" + r(")", n) + "\nint x = X;\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseFile("x.c", []byte(tc.src))
+			var list ErrorList
+			require.True(t, errors.As(err, &list), "%v", err)
+			require.NotEmpty(t, list)
+			assert.True(t, strings.HasPrefix(list[0].Error(), "x.c:"), list[0].Error())
+			assert.Contains(t, list.Error(), "code nested more than 1000 levels deep")
+		})
+	}
+}
+
+// A source larger than MaxFileSize is one error naming the file, without a line
+// or column, before anything is parsed; one of exactly MaxFileSize is parsed.
+func TestParseFileTooLarge(t *testing.T) {
+	src := []byte("int x;\n" + strings.Repeat(" ", MaxFileSize-len("int x;\n")))
+	_, err := ParseFile("big.c", src)
+	require.NoError(t, err, "exactly MaxFileSize bytes")
+	_, err = ParseFile("big.c", append(src, ' '))
+	assert.EqualError(t, err, "big.c: input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB")
+	var list ErrorList
+	require.True(t, errors.As(err, &list))
+	assert.False(t, list[0].Pos.IsValid())
+}
+
 func TestErrors(t *testing.T) {
 	for _, tt := range errorTests {
 		t.Run(tt.name, func(t *testing.T) {

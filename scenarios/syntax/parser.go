@@ -42,10 +42,26 @@ func (s *errorSink) add(pos Pos, msg string) {
 	s.lines[pos.Line] = true
 }
 
+// MaxFileSize is the largest source ParseFile accepts, 1 MiB: a scenario is a
+// kernel module's worth of C, and parsing and checking take memory in proportion.
+const MaxFileSize = 1 << 20
+
+// TooLarge is the error for a source of more than MaxFileSize bytes: "FILE:
+// input is larger than 1 MiB; …", with no line or column, as it is about the
+// whole file.
+func TooLarge(filename string) ErrorList {
+	return ErrorList{{Filename: filename,
+		Msg: "input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB"}}
+}
+
 // ParseFile parses the kernel-C source src. filename is used only in error
 // messages. It always returns a *File, partial if there were errors, and an
-// ErrorList (as error) or nil. It does not panic on any input.
+// ErrorList (as error) or nil. It does not panic on any input; a source larger
+// than MaxFileSize is the TooLarge error, unparsed.
 func ParseFile(filename string, src []byte) (file *File, err error) {
+	if len(src) > MaxFileSize {
+		return &File{Name: filename}, TooLarge(filename)
+	}
 	sink := &errorSink{filename: filename, lines: make(map[int]bool)}
 	file = &File{Name: filename}
 	var p *parser
