@@ -474,17 +474,12 @@ func (x *explorer) decide() int {
 	}
 	if w := x.opts.MaxSteps / fairWindow; e.step >= x.opts.MaxSteps-w {
 		for m := en &^ e.starved; m != 0; m &= m - 1 {
-			if t := lowest(m); e.step-int(e.lastRan[t]) > w {
-				e.starved |= bit(t) // could run now, and has not run for w steps
+			if t := lowest(m); e.step-int(e.lastRan[t]) > w/4 {
+				e.starved |= bit(t) // could run now, and has been left waiting
 			}
 		}
 	}
 	if e.step >= x.opts.MaxSteps {
-		for m := en &^ e.starved; m != 0; m &= m - 1 {
-			if t := lowest(m); e.step-int(e.lastRan[t]) > x.opts.MaxSteps/fairWindow/4 {
-				e.starved |= bit(t) // could run at the end, and has been left waiting
-			}
-		}
 		if starved := e.starved; starved != 0 {
 			// An unfair schedule: a thread that could run went without running for the
 			// last part of the execution (strong fairness: a thread enabled again and
@@ -492,8 +487,8 @@ func (x *explorer) decide() int {
 			// this one is cut by the bound, not a livelock.
 			st.Unfair++
 			x.outcome = Cut
-			e.LimitReached(fmt.Sprintf("the step limit (%d) cut an unfair schedule, in which %s could run and did not run in its last %d steps; raise --max-steps",
-				x.opts.MaxSteps, e.threads[lowest(starved)].name, x.opts.MaxSteps/fairWindow))
+			e.LimitReached(fmt.Sprintf("the step limit (%d) cut an unfair schedule, in which %s could run and was left waiting more than %d steps; raise --max-steps",
+				x.opts.MaxSteps, e.threads[lowest(starved)].name, x.opts.MaxSteps/fairWindow/4))
 			return -1
 		}
 		st.Hung++
@@ -531,10 +526,11 @@ func (x *explorer) decide() int {
 	return tid
 }
 
-// fairWindow: an execution that hits the step limit is unfair when, in the last
-// 1/fairWindow of it, a thread that could run had gone that long without running, or
-// when a thread that could run at the end has waited a quarter of that: a livelock's
-// threads all take their turns, round after round (CHESS's fair stateless model checking: an execution
+// fairWindow: an execution that hits the step limit is unfair when, at some step of
+// its last 1/fairWindow, a thread that could run had gone a quarter of that without
+// running: a livelock's threads all take their turns, round after round, and a
+// thread left waiting that long (strong fairness: enabled again and again) is one a
+// fair scheduler would have run (CHESS's fair stateless model checking: an execution
 // in which an enabled thread is never scheduled again is not a livelock). Spin loops
 // that change nothing block as awaits (the model's), so what reaches the limit is a
 // loop whose iterations change state: a fair one is a livelock or an unbounded loop.

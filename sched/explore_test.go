@@ -634,3 +634,31 @@ func TestTrySpawnAtAndLimitReached(t *testing.T) {
 	assert.Equal(t, "the model wanted thread 65", res.Cut)
 	assert.Contains(t, res.Verdict(), "not complete: the model wanted thread 65")
 }
+
+// An execution that reaches the step limit while a thread that could run is left
+// waiting is unfair: it cuts the search, and is no hang. One in which every thread
+// takes its turns is a livelock.
+func TestStepLimitJudgesFairness(t *testing.T) {
+	spin := func(t *Thread) {
+		for {
+			t.Yield("spin", "a.c:1")
+		}
+	}
+	res := Explore(func(e *Execution) {
+		x := newVar(e, "x")
+		e.Spawn("spinner", spin)
+		e.Spawn("writer", func(t *Thread) { x.write(t, 1) })
+	}, Options{MaxSteps: 64, Strategy: Naive})
+	assert.False(t, res.Complete)
+	assert.Contains(t, res.Cut, "unfair schedule, in which writer could run")
+	assert.NotZero(t, res.Stats.Unfair)
+	require.Len(t, res.Problems, 1, "the executions in which writer ran, then spinner alone: a hang")
+	assert.Equal(t, KindHang, res.Problems[0].Kind)
+
+	res = Explore(func(e *Execution) {
+		e.Spawn("A", spin)
+		e.Spawn("B", spin)
+	}, Options{MaxSteps: 64, Strategy: Random, MaxExecutions: 200, Seed: 3})
+	require.NotEmpty(t, res.Problems, "two threads taking turns forever: some random schedule is fair")
+	assert.Equal(t, KindHang, res.Problems[0].Kind)
+}
