@@ -270,9 +270,11 @@ func (k *Kernel) loopLockup(t *Task) sched.Problem {
 		return sched.Problem{Kind: sched.KindHang, Site: site, Title: title, Report: b.String()}
 	}
 	if t.irqsOff {
-		title := fmt.Sprintf("watchdog: CPU%d: Watchdog detected hard LOCKUP on cpu %d", t.cpu, t.cpu)
+		// watchdog_hardlockup_check (kernel/watchdog.c), as hardLockup prints it.
+		title := fmt.Sprintf("watchdog: Watchdog detected hard LOCKUP on cpu %d", t.cpu)
 		b.WriteString(title + "\n")
 		b.WriteString("Modules linked in:\n")
+		b.WriteString(t.irqTraceEvents())
 		b.WriteString(t.header())
 		fmt.Fprintf(&b, "RIP: 0010:%s\n", t.site())
 		b.WriteString(t.callTrace())
@@ -280,14 +282,17 @@ func (k *Kernel) loopLockup(t *Task) sched.Problem {
 		b.WriteString("\n" + livelock)
 		return sched.Problem{Kind: "lockup", Site: "hard lockup in " + site, Title: title, Report: b.String()}
 	}
-	k.addTaint(taintSoftLock)
+	// watchdog_timer_fn (kernel/watchdog.c), as softLockup prints it; the taint comes
+	// after the report.
 	title := fmt.Sprintf("watchdog: BUG: soft lockup - CPU#%d stuck for 22s! [%s:%d]", t.cpu, t.Comm, t.PID)
 	b.WriteString(title + "\n")
 	b.WriteString("Modules linked in:\n")
+	b.WriteString(t.irqTraceEvents())
 	b.WriteString(t.header())
 	fmt.Fprintf(&b, "RIP: 0010:%s\n", t.site())
 	b.WriteString(t.callTrace())
 	k.printkAt(22, b.String())
+	t.addTaint(taintSoftLock) // LOCKDEP_STILL_OK
 	b.WriteString("\n" + livelock)
 	if t.preempt == 0 {
 		b.WriteString("ksim: the loop never sleeps nor calls cond_resched(), so under voluntary preemption (the\n" +

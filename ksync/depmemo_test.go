@@ -23,7 +23,10 @@ func TestDepMemoChangesNoVerdict(t *testing.T) {
 		prog := randomLockProgram(seed)
 		run := func(off bool) string {
 			noDepMemo = off
-			res := sched.Explore(Program(Config{CPUs: 4}, prog), sched.Options{MaxExecutions: 3000})
+			// Bounded: a program whose tasks make different lockdep reports needs a
+			// full search (one report silences the other), and both runs stop at
+			// the same bound.
+			res := sched.Explore(Program(Config{CPUs: 4}, prog), sched.Options{MaxExecutions: 500})
 			require.NoError(t, res.Err)
 			var b strings.Builder
 			fmt.Fprintf(&b, "complete=%v executions=%d\n", res.Complete, res.Stats.Executions)
@@ -145,7 +148,9 @@ func TestDepMemoKeepsReportsAfterAnUnsettledAcquire(t *testing.T) {
 			return out
 		}
 		with, without := run(false), run(true)
-		require.Len(t, without, 2, "times=%d: an irq inversion and an irq-order warning", times)
+		// The irq inversion and the irq-order warning of the same classes and irq
+		// are one problem; each execution reports its first lockdep problem only.
+		require.Len(t, without, 1, "times=%d: an irq inversion or irq-order warning", times)
 		require.Equal(t, without, with, "times=%d", times)
 	}
 }

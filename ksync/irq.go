@@ -106,7 +106,7 @@ func (t *Task) RequestIRQ(n int, name string, handler func(t *Task) IRQReturn) i
 // waits for a handler of the line still running on another CPU. It may sleep (it
 // takes the descriptor's request_mutex): in atomic context, might_sleep's BUG.
 func (t *Task) FreeIRQ(n int) {
-	t.mightSleep("kernel/irq/manage.c:1934", "free_irq")
+	t.mightSleep("", "free_irq") // __free_irq's mutex_lock(&desc->request_mutex)
 	t.op("free_irq", 0, sched.None, nil)
 	var l *IRQLine
 	for _, x := range t.k.irqs {
@@ -293,7 +293,7 @@ func (k *Kernel) newContext(cpu int, below *Task) *Task {
 	c := &Task{k: k, Comm: "swapper/" + cpuNames[cpu], state: Running, cpu: cpu, below: below, percpu: true}
 	if below != nil {
 		c.Comm, c.PID, c.PPID = below.Comm, below.PID, below.PPID
-		c.preempt = below.preempt
+		c.preempt, c.preemptAt = below.preempt, below.preemptAt
 	}
 	c.held = c.heldBuf[:0]
 	c.gate.t = c
@@ -307,8 +307,14 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 	l.counts[cpu]++
 	l.running++
 	h := t.k.newContext(cpu, below)
+	h.setIrqsOff(true, siteIRQEntry) // irqentry_enter: lockdep_hardirqs_off
 	h.preempt += hardirqOffset
-	h.irqsOff, h.inIRQ, h.hardirq, h.line = true, true, true, l
+	if h.preempt == hardirqOffset {
+		// preempt_count_add(HARDIRQ_OFFSET) in irq_enter_rcu takes preempt_count
+		// from 0: current->preempt_disable_ip is its caller (CONFIG_DEBUG_PREEMPT).
+		h.preemptAt = siteIRQEnterRCU
+	}
+	h.inIRQ, h.hardirq, h.line = true, true, l
 	h.updatePin()
 	name := fmt.Sprintf("irq/%d-%s", l.n, l.name)
 	return t.spawnAt(name, func(th *sched.Thread) {
@@ -325,10 +331,11 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 func (h *Task) irqExit() {
 	h.endHardirq()
 	h.preempt -= hardirqOffset
-	h.irqsOff = false
-	if h.below == nil || h.below.preempt&0xff00 == 0 {
-		h.serveSoftirqs()
+	h.irqsOff = false // handle_softirqs enables irqs for the softirqs, irqentry_exit after them
+	if (h.below == nil || h.below.preempt&0xff00 == 0) && h.k.nextSoftirq(h.cpu) != nil {
+		h.serveSoftirqs() // invoke_softirq, when softirqs are pending
 	}
+	h.traceHardirqs(false, siteIRQExit)
 	h.inIRQ = false
 	h.exited = true
 	h.updatePin()
@@ -403,7 +410,13 @@ func (t *Task) TaskletKill(tl *Tasklet) {
 	if t.inIRQ {
 		t.k.printk("Attempt to kill tasklet from interrupt")
 	}
-	t.mightSleep("kernel/softirq.c:929", "tasklet_kill") // wait_var_event in tasklet_unlock_wait
+	// wait_var_event's might_sleep() (include/linux/wait_bit.h): in tasklet_kill's
+	// own loop while the tasklet is scheduled, else in tasklet_unlock_wait.
+	if tl.scheduled {
+		t.mightResched("kernel/softirq.c:900", "tasklet_kill")
+	} else {
+		t.mightResched("kernel/softirq.c:919", "tasklet_unlock_wait", "tasklet_kill")
+	}
 	saved := t.wait
 	t.wait = waiting{kind: "tasklet", pos: t.pos}
 	t.op("tasklet_kill", tl.id, sched.Write, tl)
@@ -461,7 +474,18 @@ func (t *Task) runSoftirqs() {
 func (c *Task) serveSoftirqs() {
 	k := c.k
 	c.inIRQ, c.softirq = true, true
+	if c.preempt&0xff00 == 0 {
+		// handle_softirqs: __local_bh_disable_ip(_RET_IP_, SOFTIRQ_OFFSET).
+		site := siteSoftirqEntry
+		if c.softirqd {
+			site = siteSoftirqEntryD
+		}
+		c.traceSoftirqs(true, site)
+	}
 	c.preempt += softirqOffset
+	if c.preempt == softirqOffset {
+		c.preemptAt = siteHandleSoftirqs // preempt_count left 0 there
+	}
 	c.updatePin()
 	for {
 		tl := k.nextSoftirq(c.cpu)
@@ -484,6 +508,9 @@ func (c *Task) serveSoftirqs() {
 		}
 	}
 	c.preempt -= softirqOffset
+	if c.preempt&0xff00 == 0 {
+		c.traceSoftirqs(false, siteSoftirqExit) // __local_bh_enable(SOFTIRQ_OFFSET)
+	}
 	c.softirq = false
 	c.updatePin()
 }
@@ -606,9 +633,13 @@ var ksoftirqdFrames = []string{"tasklet_action_common", "handle_softirqs", "run_
 // handler spinning on a lock that the code it interrupted holds.
 func (k *Kernel) hardLockup(h *Task) sched.Problem {
 	var b strings.Builder
-	title := fmt.Sprintf("watchdog: CPU%d: Watchdog detected hard LOCKUP on cpu %d", h.cpu, h.cpu)
+	// watchdog_hardlockup_check (kernel/watchdog.c, pr_fmt "watchdog: "), run by the
+	// NMI on the stuck CPU itself: the modules, the irq-flag history, the
+	// registers' dump. No taint.
+	title := fmt.Sprintf("watchdog: Watchdog detected hard LOCKUP on cpu %d", h.cpu)
 	b.WriteString(title + "\n")
 	b.WriteString("Modules linked in:\n")
+	b.WriteString(h.irqTraceEvents())
 	b.WriteString(h.header())
 	fmt.Fprintf(&b, "RIP: 0010:queued_spin_lock_slowpath+0x7c/0x2d0\n")
 	b.WriteString(h.callTrace("_raw_spin_lock"))

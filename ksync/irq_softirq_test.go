@@ -105,7 +105,7 @@ func TestHardirqInterruptsATasklet(t *testing.T) {
 	assert.True(t, res.Complete)
 	p := find(res, "lockup")
 	require.NotNil(t, p, res.Verdict())
-	assert.Equal(t, "watchdog: CPU0: Watchdog detected hard LOCKUP on cpu 0", p.Title)
+	assert.Equal(t, "watchdog: Watchdog detected hard LOCKUP on cpu 0", p.Title)
 	assert.Contains(t, p.Report, "which the softirq it interrupted (")
 }
 

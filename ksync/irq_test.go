@@ -58,7 +58,7 @@ func TestIRQHandlerTakingTheInterruptedTasksLockIsAHardLockup(t *testing.T) {
 	assert.True(t, res.Complete)
 	require.Contains(t, kinds(res), "lockup")
 	p := find(res, "lockup")
-	assert.Equal(t, "watchdog: CPU0: Watchdog detected hard LOCKUP on cpu 0", p.Title)
+	assert.Equal(t, "watchdog: Watchdog detected hard LOCKUP on cpu 0", p.Title)
 	assert.Contains(t, p.Report, "which the task it interrupted (insmod/2) holds")
 	assert.Contains(t, titles(res), "WARNING: inconsistent lock state")
 	assert.Equal(t, []string{"warning", "lockup"}, kinds(res))

@@ -83,7 +83,7 @@ func TestSleepingLockInInterruptIsAnInvalidWaitContext(t *testing.T) {
 				x.Store(t, 1) // the interrupt comes here, or at the unlock
 				m.Unlock(t)
 			})
-		}, "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:283"},
+		}, "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:586"},
 		{"lockdep-softirq-invalid-wait-context", func(k *Kernel) {
 			m, s := k.DefineMutex("cfg_mutex"), k.DeclareRWSem("table_sem")
 			tl := k.DeclareTasklet("rx_tasklet", func(c *Task) {
@@ -101,7 +101,7 @@ func TestSleepingLockInInterruptIsAnInvalidWaitContext(t *testing.T) {
 				t.LocalBHEnable() // the tasklet runs here, on top of insmod
 				m.Unlock(t)
 			})
-		}, "BUG: sleeping function called from invalid context at kernel/locking/rwsem.c:1525"},
+		}, "BUG: sleeping function called from invalid context at kernel/locking/rwsem.c:1523"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

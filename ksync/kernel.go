@@ -71,12 +71,33 @@ type kstate struct {
 	log      []byte   // dmesg: one buffer, not a string per line (see LogBufLen)
 	logLost  int      // lines dropped from the start of log to keep it in LogBufLen
 	taint    uint32
-	pinned   int  // tasks holding a CPU: atomic and not asleep
-	gated    bool // more tasks than CPUs: running needs a CPU
-	created  int  // tasks created so far
-	pinEver  bool // some task has held a CPU (run atomic)
-	nextAdr  uint64
-	kmem     int // bytes kmalloc'd and not freed
+	// taintStr and taintVerbose are print_tainted() and print_tainted_verbose() of a
+	// non-zero taint, made when it changes: lockdep is told on every acquisition.
+	taintStr, taintVerbose string
+	// locksOff is debug_locks == 0 (lib/debug_locks.c): lock debugging turned itself
+	// off at the first lockdep report, spin_bug or DEBUG_LOCKS_WARN_ON, or at a taint
+	// that makes it unreliable (an oops, KASAN). One execution is one boot, so it
+	// starts on in every execution; lockdep's graph lives on across them. locksOffBy
+	// is the thread whose report turned it off (see silenced).
+	locksOff   bool
+	locksOffBy reportedBy
+	// debugObj is the object of the report-once state (debug_locks, KASAN's
+	// first report) for the steps that meet it (reportStep).
+	debugObj sched.ObjID
+	// reschedObj is __might_resched's prev_jiffy, for the steps of its reports.
+	reschedObj sched.ObjID
+	// mightReschedAt is __might_resched's prev_jiffy: the jiffies of its last report
+	// (0: none yet); it reports at most once per HZ jiffies.
+	mightReschedAt uint64
+	kasanBy        reportedBy // KASAN_BIT_REPORTED, by whom: KASAN reports once per boot (no kasan_multi_shot)
+	dieCounter     int        // __die_header's die_counter: the [#N] of the oops header
+	warnedOnce     []onceSite // WARN_ON_ONCE sites that have fired
+	pinned         int        // tasks holding a CPU: atomic and not asleep
+	gated          bool       // more tasks than CPUs: running needs a CPU
+	created        int        // tasks created so far
+	pinEver        bool       // some task has held a CPU (run atomic)
+	nextAdr        uint64
+	kmem           int // bytes kmalloc'd and not freed
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore
@@ -122,6 +143,8 @@ func NewShared(e *sched.Execution, cfg Config, g *lockdep.Graph) *Kernel {
 	}
 	k.kstate = kstate{e: e, cfg: cfg, nextPID: 2, nextAdr: 0xffffffffc0002000,
 		log: k.log[:0]} // Dmesg copies, so the buffer can be reused
+	k.debugObj = e.NewObject("debug_locks")
+	k.reschedObj = e.NewObject("prev_jiffy")
 	k.slabs.reset()
 	k.tasks = k.taskPtrs[:0]
 	k.chunk = k.firstTask[:0]
@@ -252,10 +275,29 @@ func (k *Kernel) addr() uint64 {
 	return a
 }
 
-// timestamp is the virtual time of the current step: boot finished at 5 s, and each
-// step takes a millisecond. Deterministic, so dmesg is the same on every replay.
+// Virtual time. An execution starts when boot has finished, 5 s after power-on, and
+// each step takes one millisecond: dmesg's timestamps say so, and the same input
+// prints the same bytes. The modelled kernel counts time in jiffies at HZ=250 (the
+// CONFIG_HZ of Debian's 6.12 kernels), starting, as the kernel's do, at
+// INITIAL_JIFFIES, five minutes before the 32-bit counter wraps
+// (include/linux/jiffies.h), so that rate limits such as __might_resched's "once
+// per HZ" mean one second of this clock.
+const (
+	HZ             = 250
+	InitialJiffies = 1<<32 - 300*HZ // INITIAL_JIFFIES, (unsigned long)(unsigned int)(-300*HZ): 4294892296
+	bootMillis     = 5000           // the first step's time since boot, in ms
+)
+
+// Jiffies is the value of jiffies at the current step: INITIAL_JIFFIES, plus the
+// boot's 5 s, plus a millisecond a step, at HZ ticks a second.
+func (k *Kernel) Jiffies() uint64 {
+	return InitialJiffies + uint64(bootMillis+k.e.Step())*HZ/1000
+}
+
+// timestamp is the virtual time of the current step (see Jiffies), plus extra
+// seconds. Deterministic, so dmesg is the same on every replay.
 func (k *Kernel) timestamp(extra float64) string {
-	s := 5.0 + float64(k.e.Step())*0.001 + extra
+	s := float64(bootMillis)/1000 + float64(k.e.Step())*0.001 + extra
 	return fmt.Sprintf("[%5d.%06d] ", int64(s), int64((s-float64(int64(s)))*1e6+0.5)%1000000)
 }
 
@@ -264,37 +306,192 @@ func (k *Kernel) printk(text string) { k.printkAt(0, text) }
 
 func (k *Kernel) printkAt(extra float64, text string) {
 	ts := k.timestamp(extra)
-	for line := range strings.SplitSeq(strings.TrimRight(text, "\n"), "\n") {
-		k.log = append(append(append(k.log, ts...), line...), '\n')
+	text = strings.TrimRight(text, "\n")
+	for {
+		i := strings.IndexByte(text, '\n')
+		if i < 0 {
+			k.log = append(append(append(k.log, ts...), text...), '\n')
+			break
+		}
+		k.log = append(append(k.log, ts...), text[:i+1]...)
+		text = text[i+1:]
 	}
 	if len(k.log) > 2*LogBufLen { // a bounded log, however long the execution
 		k.trimLog()
 	}
 }
 
-// Taint flags, in the kernel's order of print_tainted().
-const taintFlags = "GFSRMBUDAWCIOELKXTN"
+// The taint flags of kernel/panic.c (taint_flags[]), in its order: the letter
+// print_tainted() prints when the flag is set, and the name print_tainted_verbose()
+// prints ("[W]=WARN"). The first flag prints 'G' when clear.
+var taintFlags = [...]struct {
+	c    byte
+	desc string
+}{
+	{'P', "PROPRIETARY_MODULE"}, {'F', "FORCED_MODULE"}, {'S', "CPU_OUT_OF_SPEC"},
+	{'R', "FORCED_RMMOD"}, {'M', "MACHINE_CHECK"}, {'B', "BAD_PAGE"}, {'U', "USER"},
+	{'D', "DIE"}, {'A', "OVERRIDDEN_ACPI_TABLE"}, {'W', "WARN"}, {'C', "CRAP"},
+	{'I', "FIRMWARE_WORKAROUND"}, {'O', "OOT_MODULE"}, {'E', "UNSIGNED_MODULE"},
+	{'L', "SOFTLOCKUP"}, {'K', "LIVEPATCH"}, {'X', "AUX"}, {'T', "RANDSTRUCT"},
+	{'N', "TEST"},
+}
 
+// The taints the model adds, by their bit (TAINT_* in include/linux/panic.h).
 const (
-	taintDie      = 7  // D: an oops happened
-	taintWarn     = 9  // W: a warning
-	taintSoftLock = 14 // L: a soft lockup
+	taintBadPage  = 5  // B: KASAN's end_report (and bad_page)
+	taintDie      = 7  // D: an oops (oops_end)
+	taintWarn     = 9  // W: __warn, __might_resched, __schedule_bug
+	taintSoftLock = 14 // L: the soft-lockup watchdog, after its report
 )
 
-func (k *Kernel) addTaint(bit int) { k.taint |= 1 << bit }
+// addTaint is add_taint (kernel/panic.c) with LOCKDEP_STILL_OK: a warning's taint,
+// which leaves lock debugging on.
+func (t *Task) addTaint(bit int) {
+	k := t.k
+	if k.taint&(1<<bit) == 0 {
+		k.taint |= 1 << bit
+		k.taintStr, k.taintVerbose = taintStrings(k.taint)
+	}
+}
 
-// tainted is the header's "Not tainted" or "Tainted: G        W".
+// addTaintUnreliable is add_taint with LOCKDEP_NOW_UNRELIABLE, by t's report at site
+// (an oops, KASAN): it turns lock debugging off; if it was still on, add_taint says
+// so, and the line ("Disabling lock debugging due to kernel taint\n") is returned for
+// the caller to print where the kernel prints it; otherwise "". The caller has
+// taken its reportStep.
+func (t *Task) addTaintUnreliable(bit int, site string) string {
+	t.addTaint(bit)
+	if k := t.k; !k.locksOff {
+		k.locksOff, k.locksOffBy = true, reportedBy{t.th, site, true}
+		return "Disabling lock debugging due to kernel taint\n"
+	}
+	return ""
+}
+
+// tainted is print_tainted(): "Not tainted", or "Tainted: " and one column per flag,
+// its letter or a space (the kernel prints all 19 columns, trailing spaces too).
 func (k *Kernel) tainted() string {
 	if k.taint == 0 {
 		return "Not tainted"
 	}
-	b := []byte{'G'}
-	for i := 1; i < len(taintFlags); i++ {
-		if k.taint&(1<<i) != 0 {
-			b = append(b, taintFlags[i])
-		} else {
+	return k.taintStr
+}
+
+// taintedVerbose is print_tainted_verbose() for the line a stack dump adds when the
+// kernel is tainted ("Tainted: [W]=WARN, [L]=SOFTLOCKUP"), or "" when it is not.
+func (k *Kernel) taintedVerbose() string {
+	if k.taint == 0 {
+		return ""
+	}
+	return k.taintVerbose
+}
+
+// taintStrings is print_tainted_seq, short and verbose, for a non-zero mask.
+func taintStrings(mask uint32) (short, verbose string) {
+	b := []byte("Tainted: ")
+	v := []byte("Tainted: ")
+	sep := ""
+	for i, f := range taintFlags {
+		switch {
+		case mask&(1<<i) != 0:
+			b = append(b, f.c)
+			v = append(append(v, sep...), "["+string(f.c)+"]="+f.desc...)
+			sep = ", "
+		case i == 0:
+			b = append(b, 'G')
+		default:
 			b = append(b, ' ')
 		}
 	}
-	return "Tainted: " + strings.TrimRight(string(b), " ")
+	return string(b), string(v)
 }
+
+// debugLocksOff is debug_locks_off() (lib/debug_locks.c) called by t's function fn
+// (spin_bug, ...) for its report at site, at a reportStep named fn: it turns lock
+// debugging off and reports whether it was on, that is, whether t is the first to
+// find a locking bug in this boot and may print its report.
+func (t *Task) debugLocksOff(fn, site string) bool {
+	k := t.k
+	t.reportStep(fn, k.locksOffBy)
+	if k.locksOff {
+		if !k.locksOffBy.stepped {
+			t.silenced(k.locksOffBy, site)
+		}
+		t.th.Note("lock debugging is off: silent")
+		return false
+	}
+	k.locksOff, k.locksOffBy = true, reportedBy{t.th, site, true}
+	t.th.Note("reports, turns lock debugging off")
+	return true
+}
+
+// graphReportOff is debug_locks_off() for a report of lockdep's graph. Whether the
+// graph finds a problem depends on what every task, in this execution and earlier
+// ones, has taught it: state no operation names, so the report cannot have a step
+// of its own (the threads' steps would change with it, which DPOR cannot follow).
+// A report it silences, or that silences another, may be the first of its boot
+// in another order of the same steps: silenced asks for a full search then.
+func (t *Task) graphReportOff(site string) bool {
+	k := t.k
+	if k.locksOff {
+		t.silenced(k.locksOffBy, site)
+		return false
+	}
+	k.locksOff, k.locksOffBy = true, reportedBy{t.th, site, false}
+	return true
+}
+
+// reportStep is the step at which t's report meets the boot's report-once state
+// before it is printed or silenced: a lockdep report, spin_bug, DEBUG_LOCKS_WARN_ON
+// and lockdep_assert_held read debug_locks and the first three turn it off, as an
+// oops's and KASAN's taint does; KASAN reports once. Every such step writes one
+// object, debug_locks, so two of them in different threads race: an exhaustive
+// search runs them in both orders, and each task's report is the first of its boot
+// in some execution, as it can be in the kernel. Once the state was settled by t's
+// own thread (settledBy), nothing can change it any more: no step.
+func (t *Task) reportStep(op string, settledBy reportedBy) {
+	if settledBy.th != nil && settledBy.th == t.th {
+		return
+	}
+	t.op(op, t.k.debugObj, sched.Write, nil)
+}
+
+// reportedBy is the report that switched a report-once check off: its thread, its
+// problem site (sched.Problem.Site), and whether it had a reportStep.
+type reportedBy struct {
+	th      *sched.Thread
+	site    string
+	stepped bool
+}
+
+// onceSite is a WARN_ON_ONCE that fired: its kernel file:line, and the report.
+type onceSite struct {
+	file string
+	by   reportedBy
+}
+
+// fullSearchSilenced is why a report silenced by another thread's needs a full
+// search: a report-once check makes the first of two reports print and the second
+// not, and which is first may depend on the order of two steps that DPOR takes for
+// independent: it would never try the other order, and never show the other
+// report. Most such checks have a step of their own instead (reportStep), which
+// DPOR sees race; lockdep's graph reports and WARN_ON_ONCE do not.
+const fullSearchSilenced = "a report was silenced by another task's earlier one (lock debugging turned off, WARN_ON_ONCE): the order of independent steps decides which one a kernel prints"
+
+// silenced is called when t does not print its report at site because an earlier
+// report of this boot, by, switched its check off. When that was another thread's
+// report of another problem, the two steps may be independent, and an exhaustive
+// exploration must try both orders to show both problems: it asks for a full
+// search. (The same problem found by another thread is the same problem either way.)
+func (t *Task) silenced(by reportedBy, site string) {
+	if by.th != nil && by.th != t.th && by.site != site {
+		t.k.e.RequireFullSearch(fullSearchSilenced)
+	}
+}
+
+// DebugLocks is the kernel's debug_locks: lock debugging is on until its first
+// report (lockdep, spin_bug, DEBUG_LOCKS_WARN_ON) or an oops or KASAN report.
+func (k *Kernel) DebugLocks() bool { return !k.locksOff }
+
+// lockdepOn says whether lockdep runs: configured (not NoLockdep) and not turned off.
+func (k *Kernel) lockdepOn() bool { return k.dep != nil && !k.locksOff }

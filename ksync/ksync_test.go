@@ -113,7 +113,8 @@ func TestSeed000ABBADeadlocks(t *testing.T) {
 	p := find(res, "deadlock")
 	assert.Contains(t, p.Report, "INFO: task bad_function:3 blocked for more than 120 seconds.")
 	assert.Contains(t, p.Report, "INFO: task another_functio:4 blocked for more than 120 seconds.")
-	assert.Contains(t, p.Report, "blocked on a semaphore likely last held by task another_functio:4")
+	assert.NotContains(t, p.Report, "INFO: task bad_function:3 blocked on a semaphore") // not in 6.12
+	assert.Contains(t, p.Report, "ksim: bad_function/3 waits for sem2 (last taken by another_functio/4)")
 	assert.Contains(t, p.Report, "lockdep does not track semaphores")
 	golden(t, "seed000-hung-task", p.Report)
 }
@@ -240,35 +241,38 @@ func TestMutexRecursionSelfDeadlocks(t *testing.T) {
 		k.KernelThread("worker", func(t *Task) { m.Lock(t); m.Lock(t) })
 	})
 	require.ElementsMatch(t, []string{"deadlock", "warning"}, kinds(res))
-	assert.Contains(t, find(res, "deadlock").Report, "INFO: task worker:2 is blocked on a mutex likely owned by task worker:2.")
-	assert.Contains(t, find(res, "deadlock").Report, "1 lock held by worker/2:\n #0: ")
+	// 6.12 names no owner in the hung-task report (debug_show_blocker came later):
+	// ksim's note does; and lockdep's report turned it off, which the listing says.
+	assert.Contains(t, find(res, "deadlock").Report, "ksim: worker/2 waits for m (held by worker/2)")
+	assert.Contains(t, find(res, "deadlock").Report, "INFO: lockdep is turned off.\n")
+	assert.NotContains(t, find(res, "deadlock").Report, "likely owned")
 	assert.Equal(t, "WARNING: possible recursive locking detected", find(res, "warning").Title,
 		"lockdep reports the recursion before the task blocks on itself")
 }
 
+// mutex_unlock by a task that does not hold the mutex: __mutex_unlock_slowpath's
+// mutex_release is lockdep's "bad unlock balance", which turns lock debugging off,
+// so that the DEBUG_LOCKS_WARN_ON after it is silent. Without lockdep,
+// CONFIG_DEBUG_MUTEXES' DEBUG_LOCKS_WARN_ON is the report.
 func TestMutexUnlockByNonOwnerWarns(t *testing.T) {
-	res := explore(t, Config{}, func(k *Kernel) {
+	prog := func(k *Kernel) {
 		m := k.DefineMutex("m")
-		c := k.DeclareCompletion("locked")
-		k.KernelThread("owner", func(t *Task) { m.Lock(t); c.Complete(t) })
-		k.KernelThread("thief", func(t *Task) { c.Wait(t); m.Unlock(t) })
-	})
-	require.Equal(t, []string{"warning"}, kinds(res))
-	var titles []string
-	for _, p := range res.Problems {
-		titles = append(titles, p.Title)
+		c, d := k.DeclareCompletion("locked"), k.DeclareCompletion("unlocked")
+		k.KernelThread("owner", func(t *Task) { m.Lock(t); c.Complete(t); d.Wait(t) })
+		k.KernelThread("thief", func(t *Task) { c.Wait(t); m.Unlock(t); d.Complete(t) })
 	}
-	// The owner exits holding m (do_exit: lockdep's "still has locks held!"), and
-	// the thief's unlock is the mutex debug warning.
-	assert.Contains(t, titles, "WARNING: owner/2 still has locks held!")
-	var warn *sched.Found
-	for _, p := range res.Problems {
-		if strings.Contains(p.Report, "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)") {
-			warn = p
-		}
-	}
-	require.NotNil(t, warn)
+	res := explore(t, Config{}, prog)
+	require.Len(t, res.Problems, 1)
+	assert.Equal(t, "WARNING: bad unlock balance detected!", res.Problems[0].Title)
+	assert.Contains(t, res.Problems[0].Report, "thief/3 is trying to release lock (m) at:\n")
+	assert.NotContains(t, res.Problems[0].Report, "DEBUG_LOCKS_WARN_ON")
+
+	res = explore(t, Config{NoLockdep: true}, prog)
+	require.Len(t, res.Problems, 1)
+	warn := res.Problems[0]
+	assert.Contains(t, warn.Report, "DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)\nWARNING: CPU: ")
 	assert.Contains(t, warn.Title, "WARNING: CPU: ")
+	assert.Contains(t, warn.Title, "kernel/locking/mutex.c:930 __mutex_unlock_slowpath")
 }
 
 func TestSemaphoreReturnValues(t *testing.T) {
@@ -716,10 +720,10 @@ func TestCommCutTo15BytesForEveryWayOfStartingATask(t *testing.T) {
 	}
 }
 
-// spin_unlock of a lock the task does not hold: lockdep's "bad unlock balance" first
-// (spin_release runs before do_raw_spin_unlock), then the spinlock debug BUG, titled
-// as spin_dump prints it, with .owner_cpu -1 for an unlocked lock. With lockdep off,
-// the BUG alone.
+// spin_unlock of a lock the task does not hold: lockdep's "bad unlock balance"
+// (spin_release runs before do_raw_spin_unlock), which turns lock debugging off, so
+// that the spinlock debug BUG is silent; with lockdep off, the BUG alone, titled as
+// spin_dump prints it, with .owner_cpu -1 for an unlocked lock.
 func TestSpinUnlockNotHeld(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -729,13 +733,14 @@ func TestSpinUnlockNotHeld(t *testing.T) {
 		owner  string
 	}{
 		{"unlocked", Config{}, false,
-			[]string{"WARNING: bad unlock balance detected!", "BUG: spinlock already unlocked on CPU#0, x/2"},
-			".owner: <none>/-1, .owner_cpu: -1\n"},
+			[]string{"WARNING: bad unlock balance detected!"}, ""},
 		{"unlocked, no lockdep", Config{NoLockdep: true}, false,
 			[]string{"BUG: spinlock already unlocked on CPU#0, x/2"},
 			".owner: <none>/-1, .owner_cpu: -1\n"},
 		{"wrong owner", Config{}, true,
-			[]string{"WARNING: bad unlock balance detected!", "BUG: spinlock wrong owner on CPU#0, x/2"},
+			[]string{"WARNING: bad unlock balance detected!"}, ""},
+		{"wrong owner, no lockdep", Config{NoLockdep: true}, true,
+			[]string{"BUG: spinlock wrong owner on CPU#0, x/2"},
 			".owner: holder/3, .owner_cpu: 1\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -764,6 +769,9 @@ func TestSpinUnlockNotHeld(t *testing.T) {
 				}
 			}
 			assert.Equal(t, tc.titles, titles)
+			if tc.owner == "" {
+				return
+			}
 			assert.Contains(t, bug, tc.owner)
 			assert.Contains(t, bug, " dump_stack_lvl\n do_raw_spin_unlock\n")
 			assert.NotContains(t, bug, "do_raw_spin_lock")

@@ -192,8 +192,8 @@ func (s *Semaphore) DownTrylock(t *Task) int {
 // down is the common path: try; otherwise queue and sleep until up hands the count
 // over. interruptible means the wait may also end without it (a signal, a timeout).
 func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, killable bool) int {
+	t.mightSleep("kernel/locking/semaphore.c:58", prim) // a step of its own, before down's (mightResched)
 	t.op(prim, s.id, sched.Acquire, nil)
-	t.mightSleep("kernel/locking/semaphore.c:58", prim)
 	if s.count > 0 {
 		s.count--
 		s.last = t
@@ -320,8 +320,8 @@ func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, sub
 		m.take(t, subclass, false)
 		return 0
 	}
+	t.mightSleep("kernel/locking/mutex.c:283", prim) // a step of its own, before the lock's (mightResched)
 	t.op(prim, m.id, sched.Acquire, nil)
-	t.mightSleep("kernel/locking/mutex.c:283", prim)
 	t.validate(&m.lockBase, subclass, false, false)
 	if m.owner == nil {
 		m.take(t, subclass, false)
@@ -373,24 +373,31 @@ func (m *Mutex) IsLocked(t *Task) int {
 	return b2i(m.owner != nil)
 }
 
-// Unlock is mutex_unlock(). Only the owner may unlock; anyone else gets the kernel's
-// DEBUG_LOCKS_WARN_ON warning.
+// Unlock is mutex_unlock(). Only the owner may unlock. __mutex_unlock_slowpath
+// (kernel/locking/mutex.c) first tells lockdep (mutex_release): a task that does not
+// hold the mutex gets lockdep's "bad unlock balance", which turns lock debugging
+// off; then CONFIG_DEBUG_MUTEXES' MUTEX_WARN_ON(__owner_task(owner) != current), a
+// DEBUG_LOCKS_WARN_ON that warns only while lock debugging is still on — without
+// lockdep, or after an earlier report turned lockdep off and ... it stays silent
+// too. The mutex is released anyway.
 func (m *Mutex) Unlock(t *Task) {
 	t.op("mutex_unlock", m.id, sched.Release, nil)
-	if m.owner != t {
-		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
-	}
-	switch {
-	case m.owner == nil:
-		t.badUnlock(&m.lockBase)
-		return
-	case m.owner != t:
-		t.warn("DEBUG_LOCKS_WARN_ON(__owner_task(owner) != current)", "kernel/locking/mutex.c:927",
-			"__mutex_unlock_slowpath+0x1d5/0x2c0", "mutex_unlock by non-owner at "+t.where())
-		m.owner.unhold(&m.lockBase)
-	default:
+	if m.owner == t {
 		t.unhold(&m.lockBase)
+		m.owner = nil
+		t.th.Note("released")
+		return
 	}
+	t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
+	if !t.unhold(&m.lockBase) {
+		t.badUnlock(&m.lockBase)
+	}
+	t.debugLocksWarnOn("__owner_task(owner) != current", "kernel/locking/mutex.c:930",
+		"__mutex_unlock_slowpath+0x1d5/0x2c0", "mutex_unlock by non-owner at "+t.where())
+	if m.owner == nil {
+		return
+	}
+	m.owner.unhold(&m.lockBase)
 	m.owner = nil
 	t.th.Note("released")
 }
@@ -428,7 +435,7 @@ func (l *Spinlock) LockBH(t *Task) { l.lock(t, "spin_lock_bh", softirqDisableOff
 // LockIRQ is spin_lock_irq(): local irqs off, unconditionally.
 func (l *Spinlock) LockIRQ(t *Task) {
 	t.op("spin_lock_irq", 0, sched.None, nil)
-	t.irqsOff = true
+	t.setIrqsOff(true, siteSpinLockIrq)
 	t.updatePin()
 	l.lock(t, "spin_lock_irq", 1, 0)
 }
@@ -436,7 +443,7 @@ func (l *Spinlock) LockIRQ(t *Task) {
 // LockIrqsave is spin_lock_irqsave(): it saves the irq state, which it returns as the
 // flags to give back to UnlockIrqrestore.
 func (l *Spinlock) LockIrqsave(t *Task) int {
-	flags := t.LocalIrqSave()
+	flags := t.localIrqSave(siteSpinLockIrqsave)
 	l.lock(t, "spin_lock_irqsave", 1, 0)
 	return flags
 }
@@ -449,9 +456,7 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 		}
 		t.preemptDisable()
 		t.validate(&l.lockBase, subclass, false, false)
-		if l.owner == t {
-			t.spinBug(l, "recursion", "do_raw_spin_lock")
-		}
+		l.debugLockBefore(t)
 		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running, "spinlock", &l.lockBase)
 		l.take(t, subclass, false)
 		return
@@ -467,14 +472,25 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 		return
 	}
 	t.th.SetAccess(sched.Read)
-	if l.owner == t {
-		t.spinBug(l, "recursion", "do_raw_spin_lock")
-	}
+	l.debugLockBefore(t)
 	t.note("spins (held by %s)", l.owner.Comm)
 	t.wait = waiting{kind: "spinlock", lock: &l.lockBase, pos: t.pos}
 	t.op(prim, l.id, sched.Acquire, l)
 	t.wait = waiting{}
 	l.take(t, subclass, false)
+}
+
+// debugLockBefore is debug_spin_lock_before (kernel/locking/spinlock_debug.c), run
+// before spinning: the lock held by this task ("recursion"), or by one that took it
+// on this CPU ("cpu recursion"), which can only be a task that slept holding it
+// ("scheduling while atomic") and left the CPU to this one.
+func (l *Spinlock) debugLockBefore(t *Task) {
+	switch o := l.owner; {
+	case o == t || t.isAbove(o): // an interrupt's current is the task it interrupted
+		t.spinBug(l, "recursion", "do_raw_spin_lock")
+	case o != nil && l.ownerCPU == t.cpu && !o.pinned:
+		t.spinBug(l, "cpu recursion", "do_raw_spin_lock")
+	}
 }
 
 func (l *Spinlock) take(t *Task, subclass int, trylock bool) {
@@ -508,7 +524,7 @@ func (l *Spinlock) UnlockBH(t *Task) {
 // UnlockIRQ is spin_unlock_irq(): irqs back on, unconditionally.
 func (l *Spinlock) UnlockIRQ(t *Task) {
 	l.unlock(t, "spin_unlock_irq", 1)
-	t.irqsOff = false
+	t.setIrqsOff(false, siteSpinUnlockIrq)
 	t.updatePin()
 	t.deliverPending()
 }
@@ -516,7 +532,7 @@ func (l *Spinlock) UnlockIRQ(t *Task) {
 // UnlockIrqrestore is spin_unlock_irqrestore(): irqs back to what flags saved.
 func (l *Spinlock) UnlockIrqrestore(t *Task, flags int) {
 	l.unlock(t, "spin_unlock_irqrestore", 1)
-	t.irqsOff = flags&irqFlagIF == 0
+	t.setIrqsOff(flags&irqFlagIF == 0, siteSpinUnlockIrqrestore)
 	t.updatePin()
 	t.deliverPending()
 }
@@ -531,11 +547,11 @@ func (l *Spinlock) unlock(t *Task, prim string, count int) {
 		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		// __raw_spin_unlock: spin_release (lockdep's lock_release) comes first and
 		// finds the lock missing from the task's held locks; then do_raw_spin_unlock's
-		// debug check. The kernel's debug_locks_off would silence the second report;
-		// ksim, which never turns lockdep off, prints both (see package lockdep).
+		// debug check, whose spin_bug is silent once lockdep's report has turned
+		// lock debugging off (without lockdep, it is the report).
 		// The owner keeps the lock on its own held list: lockdep still thinks it
 		// holds it, and its own spin_unlock is the one that finds it unlocked.
-		if !t.unhold(&l.lockBase) && t.k.dep != nil {
+		if !t.unhold(&l.lockBase) {
 			t.badUnlock(&l.lockBase)
 		}
 		if l.owner == nil {
@@ -548,7 +564,7 @@ func (l *Spinlock) unlock(t *Task, prim string, count int) {
 		}
 	}
 	if count > 1 {
-		t.preempt = max(t.preempt-(count-1), 0)
+		t.bhEnable(count - 1)
 	}
 	t.preemptEnable()
 }

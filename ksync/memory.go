@@ -9,33 +9,63 @@ import (
 )
 
 // GFP is an allocation's gfp_t mask, with the kernel's bit values
-// (include/linux/gfp_types.h).
+// (include/linux/gfp_types.h of 6.12).
 type GFP uint32
 
 const (
 	GFPHigh          GFP = 0x20
 	GFPIO            GFP = 0x40
 	GFPFS            GFP = 0x80
+	GFPZero          GFP = 0x100 // __GFP_ZERO: kzalloc's; the memory is zeroed
 	GFPDirectReclaim GFP = 0x400
 	GFPKswapdReclaim GFP = 0x800
 	GFPNoWarn        GFP = 0x2000
+	GFPRetryMayfail  GFP = 0x4000
+	GFPNoFail        GFP = 0x8000 // __GFP_NOFAIL: retry for ever (with direct reclaim)
+	GFPNoRetry       GFP = 0x10000
+	GFPComp          GFP = 0x40000
 
-	GFPKernel GFP = GFPDirectReclaim | GFPKswapdReclaim | GFPIO | GFPFS // 0xcc0: may sleep
-	GFPAtomic GFP = GFPHigh | GFPKswapdReclaim                          // 0x820: never sleeps, may fail
-	GFPNoWait GFP = GFPKswapdReclaim                                    // 0x800: never sleeps, fails easily
+	GFPReclaim GFP = GFPDirectReclaim | GFPKswapdReclaim // __GFP_RECLAIM
+
+	GFPKernel GFP = GFPReclaim | GFPIO | GFPFS   // 0xcc0: may sleep
+	GFPNoFS   GFP = GFPReclaim | GFPIO           // 0xc40: may sleep, no filesystem reclaim
+	GFPNoIO   GFP = GFPReclaim                   // 0xc00: may sleep, no I/O
+	GFPAtomic GFP = GFPHigh | GFPKswapdReclaim   // 0x820: never sleeps, may fail
+	GFPNoWait GFP = GFPKswapdReclaim | GFPNoWarn // 0x2800 in 6.12: never sleeps, fails easily, silently
 )
 
-// String is the mode as the kernel's page-allocation-failure line prints it.
+// gfpNames is the part of __def_gfpflag_names (include/trace/events/mmflags.h) for
+// the flags the model knows, in its order: %pGg prints the first name whose bits
+// are all set, takes them off, and goes on, then any bits left in hex.
+var gfpNames = []struct {
+	mask GFP
+	name string
+}{
+	{GFPKernel, "GFP_KERNEL"}, {GFPNoFS, "GFP_NOFS"}, {GFPAtomic, "GFP_ATOMIC"},
+	{GFPNoIO, "GFP_NOIO"}, {GFPNoWait, "GFP_NOWAIT"}, {GFPHigh, "__GFP_HIGH"},
+	{GFPIO, "__GFP_IO"}, {GFPFS, "__GFP_FS"}, {GFPNoWarn, "__GFP_NOWARN"},
+	{GFPRetryMayfail, "__GFP_RETRY_MAYFAIL"}, {GFPNoFail, "__GFP_NOFAIL"},
+	{GFPNoRetry, "__GFP_NORETRY"}, {GFPComp, "__GFP_COMP"}, {GFPZero, "__GFP_ZERO"},
+	{GFPReclaim, "__GFP_RECLAIM"}, {GFPDirectReclaim, "__GFP_DIRECT_RECLAIM"},
+	{GFPKswapdReclaim, "__GFP_KSWAPD_RECLAIM"},
+}
+
+// String is the mode as the kernel's page-allocation-failure line prints it,
+// "%#x(%pGg)": "0x820(GFP_ATOMIC)", "0xcc0(GFP_KERNEL|__GFP_NOFAIL)"... (lib/vsprintf.c
+// format_flags).
 func (g GFP) String() string {
-	switch g &^ GFPNoWarn {
-	case GFPKernel:
-		return fmt.Sprintf("%#x(GFP_KERNEL)", uint32(g))
-	case GFPAtomic:
-		return fmt.Sprintf("%#x(GFP_ATOMIC)", uint32(g))
-	case GFPNoWait:
-		return fmt.Sprintf("%#x(GFP_NOWAIT)", uint32(g))
+	var names []string
+	left := g
+	for _, n := range gfpNames {
+		if left != 0 && left&n.mask == n.mask {
+			names = append(names, n.name)
+			left &^= n.mask
+		}
 	}
-	return fmt.Sprintf("%#x", uint32(g))
+	if left != 0 {
+		names = append(names, fmt.Sprintf("%#x", uint32(left)))
+	}
+	return fmt.Sprintf("%#x(%s)", uint32(g), strings.Join(names, "|"))
 }
 
 // Buffer is memory from kmalloc. Go code and scenarios read and write it through
@@ -45,6 +75,11 @@ type Buffer struct {
 	addr  uint64
 	data  []byte
 	freed bool
+	// For KASAN's report: where it was allocated and freed (kasan_save_track), by
+	// which task, and the kmalloc function that allocated it.
+	allocPID, freePID     int
+	allocStack, freeStack string // the task's frames, innermost first, one per line
+	allocFn               string
 }
 
 // Size is the buffer's size in bytes.
@@ -54,32 +89,76 @@ func (b *Buffer) Size() int { return len(b.data) }
 // of more returns NULL, with a warning unless __GFP_NOWARN.
 const KmallocMaxSize = 4 << 20
 
+// KmallocMaxCacheSize is KMALLOC_MAX_CACHE_SIZE with SLUB (two pages): kmalloc of
+// more bypasses the slab caches and takes pages from the page allocator.
+const KmallocMaxCacheSize = 8 << 10
+
 // SimulatedMemory is how much kmalloc'd memory one execution may hold at once. Past
 // it, allocations fail (return NULL with the page allocator's warning) whatever
 // their flags: ksim does not model the OOM killer, and a scenario leaking in a loop
 // must not exhaust the memory of the machine running the simulator.
 const SimulatedMemory = 64 << 20
 
-// Kmalloc is kmalloc(size, gfp). Under memory pressure an allocation that may block
-// may sleep in direct reclaim, and one that may not may fail and return nil; both are
-// explored choices. A GFP_KERNEL allocation in atomic context is the might_sleep BUG
-// whether or not it sleeps this time.
-func (t *Task) Kmalloc(size int, gfp GFP) *Buffer { return t.alloc("kmalloc", size, gfp) }
+// Kmalloc is kmalloc(size, gfp) with a size the compiler knows (sizeof(*p), a
+// constant), as most kernel code calls it: kmalloc_noprof (include/linux/slab.h)
+// then calls __kmalloc_cache_noprof, or __kmalloc_large_noprof past
+// KMALLOC_MAX_CACHE_SIZE. Under memory pressure an allocation that may block may
+// sleep in direct reclaim, and one that may not may fail and return nil; both are
+// explored choices. A GFP_KERNEL allocation in atomic context is the might_sleep
+// BUG whether or not it sleeps this time.
+func (t *Task) Kmalloc(size int, gfp GFP) *Buffer { return t.alloc("kmalloc", size, gfp, true) }
 
-// Kzalloc is kzalloc(size, gfp).
-func (t *Task) Kzalloc(size int, gfp GFP) *Buffer { return t.alloc("kzalloc", size, gfp) }
+// Kzalloc is kzalloc(size, gfp): kmalloc(size, gfp | __GFP_ZERO), with a constant size.
+func (t *Task) Kzalloc(size int, gfp GFP) *Buffer {
+	return t.alloc("kzalloc", size, gfp|GFPZero, true)
+}
 
-func (t *Task) alloc(prim string, size int, gfp GFP) *Buffer {
-	t.op(prim, 0, sched.None, nil)
-	if gfp&GFPDirectReclaim != 0 {
-		t.mightSleep("include/linux/sched/mm.h:321", "__kmalloc_noprof")
+// KmallocVar is kmalloc(size, gfp) with a size known only at run time: the kernel
+// then calls __kmalloc_noprof.
+func (t *Task) KmallocVar(size int, gfp GFP) *Buffer { return t.alloc("kmalloc", size, gfp, false) }
+
+// KzallocVar is kzalloc with a size known only at run time.
+func (t *Task) KzallocVar(size int, gfp GFP) *Buffer {
+	return t.alloc("kzalloc", size, gfp|GFPZero, false)
+}
+
+// kmallocFrames are the kernel functions between the caller and the page or slab
+// allocator's might_alloc, innermost first (mm/slub.c, mm/page_alloc.c): the
+// constant-size kmalloc calls __kmalloc_cache_noprof, or __kmalloc_large_noprof
+// past KMALLOC_MAX_CACHE_SIZE; the variable-size one __kmalloc_noprof, which takes
+// large sizes to __kmalloc_large_node_noprof. Large allocations reach
+// __alloc_pages_noprof (prepare_alloc_pages is inline) through alloc_pages.
+func kmallocFrames(size int, constSize bool) []string {
+	large := []string{"__alloc_pages_noprof", "alloc_pages_mpol_noprof", "alloc_pages_noprof", "___kmalloc_large_node"}
+	switch {
+	case constSize && size > KmallocMaxCacheSize:
+		return append(large, "__kmalloc_large_noprof")
+	case constSize && size > 0:
+		return []string{"__kmalloc_cache_noprof"}
+	case size > KmallocMaxCacheSize || size < 0:
+		return append(large, "__kmalloc_large_node_noprof", "__kmalloc_noprof")
 	}
-	if size < 0 || size > KmallocMaxSize {
-		// A negative int is a huge size_t. The page allocator refuses an order
-		// above MAX_PAGE_ORDER whatever the memory pressure.
+	return []string{"__kmalloc_noprof"}
+}
+
+func (t *Task) alloc(prim string, size int, gfp GFP, constSize bool) *Buffer {
+	frames := kmallocFrames(size, constSize)
+	fn := frames[len(frames)-1]
+	tooLarge := size < 0 || size > KmallocMaxSize
+	// might_alloc (include/linux/sched/mm.h) in slab_pre_alloc_hook, or in
+	// prepare_alloc_pages for a large one; kmalloc(0) returns ZERO_SIZE_PTR before,
+	// and a size past MAX_PAGE_ORDER is refused before. In atomic context its check
+	// is a step of its own, before the allocation's (mightResched).
+	if gfp&GFPDirectReclaim != 0 && size != 0 && !tooLarge {
+		t.mightResched("include/linux/sched/mm.h:321", frames...)
+	}
+	t.op(prim, 0, sched.None, nil)
+	if tooLarge {
+		// A negative int is a huge size_t. __alloc_pages_noprof refuses an order
+		// above MAX_PAGE_ORDER (WARN_ON_ONCE_GFP) whatever the memory pressure.
 		t.note("size too large: returns NULL")
 		if gfp&GFPNoWarn == 0 {
-			t.warn("", "mm/page_alloc.c:4776", "__alloc_pages_noprof+0x31e/0x350", prim+" of more than KMALLOC_MAX_SIZE at "+t.where())
+			t.warnOnce("mm/page_alloc.c:4835", "__alloc_pages_noprof+0x31e/0x350", prim+" of more than KMALLOC_MAX_SIZE at "+t.where())
 		}
 		return nil
 	}
@@ -87,31 +166,57 @@ func (t *Task) alloc(prim string, size int, gfp GFP) *Buffer {
 		if gfp&GFPDirectReclaim != 0 {
 			if t.th.Choose(2) == 1 {
 				t.note("memory is low: sleeps in direct reclaim")
-				t.sleep(Uninterruptible, waiting{kind: "reclaim", pos: t.pos})
+				t.sleep(Uninterruptible, waiting{kind: "reclaim", pos: t.pos, prim: fn})
 				t.op(prim+" (reclaim done)", 0, sched.None, nil)
 				t.wake()
 			}
 		} else if t.th.Choose(2) == 1 {
 			t.note("memory is low: fails, returns NULL")
-			t.allocFailure(size, gfp)
+			if gfp&GFPNoFail != 0 {
+				// __alloc_pages_slowpath: __GFP_NOFAIL without direct reclaim is not
+				// supported, and such a request still fails.
+				t.warnOnce("mm/page_alloc.c:4317", "__alloc_pages_slowpath.constprop.0+0x9a5/0xd80", "__GFP_NOFAIL without direct reclaim at "+t.where())
+			}
+			t.allocFailure(size, gfp, fn)
 			return nil
 		}
 	}
 	if t.k.kmem+size > SimulatedMemory {
+		if gfp&GFPNoFail != 0 && gfp&GFPDirectReclaim != 0 {
+			// __GFP_NOFAIL: the page allocator retries, and reclaims, for ever.
+			t.note("out of memory, __GFP_NOFAIL: retries for ever")
+			t.sleep(Uninterruptible, waiting{kind: "reclaim", pos: t.pos, prim: fn})
+			t.op(prim+" (reclaim)", 0, sched.None, never{})
+		}
 		// A scenario that leaks in a loop would otherwise exhaust the simulator's
 		// own memory. ksim does not model the OOM killer: the allocation fails.
 		t.note("out of memory: fails, returns NULL")
-		t.allocFailure(size, gfp)
+		t.allocFailure(size, gfp, fn)
 		return nil
 	}
 	t.k.kmem += size
-	b := &Buffer{id: t.k.e.NewObject(prim), addr: 0xffff888000100000 + uint64(t.k.addr()&0xffff)<<4, data: make([]byte, size)}
+	b := &Buffer{id: t.k.e.NewObject(prim), addr: 0xffff888000100000 + uint64(t.k.addr()&0xffff)<<4, data: make([]byte, size),
+		allocPID: t.PID, allocStack: t.stackLines(), allocFn: fn}
 	t.note("returns %d bytes", size)
 	return b
 }
 
-// allocFailure logs the page allocator's failure warning, unless __GFP_NOWARN.
-func (t *Task) allocFailure(size int, gfp GFP) {
+// never is a guard that never lets its operation run.
+type never struct{}
+
+func (never) Enabled(*sched.Op) bool { return false }
+
+// stackLines is the task's own frames as a stack dump prints them, innermost first.
+func (t *Task) stackLines() string {
+	var b strings.Builder
+	t.writeFrames(&b)
+	return b.String()
+}
+
+// allocFailure is warn_alloc's "page allocation failure", unless __GFP_NOWARN. The
+// slab asks the page allocator for a new slab with the caller's reclaim and
+// constraint flags (new_slab), so the mode has no __GFP_ZERO.
+func (t *Task) allocFailure(size int, gfp GFP, fn string) {
 	if gfp&GFPNoWarn != 0 {
 		return
 	}
@@ -120,13 +225,15 @@ func (t *Task) allocFailure(size int, gfp GFP) {
 		order = bits.Len(uint(pages - 1))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: page allocation failure: order:%d, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0\n", t.Comm, order, gfp)
+	fmt.Fprintf(&b, "%s: page allocation failure: order:%d, mode:%s, nodemask=(null),cpuset=/,mems_allowed=0\n", t.Comm, order, gfp&^GFPZero)
 	b.WriteString(t.header())
-	b.WriteString(t.callTrace("dump_stack_lvl", "warn_alloc", "__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", "__kmalloc_noprof"))
+	b.WriteString(t.callTrace("dump_stack_lvl", "warn_alloc", "__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", fn))
 	t.k.printk(b.String())
 }
 
-// Kfree is kfree(p). kfree(NULL) does nothing; freeing twice is a bug.
+// Kfree is kfree(p). kfree(NULL) does nothing; freeing twice is KASAN's
+// double-free, after which kfree returns without freeing (kasan_slab_free
+// reports the object as bad).
 func (t *Task) Kfree(b *Buffer) {
 	if b == nil {
 		t.op("kfree", 0, sched.None, nil)
@@ -138,66 +245,221 @@ func (t *Task) Kfree(b *Buffer) {
 		return
 	}
 	b.freed = true
+	b.freePID, b.freeStack = t.PID, t.stackLines()
 	t.k.kmem -= len(b.data)
 }
 
-// Store writes v at b[i] (buf[i] = v in a scenario).
+// Store writes v at b[i] (buf[i] = v in a scenario). A bad access is KASAN's report,
+// and the task goes on, as in the kernel: a write to freed memory lands in the
+// freed object; one out of bounds is dropped.
 func (t *Task) Store(b *Buffer, i int, v byte) {
-	t.access(b, i, "store", sched.Write)
-	b.data[i] = v
+	if t.access(b, i, "store", sched.Write) {
+		b.data[i] = v
+	}
 }
 
-// Load reads b[i].
+// Load reads b[i]. Freed memory still holds what it held; a read out of bounds
+// gives 0.
 func (t *Task) Load(b *Buffer, i int) byte {
-	t.access(b, i, "load", sched.Read)
-	return b.data[i]
+	if t.access(b, i, "load", sched.Read) {
+		return b.data[i]
+	}
+	return 0
 }
 
-func (t *Task) access(b *Buffer, i int, prim string, acc sched.Access) {
+// access checks an access to b[i] and reports whether b's storage has byte i.
+func (t *Task) access(b *Buffer, i int, prim string, acc sched.Access) bool {
 	if b == nil {
 		t.op(prim, 0, sched.None, nil)
 		t.nullDeref(acc == sched.Write, i)
-		return
+		return false
 	}
 	t.op(prim, b.id, acc, nil)
+	inside := i >= 0 && i < len(b.data)
 	switch {
+	case !inside:
+		t.kasan("out-of-bounds", b, i, prim)
 	case b.freed:
-		t.kasan("slab-use-after-free", b, i, prim)
-	case i < 0 || i >= len(b.data):
-		t.kasan("slab-out-of-bounds", b, i, prim)
+		t.kasan("use-after-free", b, i, prim)
 	}
+	return inside
 }
 
-// nullDeref is the oops of a NULL pointer dereference: the task dies where it stands,
-// holding its locks, and the kernel goes on.
+// nullDeref is the oops of a NULL pointer dereference (arch/x86/mm/fault.c:
+// show_fault_oops, page_fault_oops): the task dies where it stands, holding its
+// locks, and the kernel goes on. An address in the first page is a "NULL pointer
+// dereference"; further out, an unhandled page fault.
 func (t *Task) nullDeref(write bool, off int) {
 	access, code := "read", 0
 	if write {
 		access, code = "write", 2
 	}
 	var b strings.Builder
-	title := fmt.Sprintf("BUG: kernel NULL pointer dereference, address: %016x", off)
+	addr := uint64(int64(off))
+	title := fmt.Sprintf("BUG: kernel NULL pointer dereference, address: %016x", addr)
+	short := "BUG: kernel NULL pointer dereference"
+	if addr >= 4096 {
+		title = fmt.Sprintf("BUG: unable to handle page fault for address: %016x", addr)
+		short = "BUG: unable to handle page fault"
+	}
 	b.WriteString(title + "\n")
-	fmt.Fprintf(&b, "#PF: supervisor %s access in kernel mode\n#PF: error_code(0x%04x) - not-present page\nPGD 0 P4D 0\n", access, code)
-	fmt.Fprintf(&b, "Oops: %04x [#1] PREEMPT SMP NOPTI\n", code)
-	t.die(&b, "NULL pointer dereference at "+t.where(), "BUG: kernel NULL pointer dereference")
+	fmt.Fprintf(&b, "#PF: supervisor %s access in kernel mode\n#PF: error_code(0x%04x) - not-present page\n", access, code)
+	b.WriteString("PGD 0 P4D 0 \n")          // dump_pagetable: "PGD %lx ", "P4D %lx ", then pr_cont("\n")
+	b.WriteString(t.dieHeader("Oops", code)) // page_fault_oops: __die("Oops", regs, error_code)
+	t.die(&b, "NULL pointer dereference at "+t.where(), short, int64(addr))
 }
 
-// kasan is KASAN's report of a bad access to a slab object; ksim then kills the task,
-// as an oops would, so that what follows is what a broken task leaves behind.
+// kmallocCaches are the generic kmalloc caches' object sizes (kmalloc_info).
+var kmallocCaches = []int{8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192}
+
+// kmallocCache is the kmalloc cache a size comes from, and its name.
+func kmallocCache(size int) (int, string) {
+	for _, c := range kmallocCaches {
+		if size <= c {
+			if c >= 1024 {
+				return c, fmt.Sprintf("kmalloc-%dk", c/1024)
+			}
+			return c, fmt.Sprintf("kmalloc-%d", c)
+		}
+	}
+	return 0, ""
+}
+
+// kasan is generic KASAN's report (mm/kasan/report.c) of a bad access to kmalloc'd
+// memory, or of a bad kfree: kind is "use-after-free", "out-of-bounds" or
+// "double-free"; the shadow memory makes the first two "slab-use-after-free" and
+// "slab-out-of-bounds" for a slab object (kmalloc up to KMALLOC_MAX_CACHE_SIZE),
+// "use-after-free" and "slab-out-of-bounds" (a page redzone) for a large one.
+//
+// KASAN reports only the first bug of a boot (report_enabled, without
+// kasan_multi_shot). end_report taints B with LOCKDEP_NOW_UNRELIABLE, which turns
+// lock debugging off. The task goes on: KASAN is a report, not an oops.
 func (t *Task) kasan(kind string, buf *Buffer, i int, prim string) {
+	k := t.k
+	slab := len(buf.data) <= KmallocMaxCacheSize
+	switch {
+	case kind == "use-after-free" && slab:
+		kind = "slab-use-after-free"
+	case kind == "out-of-bounds":
+		kind = "slab-out-of-bounds"
+	}
+	site := kind + " at " + t.where()
+	t.reportStep("kasan_report", k.kasanBy)
+	if k.kasanBy.th != nil {
+		t.th.Note("KASAN reported already: silent")
+		return
+	}
+	k.kasanBy = reportedBy{t.th, site, true}
+	t.th.Note("reports, turns lock debugging off")
+	access := buf.addr + uint64(int64(i))
 	var b strings.Builder
 	b.WriteString(strings.Repeat("=", 66) + "\n")
 	title := fmt.Sprintf("BUG: KASAN: %s in %s", kind, t.site())
-	b.WriteString(title + "\n")
-	op := "Read"
-	if prim != "load" {
-		op = "Write"
-	}
+	b.WriteString(title + "\n") // print_error_description: the access's function, %pS
+	kernel := []string{"dump_stack_lvl", "print_report", "kasan_report"}
 	if kind == "double-free" {
 		fmt.Fprintf(&b, "Free of addr %016x by task %s/%d\n\n", buf.addr, t.Comm, t.PID)
+		kernel = []string{"dump_stack_lvl", "print_report", "kasan_report_invalid_free", "check_slab_allocation", "__kasan_slab_free", "kfree"}
+		access = buf.addr
 	} else {
-		fmt.Fprintf(&b, "%s of size 1 at addr %016x by task %s/%d\n\n", op, buf.addr+uint64(i), t.Comm, t.PID)
+		op := "Read"
+		if prim != "load" {
+			op = "Write"
+		}
+		fmt.Fprintf(&b, "%s of size 1 at addr %016x by task %s/%d\n\n", op, access, t.Comm, t.PID)
 	}
-	t.die(&b, kind+" at "+t.where(), "BUG: KASAN: "+kind)
+	// print_address_description: the stack, then the object (describe_object).
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace(kernel...))
+	b.WriteString("\n")
+	objSize := len(buf.data)
+	if slab {
+		var cache string
+		objSize, cache = kmallocCache(max(len(buf.data), 1))
+		fmt.Fprintf(&b, "Allocated by task %d:\n kasan_save_stack\n kasan_save_track\n __kasan_kmalloc\n %s\n%s\n",
+			buf.allocPID, buf.allocFn, buf.allocStack)
+		if buf.freed {
+			fmt.Fprintf(&b, "Freed by task %d:\n kasan_save_stack\n kasan_save_track\n kasan_save_free_info\n __kasan_slab_free\n kfree\n%s\n",
+				buf.freePID, buf.freeStack)
+		}
+		fmt.Fprintf(&b, "The buggy address belongs to the object at %016x\n which belongs to the cache %s of size %d\n", buf.addr, cache, objSize)
+		rel, relType := int64(access-buf.addr), "inside"
+		switch {
+		case int64(access) < int64(buf.addr):
+			rel, relType = int64(buf.addr-access), "to the left"
+		case access >= buf.addr+uint64(len(buf.data)):
+			rel, relType = int64(access-buf.addr)-int64(len(buf.data)), "to the right"
+		}
+		state := map[string]string{"slab-out-of-bounds": "allocated ", "slab-use-after-free": "freed "}[kind]
+		fmt.Fprintf(&b, "The buggy address is located %d bytes %s of\n %s%d-byte region [%016x, %016x)\n\n",
+			rel, relType, state, len(buf.data), buf.addr, buf.addr+uint64(len(buf.data)))
+	}
+	// dump_page: a stable stand-in for the page the object is in.
+	pfn := (buf.addr - 0xffff888000000000) >> 12
+	b.WriteString("The buggy address belongs to the physical page:\n")
+	fmt.Fprintf(&b, "page: refcount:1 mapcount:0 mapping:0000000000000000 index:0x0 pfn:%#x\n", pfn)
+	b.WriteString("flags: 0x200000000000000(node=0|zone=2)\n")
+	if slab {
+		b.WriteString("page_type: f5(slab)\n") // PGTY_slab
+	}
+	b.WriteString("raw: 0200000000000000 ffff888100041280 dead000000000122 0000000000000000\n")
+	b.WriteString("raw: 0000000000000000 0000000080800080 00000001f5000000 0000000000000000\n")
+	b.WriteString("page dumped because: kasan: bad access detected\n\n")
+	b.WriteString(kasanShadow(buf, access, objSize, slab))
+	b.WriteString(strings.Repeat("=", 66) + "\n")
+	b.WriteString(t.addTaintUnreliable(taintBadPage, site))
+	t.report("bug", site, "BUG: KASAN: "+kind, b.String())
+}
+
+// kasanShadow is print_memory_metadata: five rows of 16 shadow bytes, one per
+// 8-byte granule, around the first bad address, with a caret under its granule.
+// The object's own granules are as KASAN poisons them — allocated: 00, the last
+// partial one the count of its valid bytes, then the redzone (fc for a slab object,
+// fe for a large one) to the end of its slot; freed: fa (free metadata) then fb
+// (ff for large pages) — and the neighbourhood, which ksim does not model, is
+// redzone.
+func kasanShadow(buf *Buffer, bad uint64, slot int, slab bool) string {
+	const row = 128
+	redzone, free, freeMeta := byte(0xfc), byte(0xfb), byte(0xfa)
+	if !slab {
+		redzone, free, freeMeta = 0xfe, 0xff, 0xff
+		slot = (len(buf.data) + 4095) &^ 4095
+	}
+	shadow := func(a uint64) byte {
+		if a < buf.addr || a >= buf.addr+uint64(max(slot, len(buf.data))) {
+			return redzone
+		}
+		off := int(a - buf.addr)
+		switch {
+		case buf.freed && off == 0:
+			return freeMeta
+		case buf.freed:
+			return free
+		case off+8 <= len(buf.data):
+			return 0
+		case off < len(buf.data):
+			return byte(len(buf.data) - off)
+		}
+		return redzone
+	}
+	var b strings.Builder
+	b.WriteString("Memory state around the buggy address:\n")
+	start := bad&^(row-1) - 2*row
+	for r := uint64(0); r < 5; r++ {
+		base := start + r*row
+		mark := byte(' ')
+		if r == 2 {
+			mark = '>'
+		}
+		fmt.Fprintf(&b, "%c%016x:", mark, base)
+		for g := uint64(0); g < row/8; g++ {
+			fmt.Fprintf(&b, " %02x", shadow(base+g*8))
+		}
+		b.WriteString("\n")
+		if r == 2 {
+			// meta_pointer_offset: "%*c" puts the caret under the granule's byte.
+			b.WriteString(strings.Repeat(" ", 3+16+int(bad-base)/8*3) + "^\n")
+		}
+	}
+	return b.String()
 }

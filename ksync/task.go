@@ -71,17 +71,18 @@ type Task struct {
 	// own, on top of the context it interrupted (below), with the same comm and pid, as
 	// "current" is in the kernel. Its held locks are its own, as lockdep's chains of
 	// one irq context are; listings add those of the contexts below (heldLocksAll).
-	inIRQ       bool     // in an irq handler or serving softirqs
-	hardirq     bool     // in a hardirq handler
-	softirq     bool     // serving a softirq (a tasklet)
-	interrupted bool     // a handler runs on top of this task: its CPU is the handler's
-	below       *Task    // for a handler: the interrupted context
-	line        *IRQLine // for a handler in hardirq context: its line
-	percpu      bool     // an interrupt context or ksoftirqd: bound to its CPU
-	inline      bool     // a softirq context on the thread of the context below it
-	softirqd    bool     // ksoftirqd: serves softirqs once its CPU has nothing else to run
-	tasklet     *Tasklet // for a softirq context: the tasklet it runs now
-	killable    bool     // asleep in TASK_KILLABLE: the hung-task detector skips it
+	inIRQ       bool             // in an irq handler or serving softirqs
+	hardirq     bool             // in a hardirq handler
+	softirq     bool             // serving a softirq (a tasklet)
+	interrupted bool             // a handler runs on top of this task: its CPU is the handler's
+	below       *Task            // for a handler: the interrupted context
+	line        *IRQLine         // for a handler in hardirq context: its line
+	percpu      bool             // an interrupt context or ksoftirqd: bound to its CPU
+	inline      bool             // a softirq context on the thread of the context below it
+	softirqd    bool             // ksoftirqd: serves softirqs once its CPU has nothing else to run
+	tasklet     *Tasklet         // for a softirq context: the tasklet it runs now
+	killable    bool             // asleep in TASK_KILLABLE: the hung-task detector skips it
+	irqtrace    lockdep.IRQTrace // the irq-flag history (see irqtrace.go)
 	// Loops the interpreter runs (see await.go).
 	loops       int       // depth of the loops being tracked
 	journal     []loopAcc // shared accesses since the outermost loop's iteration began
@@ -100,13 +101,24 @@ type waiting struct {
 }
 
 // chain is the kernel's stack below schedule() for a task asleep in w, innermost
-// first, as the hung-task report prints it. Derived when a report needs it, so that
-// waiting costs nothing.
-func (w waiting) chain() []string {
+// first, as the hung-task report prints it; lockdep says whether the kernel was
+// built with it (CONFIG_DEBUG_LOCK_ALLOC), which changes the mutex functions. Only
+// real frames are listed: a static inline or __always_inline function has none.
+// Derived when a report needs it, so that waiting costs nothing.
+func (w waiting) chain(lockdep bool) []string {
 	switch w.kind {
 	case "semaphore":
-		return []string{"schedule_timeout", "__down_common", "__" + w.prim, w.prim}
+		// down -> __down (noinline) -> __down_common -> ___down_common (both
+		// static inline) -> schedule_timeout (kernel/locking/semaphore.c).
+		return []string{"schedule_timeout", "__" + w.prim, w.prim}
 	case "mutex":
+		// With lockdep, mutex_lock is mutex_lock_nested (include/linux/mutex.h),
+		// which calls __mutex_lock; __mutex_lock_common is __always_inline
+		// (kernel/locking/mutex.c). Without it, mutex_lock's slow path is a
+		// constant-propagated copy of __mutex_lock.
+		if lockdep {
+			return []string{"schedule_preempt_disabled", "__mutex_lock", mutexNested(w.prim)}
+		}
 		return []string{"schedule_preempt_disabled", "__mutex_lock.constprop.0", w.prim}
 	case "rwsem":
 		// Both slowpaths sleep in schedule_preempt_disabled() (kernel/locking/rwsem.c).
@@ -117,11 +129,21 @@ func (w waiting) chain() []string {
 	case "completion":
 		return []string{"schedule_timeout", "__wait_for_common", w.prim}
 	case "reclaim":
-		return []string{"__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", "__kmalloc_noprof"}
+		return []string{"__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", w.prim}
 	case "msleep":
 		return []string{"schedule_timeout", "msleep"}
 	}
 	return nil
+}
+
+// mutexNested is the function a mutex_lock* call is with lockdep (include/linux/
+// mutex.h under CONFIG_DEBUG_LOCK_ALLOC): mutex_lock(l) is mutex_lock_nested(l, 0),
+// and so on.
+func mutexNested(prim string) string {
+	if strings.HasSuffix(prim, "_nested") {
+		return prim
+	}
+	return prim + "_nested"
 }
 
 // gate makes a task's operation wait for a CPU, when there are fewer CPUs than tasks.
@@ -284,12 +306,14 @@ func (t *Task) preemptEnable() {
 	t.updatePin()
 }
 
-// sleep puts the task to sleep in state st waiting for w. A task that sleeps while
-// atomic is the kernel's "scheduling while atomic": the kernel complains and switches
-// away anyway, the task leaving its CPU with its locks and its preempt_count.
+// sleep puts the task to sleep in state st waiting for w. A task that sleeps with
+// preemption disabled is the kernel's "scheduling while atomic" (schedule_debug:
+// in_atomic_preempt_off(), so irqs off alone is not): the kernel complains and
+// switches away anyway, the task leaving its CPU with its locks and its
+// preempt_count.
 func (t *Task) sleep(st TaskState, w waiting) {
-	if t.atomic() {
-		t.schedulingWhileAtomic(w.chain())
+	if t.preempt != 0 {
+		t.schedulingWhileAtomic(w.chain(t.k.dep != nil))
 	}
 	t.state = st
 	t.asleep = true
@@ -406,9 +430,11 @@ func (t *Task) writeFrames(b *strings.Builder) {
 	}
 }
 
-// header is the "CPU: PID: Comm:" line that precedes a stack dump.
+// header is dump_stack_print_info: the "CPU: UID: PID: Comm:" line that precedes a
+// stack dump, the verbose taint line when tainted, and "Hardware name:".
 func (t *Task) header() string {
-	return fmt.Sprintf("CPU: %d PID: %d Comm: %s %s %s\n", t.cpu, t.PID, t.Comm, t.k.tainted(), t.k.cfg.Release)
+	k := t.k
+	return lockdep.DumpStackInfo(t.cpu, t.PID, t.Comm, k.tainted(), k.taintedVerbose(), k.cfg.Release)
 }
 
 // report prints text to dmesg and records it as a problem.
@@ -424,41 +450,148 @@ func b2i(b bool) int {
 	return 0
 }
 
-// mightSleep is the kernel's might_sleep(): a primitive that may sleep, called from
-// atomic context, is a bug even when this time it would not have slept.
+// mightSleep is might_sleep() in the primitive prim: a primitive that may sleep,
+// called from atomic context, is a bug even when this time it would not have slept.
+// file is where prim's might_sleep() is, for a primitive sleepSite does not know.
 func (t *Task) mightSleep(file, prim string) {
 	if !t.atomic() {
 		return
 	}
+	frames := []string{prim}
+	if f, fr, ok := sleepSite(prim, t.k.dep != nil); ok {
+		file, frames = f, fr
+	}
+	t.mightResched(file, frames...)
+}
+
+// sleepSite is where the might_sleep() of a sleeping primitive is in 6.12, and the
+// kernel functions a stack dump from it shows between __might_resched and the
+// caller, innermost first. might_sleep() expands __FILE__ and __LINE__ where it is
+// written, so the site is in the function that calls it, inlined or not. lockdep
+// says whether the kernel has CONFIG_DEBUG_LOCK_ALLOC, which turns mutex_lock into
+// mutex_lock_nested -> __mutex_lock.
+func sleepSite(prim string, lockdep bool) (file string, frames []string, ok bool) {
+	switch prim {
+	// kernel/locking/semaphore.c: each down* calls might_sleep() itself.
+	case "down":
+		return "kernel/locking/semaphore.c:59", []string{prim}, true
+	case "down_interruptible":
+		return "kernel/locking/semaphore.c:83", []string{prim}, true
+	case "down_killable":
+		return "kernel/locking/semaphore.c:110", []string{prim}, true
+	case "down_timeout":
+		return "kernel/locking/semaphore.c:165", []string{prim}, true
+	// kernel/locking/mutex.c: with lockdep every mutex_lock* reaches
+	// __mutex_lock_common (__always_inline, inlined into __mutex_lock), whose
+	// might_sleep() is at line 586; without, mutex_lock (283),
+	// mutex_lock_interruptible (992) and mutex_lock_killable (1016) have their own.
+	case "mutex_lock", "mutex_lock_nested", "mutex_lock_interruptible", "mutex_lock_killable":
+		if lockdep {
+			return "kernel/locking/mutex.c:586", []string{"__mutex_lock", mutexNested(prim)}, true
+		}
+		switch prim {
+		case "mutex_lock_interruptible":
+			return "kernel/locking/mutex.c:992", []string{prim}, true
+		case "mutex_lock_killable":
+			return "kernel/locking/mutex.c:1016", []string{prim}, true
+		}
+		return "kernel/locking/mutex.c:283", []string{"mutex_lock"}, true
+	// kernel/locking/rwsem.c
+	case "down_read":
+		return "kernel/locking/rwsem.c:1523", []string{prim}, true
+	case "down_write":
+		return "kernel/locking/rwsem.c:1576", []string{prim}, true
+	// kernel/sched/completion.c: __wait_for_common's might_sleep(); wait_for_common
+	// tail-calls it.
+	case "wait_for_completion", "wait_for_completion_interruptible", "wait_for_completion_timeout",
+		"wait_for_completion_killable":
+		return "kernel/sched/completion.c:111", []string{"__wait_for_common", prim}, true
+	// free_irq -> __free_irq takes desc->request_mutex (kernel/irq/manage.c:1900).
+	case "free_irq":
+		if lockdep {
+			return "kernel/locking/mutex.c:586", []string{"__mutex_lock", "mutex_lock_nested", "__free_irq", "free_irq"}, true
+		}
+		return "kernel/locking/mutex.c:283", []string{"mutex_lock", "__free_irq", "free_irq"}, true
+	}
+	return "", nil, false
+}
+
+// mightResched is __might_resched (kernel/sched/core.c) for a sleeping call from
+// atomic context: file is the "file:line" its caller's might_sleep() names, frames
+// the kernel functions between __might_resched and the task's own frames. Like the
+// kernel's, it reports at most once per HZ jiffies (prev_jiffy), then taints W. In
+// atomic context it is a step of its own, which the model's primitives take before
+// their own.
+func (t *Task) mightResched(file string, frames ...string) {
+	if !t.atomic() {
+		return
+	}
+	k := t.k
+	// prev_jiffy is the boot's: a step of its own, which the reports of other
+	// threads race with (see reportStep).
+	t.op("__might_resched", k.reschedObj, sched.Write, nil)
+	j := k.Jiffies()
+	if k.mightReschedAt != 0 && j < k.mightReschedAt+HZ {
+		t.th.Note("rate-limited: silent")
+		return // time_before(jiffies, prev_jiffy + HZ) && prev_jiffy
+	}
+	k.mightReschedAt = j
+	t.th.Note("BUG")
+	site := "might_sleep " + file + " at " + t.where()
 	title := "BUG: sleeping function called from invalid context at " + file
 	var b strings.Builder
 	b.WriteString(title + "\n")
 	fmt.Fprintf(&b, "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s\n",
 		b2i(t.preempt != 0), b2i(t.irqsOff), t.PID, t.Comm)
 	fmt.Fprintf(&b, "preempt_count: %x, expected: 0\n", t.preempt)
-	b.WriteString(t.heldLocksAll())
-	if t.preempt > 0 && t.preemptAt != "" {
+	b.WriteString("RCU nest depth: 0, expected: 0\n") // CONFIG_PREEMPT_RCU; ksim has no rcu_read_lock
+	b.WriteString(t.showHeldLocks())
+	if t.irqsOff {
+		b.WriteString(t.irqTraceEvents())
+	}
+	// print_preempt_disable_ip: whenever preempt_count() differs from the expected
+	// 0 (CONFIG_DEBUG_PREEMPT), in interrupt context too.
+	if t.preempt != 0 && t.preemptAt != "" {
 		fmt.Fprintf(&b, "Preemption disabled at:\n[<%016x>] %s\n", fakeText(t.preemptAt), t.preemptAt)
 	}
 	b.WriteString(t.header())
-	b.WriteString(t.callTrace("dump_stack_lvl", "__might_resched", prim))
-	t.report("bug", "might_sleep "+prim+" at "+t.where(), title, b.String())
-	t.k.addTaint(taintWarn)
+	b.WriteString(t.callTrace(append([]string{"dump_stack_lvl", "__might_resched"}, frames...)...))
+	t.report("bug", site, title, b.String())
+	t.addTaint(taintWarn)
 }
 
+// showHeldLocks is lockdep's debug_show_held_locks(), as __might_resched and
+// __schedule_bug print it: the held locks, or "INFO: lockdep is turned off." once
+// lock debugging is off; nothing in a kernel without lockdep.
+func (t *Task) showHeldLocks() string {
+	switch {
+	case t.k.dep == nil:
+		return ""
+	case t.k.locksOff:
+		return "INFO: lockdep is turned off.\n"
+	}
+	return t.heldLocksAll()
+}
+
+// schedulingWhileAtomic is __schedule_bug (kernel/sched/core.c): schedule() called
+// with preemption disabled. chain is the stack below schedule().
 func (t *Task) schedulingWhileAtomic(chain []string) {
 	title := fmt.Sprintf("BUG: scheduling while atomic: %s/%d/0x%08x", t.Comm, t.PID, t.preempt+1)
 	var b strings.Builder
 	b.WriteString(title + "\n")
-	b.WriteString(t.heldLocksAll())
-	if t.preempt > 0 && t.preemptAt != "" {
+	b.WriteString(t.showHeldLocks())
+	b.WriteString("Modules linked in:\n") // print_modules
+	if t.irqsOff {
+		b.WriteString(t.irqTraceEvents())
+	}
+	if t.preemptAt != "" {
 		fmt.Fprintf(&b, "Preemption disabled at:\n[<%016x>] %s\n", fakeText(t.preemptAt), t.preemptAt)
 	}
 	b.WriteString(t.header())
 	frames := append([]string{"dump_stack_lvl", "__schedule_bug", "__schedule", "schedule"}, chain...)
 	b.WriteString(t.callTrace(frames...))
 	t.report("bug", "scheduling while atomic at "+t.where(), "BUG: scheduling while atomic", b.String())
-	t.k.addTaint(taintWarn)
+	t.addTaint(taintWarn)
 }
 
 // fakeText is a stable stand-in for a code address: lockdep's, so that both print the

@@ -44,9 +44,10 @@ func (l *lockBase) depKind() lockdep.Kind {
 func (t *Task) depTask() *lockdep.TaskInfo {
 	k := t.k
 	info := &k.depInfo
-	// Field by field: the struct is the kernel's, and IRQTrace stays zero.
+	// Field by field: the struct is the kernel's scratch.
 	info.Comm, info.PID, info.CPU = t.Comm, t.PID, t.cpu
-	info.Release, info.Tainted = k.cfg.Release, k.tainted()
+	info.Release, info.Tainted, info.TaintedVerbose = k.cfg.Release, k.tainted(), k.taintedVerbose()
+	info.IRQTrace = t.current().irqtrace
 	info.IRQ = lockdep.IRQContext{InHardirq: t.hardirq, InSoftirq: t.inSoftirq(),
 		HardirqsOff: t.irqsOff, SoftirqsOff: t.preempt&0xff00 != 0,
 		HardirqCount: (t.preempt >> 16) & 0xf, SoftirqCount: (t.preempt & 0xff00) >> 8}
@@ -194,7 +195,13 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	if t.k.dep == nil {
 		return
 	}
-	t.checkWaitContext(l, subclass, trylock)
+	// Once debug_locks is off the kernel's lock_acquire does nothing. ksim's graph,
+	// which learns across executions anyway, goes on learning; only the reports
+	// stop (lockdepReport), and one that is silenced tells whether another order
+	// of the steps would have printed it.
+	if t.checkWaitContext(l, subclass, trylock) {
+		return
+	}
 	next := heldLock{l: l, at: t.site(), read: read, recursive: t.recursiveRead(l, read), subclass: subclass, trylock: trylock}
 	next.dh = next.dep()
 	t.validated = next // hold takes it from here if the task gets the lock
@@ -203,14 +210,37 @@ func (t *Task) validate(l *lockBase, subclass int, read, trylock bool) {
 	exact = exact && !noDepMemo
 	if exact {
 		if k.depMemo.g != k.dep {
-			k.depMemo.g, k.depMemo.clean = k.dep, map[uint64]struct{}{}
+			k.depMemo.g, k.depMemo.clean, k.depMemo.reports = k.dep, map[uint64]struct{}{}, nil
 		}
 		if _, ok := k.depMemo.clean[key]; ok {
 			return
 		}
 	}
+	// A report lockdep made before, for an identical acquisition (same chain, same
+	// task, stack, sites and irq history) while the graph has not changed since,
+	// is the same report: each execution makes it again, lockdep being off until
+	// then in every boot, and rendering it each time would cost more than all the
+	// other checks together.
+	var rkey string
+	cacheable := exact && t.below == nil && !t.softirqd
+	if cacheable {
+		k.depMemo.buf = t.reportKey(k.depMemo.buf[:0], key, &next.dh)
+		if c, ok := k.depMemo.reports[string(k.depMemo.buf)]; ok && c.version == k.dep.Version() {
+			r := *c.r
+			r.Repeat = true
+			t.lockdepReport(&r)
+			return
+		}
+		rkey = string(k.depMemo.buf)
+	}
 	info, held := t.depCurrent()
 	if r := k.dep.Acquire(info, held, next.dh); r != nil {
+		if cacheable {
+			if k.depMemo.reports == nil {
+				k.depMemo.reports = map[string]cachedReport{}
+			}
+			k.depMemo.reports[rkey] = cachedReport{r, k.dep.Version()}
+		}
 		t.lockdepReport(r)
 	}
 	if exact && k.dep.Settled() {
@@ -228,6 +258,46 @@ func (t *Task) recursiveRead(l *lockBase, read bool) bool {
 	return read && l.kind == kindRWLock && t.irqCount() != 0
 }
 
+// cachedReport is a report of lockdep's and the graph's version right after it.
+type cachedReport struct {
+	r       *lockdep.Report
+	version uint64
+}
+
+// reportKey appends to buf what a lockdep report of the acquisition of next prints
+// besides the graph, given the chain key: the task, its stack and irq history, the
+// taint, and the held locks' and next's sites and addresses.
+func (t *Task) reportKey(buf []byte, key uint64, next *lockdep.Held) []byte {
+	k := t.k
+	buf = strconv.AppendUint(buf, key, 16)
+	buf = append(append(buf, 0), t.Comm...)
+	buf = strconv.AppendInt(append(buf, 0), int64(t.PID), 10)
+	buf = strconv.AppendInt(append(buf, 0), int64(t.cpu), 10)
+	buf = strconv.AppendUint(append(buf, 0), uint64(k.taint), 16)
+	buf = strconv.AppendInt(append(buf, 0), int64(t.preempt), 16)
+	buf = append(append(buf, 0), k.cfg.Release...)
+	tr := &t.current().irqtrace
+	buf = strconv.AppendUint(append(buf, 0), uint64(tr.Events), 10)
+	for _, e := range [...]lockdep.IRQEvent{tr.HardirqEnable, tr.HardirqDisable, tr.SoftirqEnable, tr.SoftirqDisable} {
+		buf = strconv.AppendUint(append(buf, 0), uint64(e.Event), 10)
+		buf = append(append(buf, 0), e.At...)
+	}
+	for _, f := range t.frames() {
+		buf = append(append(append(buf, 0), f.Func...), 0)
+		buf = append(append(buf, f.File...), 0)
+		buf = strconv.AppendInt(buf, int64(f.Line), 10)
+	}
+	buf = append(append(buf, 0), t.pos...)
+	for i := range t.held {
+		if h := &t.held[i]; h.l.tracked() {
+			buf = append(append(buf, 0), h.dh.At...)
+			buf = strconv.AppendUint(append(buf, 0), h.dh.Addr, 16)
+		}
+	}
+	buf = append(append(buf, 0), next.At...)
+	return strconv.AppendUint(append(buf, 0), next.Addr, 16)
+}
+
 // noDepMemo turns depMemo off: the tests compare lockdep's verdicts with and without it.
 var noDepMemo bool
 
@@ -238,8 +308,10 @@ var noDepMemo bool
 // report it had already made also returns nil, with work left for the next one.) Most acquisitions of an exploration repeat one seen before,
 // and this spares them building lockdep's view of the task and its held locks.
 type depMemo struct {
-	g     *lockdep.Graph // the graph the memo is about
-	clean map[uint64]struct{}
+	g       *lockdep.Graph // the graph the memo is about
+	clean   map[uint64]struct{}
+	reports map[string]cachedReport // lockdep's reports, by reportKey
+	buf     []byte
 }
 
 // acquireKey packs what lockdep's Acquire depends on for a nil result: the task's irq
@@ -282,9 +354,22 @@ func (t *Task) acquireKey(next *lockdep.Held) (uint64, bool) {
 	return key, digit(next)
 }
 
+// lockdepReport prints a report of the lock validator. Every one of lockdep's print_*
+// functions starts with debug_locks_off_graph_unlock() (kernel/locking/lockdep.c):
+// the first report of a boot turns lock debugging off, so it is also the last, and
+// none taints the kernel. The graph may have found the problem in an earlier
+// execution already (Report.Repeat): in this one, which is another boot, it is
+// still this boot's report. An irq-inversion report is the same problem as the
+// irq-order report of the same classes and irq.
 func (t *Task) lockdepReport(r *lockdep.Report) {
-	t.report("warning", "lockdep "+r.Kind+" "+r.Key, r.Title, r.Text)
-	t.k.addTaint(taintWarn)
+	kind := r.Kind
+	if kind == "irq-inversion" {
+		kind = "irq-order"
+	}
+	site := "lockdep " + kind + " " + r.Key
+	if t.graphReportOff(site) {
+		t.report("warning", site, r.Title, r.Text)
+	}
 }
 
 // The lockdep wait types (LD_WAIT_*, without CONFIG_PROVE_RAW_LOCK_NESTING, where
@@ -302,9 +387,13 @@ const (
 // hardirq or softirq context itself (task_wait_context: LD_WAIT_SPIN in a hardirq
 // handler, LD_WAIT_CONFIG in a softirq, both 2 here). A trylock is not checked. It
 // comes after might_sleep's BUG, and before mark_usage, as in the kernel.
-func (t *Task) checkWaitContext(l *lockBase, subclass int, trylock bool) {
+//
+// It reports whether it printed the report, which ends the acquisition's checks
+// (__lock_acquire returns at it) and lockdep's work in this boot:
+// print_lock_invalid_wait_context starts with debug_locks_off().
+func (t *Task) checkWaitContext(l *lockBase, subclass int, trylock bool) bool {
 	if trylock || l.kind != kindMutex && l.kind != kindRWSem {
-		return
+		return false
 	}
 	// task_wait_context. t.hardirq is lockdep_hardirq_context; a hardirq that
 	// interrupted a softirq is in hardirq context, and 2 either way.
@@ -320,7 +409,11 @@ func (t *Task) checkWaitContext(l *lockBase, subclass int, trylock bool) {
 		}
 	}
 	if next := ldWaitSleep; next <= inner { // the sleeping lock's outer wait type
-		return
+		return false
+	}
+	site := "lockdep invalid wait context " + l.classKey() + " at " + t.where()
+	if !t.debugLocksOff("print_lock_invalid_wait_context", site) {
+		return false // silenced: the acquisition goes on to the graph
 	}
 	title := "[ BUG: Invalid wait context ]"
 	var b strings.Builder
@@ -337,8 +430,8 @@ func (t *Task) checkWaitContext(l *lockBase, subclass int, trylock bool) {
 	b.WriteString("stack backtrace:\n")
 	b.WriteString(t.header())
 	b.WriteString(t.callTrace("dump_stack_lvl", "__lock_acquire", "lock_acquire"))
-	t.report("warning", "lockdep invalid wait context "+l.classKey()+" at "+t.where(), title, b.String())
-	t.k.addTaint(taintWarn)
+	t.report("warning", site, title, b.String())
+	return true
 }
 
 // irqsOn tells lockdep that irqs or bottom halves are back on with locks held: they

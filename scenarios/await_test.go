@@ -79,7 +79,7 @@ static int waiter(void *d) { while (READ_ONCE(flag)) cpu_relax(); return 0; }
 static int flag = 1;
 static int waiter(void *d) { local_irq_disable(); while (READ_ONCE(flag)) cpu_relax(); local_irq_enable(); return 0; }
 #pragma ksim threads waiter
-`, []string{"lockup"}, "watchdog: CPU0: Watchdog detected hard LOCKUP on cpu 0"},
+`, []string{"lockup"}, "watchdog: Watchdog detected hard LOCKUP on cpu 0"},
 		{"nobody clears the flag, polling: the kernel is silent", `
 static int flag = 1;
 static int waiter(void *d) { while (READ_ONCE(flag)) msleep(10); return 0; }

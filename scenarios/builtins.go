@@ -3,6 +3,8 @@ package scenarios
 import (
 	"math"
 	"sort"
+
+	"github.com/ksim-dev/ksim/ksync"
 )
 
 // Op identifies a kernel API call, so that the interpreter can switch on it
@@ -275,18 +277,25 @@ func LookupConstant(name string) (KernelConst, bool) {
 	return c, ok
 }
 
-// Values of the GFP flags from include/linux/gfp_types.h.
+// Values of the GFP flags from include/linux/gfp_types.h (6.12), as ksync models them.
 const (
-	GFPHigh            = 0x20
-	GFPIO              = 0x40
-	GFPFS              = 0x80
-	GFPDirectReclaim   = 0x400
-	GFPKswapdReclaim   = 0x800
-	GFPNoWarn          = 0x2000
-	GFPKernel          = GFPDirectReclaim | GFPKswapdReclaim | GFPIO | GFPFS // 0xcc0
-	GFPAtomic          = GFPHigh | GFPKswapdReclaim                          // 0x820
-	GFPNowait          = GFPKswapdReclaim                                    // 0x800
-	MaxScheduleTimeout = math.MaxInt64                                       // LONG_MAX
+	GFPHigh            = int64(ksync.GFPHigh)
+	GFPIO              = int64(ksync.GFPIO)
+	GFPFS              = int64(ksync.GFPFS)
+	GFPZero            = int64(ksync.GFPZero)
+	GFPDirectReclaim   = int64(ksync.GFPDirectReclaim)
+	GFPKswapdReclaim   = int64(ksync.GFPKswapdReclaim)
+	GFPNoWarn          = int64(ksync.GFPNoWarn)
+	GFPRetryMayfail    = int64(ksync.GFPRetryMayfail)
+	GFPNoFail          = int64(ksync.GFPNoFail)
+	GFPNoRetry         = int64(ksync.GFPNoRetry)
+	GFPReclaim         = int64(ksync.GFPReclaim)
+	GFPKernel          = int64(ksync.GFPKernel) // 0xcc0: may sleep
+	GFPNoFS            = int64(ksync.GFPNoFS)   // 0xc40: may sleep
+	GFPNoIO            = int64(ksync.GFPNoIO)   // 0xc00: may sleep
+	GFPAtomic          = int64(ksync.GFPAtomic) // 0x820
+	GFPNowait          = int64(ksync.GFPNoWait) // 0x2800: __GFP_NOWARN included since 6.12's GFP_NOWAIT has it
+	MaxScheduleTimeout = math.MaxInt64          // LONG_MAX
 )
 
 var constants = map[string]KernelConst{}
@@ -305,8 +314,15 @@ func init() {
 		{"__GFP_FS", GFPFS, Int},
 		{"__GFP_DIRECT_RECLAIM", GFPDirectReclaim, Int},
 		{"__GFP_KSWAPD_RECLAIM", GFPKswapdReclaim, Int},
+		{"__GFP_RECLAIM", GFPReclaim, Int},
+		{"GFP_NOIO", GFPNoIO, Int},
+		{"GFP_NOFS", GFPNoFS, Int},
+		{"__GFP_ZERO", GFPZero, Int},
+		{"__GFP_NOFAIL", GFPNoFail, Int},
+		{"__GFP_RETRY_MAYFAIL", GFPRetryMayfail, Int},
+		{"__GFP_NORETRY", GFPNoRetry, Int},
 		{"SINGLE_DEPTH_NESTING", 1, Int},
-		{"HZ", 1000, Int},
+		{"HZ", ksync.HZ, Int}, // CONFIG_HZ of Debian's 6.12 kernels (see ksync.Jiffies)
 		{"MAX_SCHEDULE_TIMEOUT", MaxScheduleTimeout, Int},
 		{"EINTR", 4, Int},
 		{"EAGAIN", 11, Int},

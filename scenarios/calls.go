@@ -237,11 +237,19 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	case OpKmalloc, OpKzalloc:
 		size, gfp := num(0), ksync.GFP(num(1))
 		r.at(e.Fun.Pos())
+		// kmalloc_noprof (include/linux/slab.h) calls __kmalloc_cache_noprof for a
+		// size the compiler folds (__builtin_constant_p), __kmalloc_noprof otherwise.
+		_, constSize := r.w.s.Consts[args[0]]
 		var buf *ksync.Buffer
-		if b.Op == OpKmalloc {
+		switch {
+		case b.Op == OpKmalloc && constSize:
 			buf = t.Kmalloc(size, gfp)
-		} else {
+		case b.Op == OpKmalloc:
+			buf = t.KmallocVar(size, gfp)
+		case constSize:
 			buf = t.Kzalloc(size, gfp)
+		default:
+			buf = t.KzallocVar(size, gfp)
 		}
 		if buf == nil {
 			return cval{}

@@ -1038,7 +1038,7 @@ module_init(res_init);
 
 	assert.Equal(t, []int64{1, 2, 0}, s.Global("counts").Init)
 	assert.Equal(t, []int64{44}, s.Global("small").Init, "u8 truncates like a store")
-	assert.Equal(t, []int64{100}, s.Global("limit").Init)
+	assert.Equal(t, []int64{25}, s.Global("limit").Init) // HZ is 250
 	assert.True(t, s.Global("limit").Type.Const)
 
 	info := s.FuncInfo["worker"]
@@ -1208,9 +1208,11 @@ func TestBuiltinTable(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, int64(0xcc0), c.Value)
 	for name, v := range map[string]int64{
-		"GFP_ATOMIC": 0x820, "GFP_NOWAIT": 0x800, "__GFP_NOWARN": 0x2000, "__GFP_HIGH": 0x20,
+		"GFP_ATOMIC": 0x820, "GFP_NOWAIT": 0x2800, "__GFP_NOWARN": 0x2000, "__GFP_HIGH": 0x20,
 		"__GFP_IO": 0x40, "__GFP_FS": 0x80, "__GFP_DIRECT_RECLAIM": 0x400, "__GFP_KSWAPD_RECLAIM": 0x800,
-		"SINGLE_DEPTH_NESTING": 1, "HZ": 1000, "EINTR": 4, "ETIME": 62, "ENOMEM": 12, "EBUSY": 16,
+		"GFP_NOIO": 0xc00, "GFP_NOFS": 0xc40, "__GFP_RECLAIM": 0xc00, "__GFP_ZERO": 0x100,
+		"__GFP_NOFAIL": 0x8000, "__GFP_RETRY_MAYFAIL": 0x4000, "__GFP_NORETRY": 0x10000,
+		"SINGLE_DEPTH_NESTING": 1, "HZ": 250, "EINTR": 4, "ETIME": 62, "ENOMEM": 12, "EBUSY": 16,
 		"EINVAL": 22, "EAGAIN": 11, "ERESTARTSYS": 512, "IRQ_HANDLED": 1, "IRQ_NONE": 0, "IRQF_SHARED": 0x80,
 		"NULL": 0, "true": 1, "false": 0, "MAX_SCHEDULE_TIMEOUT": 1<<63 - 1,
 	} {

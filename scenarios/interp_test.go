@@ -348,9 +348,11 @@ module_init(init);
 	}
 }
 
-// free_irq and tasklet_kill may sleep: in atomic context they are might_sleep's BUG.
+// free_irq and tasklet_kill may sleep: in atomic context they are might_sleep's BUG,
+// at the might_sleep() of __free_irq's mutex_lock(&desc->request_mutex) (lockdep:
+// __mutex_lock) and of tasklet_unlock_wait's wait_var_event.
 func TestFreeIRQAndTaskletKillMaySleep(t *testing.T) {
-	for call, at := range map[string]string{"free_irq(5, NULL)": "kernel/irq/manage.c:1934", "tasklet_kill(&tl)": "kernel/softirq.c:929"} {
+	for call, at := range map[string]string{"free_irq(5, NULL)": "kernel/locking/mutex.c:586", "tasklet_kill(&tl)": "kernel/softirq.c:919"} {
 		_, res := runC(t, `
 static DEFINE_SPINLOCK(l);
 static void work(unsigned long data) { }
@@ -439,7 +441,8 @@ void w(void) {
 	for _, ev := range res.Problems[0].Trace {
 		ops = append(ops, ev.Op+"("+ev.Obj+")")
 	}
-	assert.Equal(t, []string{"WRITE_ONCE(flag)", "atomic_sub(a)", "atomic_inc_return(a)", "atomic_dec_return(a)", "READ_ONCE(flag)"}, ops)
+	// The oops's add_taint turns lock debugging off: a step of its own (see ksync's reportStep).
+	assert.Equal(t, []string{"WRITE_ONCE(flag)", "atomic_sub(a)", "atomic_inc_return(a)", "atomic_dec_return(a)", "READ_ONCE(flag)", "add_taint(debug_locks)"}, ops)
 	assert.Contains(t, res.Problems[0].Report, "kernel BUG at t.c:8!", "the first BUG_ON held")
 }
 
@@ -491,7 +494,7 @@ func TestSeedReportsNameTheScenarioSource(t *testing.T) {
 	r := res.Problems[0].Report
 	assert.Contains(t, r, "INFO: task bad_function:3 blocked for more than 120 seconds.")
 	assert.Contains(t, r, " bad_function (abba.c:20)\n")
-	assert.Contains(t, r, "blocked on a semaphore likely last held by task another_functio:4")
+	assert.Contains(t, r, "ksim: bad_function/3 waits for sem2 (last taken by another_functio/4)")
 
 	src, _ = Source("sleep-atomic")
 	s, err = Load("sleep-atomic", src)
@@ -549,7 +552,7 @@ static int __init m_init(void) {
 	return 0;
 }
 module_init(m_init);
-`, "lockup"},
+`, "bug lockup"},
 		"tasklet_kill": {`#pragma ksim cpus 4
 static int ran;
 static void work(unsigned long data) { ran = 1; }
@@ -570,7 +573,7 @@ module_init(m_init); module_exit(m_exit);
 			require.True(t, dfs.Complete)
 			require.True(t, naive.Complete)
 			assert.Equal(t, Kinds(naive), Kinds(dfs))
-			assert.Equal(t, []string{c.want}, Kinds(dfs))
+			assert.Equal(t, strings.Fields(c.want), Kinds(dfs))
 			assert.NotEmpty(t, dfs.FullSearch)
 		})
 	}

@@ -94,7 +94,7 @@ spin_unlock(&my_lock);
 	require.NoError(t, err)
 	res := s.Explore(s.KernelConfig(), sched.Options{})
 	require.Len(t, res.Problems, 2)
-	assert.Equal(t, "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:283", res.Problems[0].Title)
+	assert.Equal(t, "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:586", res.Problems[0].Title)
 	assert.Equal(t, "[ BUG: Invalid wait context ]", res.Problems[1].Title)
 	assert.Less(t, res.Problems[0].Step, res.Problems[1].Step+1, "in that order")
 	golden(t, "lockdep-invalid-wait-context", res.Problems[1].Report)

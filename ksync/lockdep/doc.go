@@ -45,11 +45,18 @@
 //
 // # Differences from the kernel
 //
-//   - The kernel reports only the first problem of a boot and then turns lockdep off
-//     ("INFO: lockdep is turned off."). ksim never turns it off: a Graph reports every
-//     distinct problem once — each cycle (by its set of classes) and each recursively
-//     taken class — and stays silent when the same problem comes up again, in the same
-//     or a later execution.
+//   - The kernel reports only the first problem of a boot: every print_* function
+//     starts with debug_locks_off_graph_unlock() (kernel/locking/lockdep.c), and with
+//     debug_locks off lockdep does nothing more and prints "INFO: lockdep is turned
+//     off." where it would list held locks. A Graph outlives a boot: it lives across
+//     the executions of an exploration, and the caller (package ksync) plays the
+//     boot, one per execution, calling nothing more once a report has turned lock
+//     debugging off. A problem the graph found before — the same cycle (by its set
+//     of classes), the same recursively taken class, the same irq conflict — is
+//     reported again with Report.Repeat set: in another boot it is that boot's
+//     report again. So that an identical acquisition finds it again, an acquisition
+//     that reports leaves its chain out of the chain cache and does not keep the
+//     usage bit it reported.
 //   - Semaphores and completions are not tracked, as in the kernel (they have no
 //     lockdep map): the caller simply does not call this package for them, so a
 //     semaphore ABBA produces no lockdep report and shows up only as hung tasks.
@@ -62,8 +69,7 @@
 //     nests in a read-held lock of its class, and the strong-path rule ("-(xR)->
 //     -(S*)->" does not make a deadlock) applies to it. down_read() is never a
 //     recursive reader: down_read(A) twice is reported, as in the kernel.
-//   - When a report is produced (or suppressed as already reported) the acquisition
-//     adds no dependency, like the kernel's check_prevs_add which stops at the first
+//   - When a report is produced the acquisition adds no dependency, like the kernel's check_prevs_add which stops at the first
 //     failure; the graph therefore stays free of reported cycles.
 //   - A release in the middle of the held stack does not re-validate the locks above
 //     it (the kernel's reacquire_held_locks); the dependencies it would add are
@@ -75,9 +81,7 @@
 //     mark_usage runs before validate_chain. The kernel stops at its first report;
 //     ksim stops the acquisition there too (its remaining usage bits are not marked
 //     and it adds no dependency, so an IN-HARDIRQ-W -> HARDIRQ-ON-W conflict prints
-//     {?...}, SOFTIRQ-ON-W not being marked yet, exactly as the kernel does), and
-//     later acquisitions may report further, distinct problems. A class reported as
-//     inconsistent keeps both bits, so the same conflict is never reported twice; an
+//     {?...}, SOFTIRQ-ON-W not being marked yet, exactly as the kernel does). An
 //     irq-order and an irq-inversion report of the same irq-safe class, irq-unsafe
 //     class and irq are one problem. A read-lock safe/unsafe pair is titled, as
 //     state_name makes it, "HARDIRQ-READ-safe -> HARDIRQ-READ-unsafe".
@@ -87,7 +91,8 @@
 //     of the interrupted code and one taken by the handler on the same task) is left
 //     to the caller, which runs a handler with its own held stack.
 //   - "irq event stamp:" and the four "hardirqs/softirqs last enabled/disabled at"
-//     lines print TaskInfo.IRQTrace; left zero they print "(0):
+//     lines print TaskInfo.IRQTrace (IRQTrace.String is print_irqtrace_events for
+//     the caller's own reports); left zero they print "(0):
 //     [<0000000000000000>] 0x0", the kernel's output for a transition that never
 //     happened, and the site addresses are TextAddr stand-ins. The "... key at:"
 //     line of a class prints a statically defined lock as its own key, at the first

@@ -22,7 +22,7 @@ func Example() {
 			l.At = task.Comm + "+0x0/0x40"
 			if r := g.Acquire(&task, held, l); r != nil {
 				fmt.Println(r.Title)
-				fmt.Println("cycle:", r.Key)
+				fmt.Println("cycle:", r.Key, "repeat:", r.Repeat)
 				fmt.Println(strings.Split(r.Text, "\n")[4])
 			}
 			held = append(held, l)
@@ -37,11 +37,14 @@ func Example() {
 	}
 	run(lockdep.TaskInfo{Comm: "bad_function", PID: 3}, m1, m2)
 	run(lockdep.TaskInfo{Comm: "another_functio", PID: 4}, m2, m1)
-	run(lockdep.TaskInfo{Comm: "another_functio", PID: 5}, m2, m1) // reported once
+	run(lockdep.TaskInfo{Comm: "another_functio", PID: 5}, m2, m1) // found again: a repeat
 	fmt.Println(g.Deps()[0].From, "->", g.Deps()[0].To, "recorded by", g.Deps()[0].Comm)
 	// Output:
 	// WARNING: possible circular locking dependency detected
-	// cycle: m1 m2
+	// cycle: m1 m2 repeat: false
 	// another_functio/4 is trying to acquire lock:
+	// WARNING: possible circular locking dependency detected
+	// cycle: m1 m2 repeat: true
+	// another_functio/5 is trying to acquire lock:
 	// m1 -> m2 recorded by bad_function
 }

@@ -90,7 +90,7 @@ func TestGoldenCircularChain(t *testing.T) {
 	require.Nil(t, t2.unlock(C("queue_flush+0x20/0x60"), "queue_flush", 42))
 	require.Nil(t, t2.unlock(B("queue_flush+0x30/0x60"), "queue_flush", 43))
 
-	t3 := &kthread{g: g, task: TaskInfo{Comm: "stats_reader", PID: 7, CPU: 0, Tainted: "Tainted: G        W"}, file: "chain.c"}
+	t3 := &kthread{g: g, task: TaskInfo{Comm: "stats_reader", PID: 7, CPU: 0, Tainted: "Tainted: G        W         ", TaintedVerbose: "Tainted: [W]=WARN"}, file: "chain.c"}
 	require.Nil(t, t3.lock(C("stats_show+0x0/0x70"), "stats_show", 50))
 	r := t3.lock(A("stats_show+0x10/0x70"), "stats_show", 51)
 	require.NotNil(t, r)
@@ -101,20 +101,25 @@ func TestGoldenCircularChain(t *testing.T) {
 	assert.Contains(t, r.Text, "-> #1 (&q->lock){+.+.}-{2:2}:\n       dev_xmit (chain.c:31)\n")
 	assert.Contains(t, r.Text, "-> #0 (&dev->lock){+.+.}-{2:2}:\n       stats_show (chain.c:51)\n")
 	lines := strings.Split(r.Text, "\n")
-	assert.Equal(t, "6.12.0-ksim #1 Tainted: G        W", lines[2])
+	assert.Equal(t, "6.12.0-ksim #1 Tainted: G        W         ", lines[2])
 	golden(t, "circular-chain", r.Text)
 
-	// Another execution closing the same cycle elsewhere: reported once.
+	// Another execution closing the same cycle elsewhere: found again, a repeat.
 	t4 := &kthread{g: g, task: TaskInfo{Comm: "stats_reader", PID: 8}, file: "chain.c"}
 	require.Nil(t, t4.lock(C("stats_show+0x0/0x70"), "stats_show", 50))
-	assert.Nil(t, t4.lock(A("stats_show+0x10/0x70"), "stats_show", 51))
+	r4 := t4.lock(A("stats_show+0x10/0x70"), "stats_show", 51)
+	require.NotNil(t, r4)
+	assert.True(t, r4.Repeat)
+	assert.Equal(t, r.Key, r4.Key)
 	t5 := &kthread{g: g, task: TaskInfo{Comm: "other", PID: 9}, file: "chain.c"}
 	require.Nil(t, t5.lock(C("other+0x0/0x70"), "other", 60))
 	try := spin("unrelated", 0xffffffffc0005000, "other+0x8/0x70")
 	try.Trylock = true
 	require.Nil(t, t5.lock(try, "other", 61))
 	edges := g.Edges()
-	assert.Nil(t, t5.lock(A("other+0x10/0x70"), "other", 62), "the same cycle, found past a held trylock")
+	r5 := t5.lock(A("other+0x10/0x70"), "other", 62)
+	require.NotNil(t, r5, "the same cycle, found past a held trylock")
+	assert.True(t, r5.Repeat)
 	assert.Equal(t, edges+1, g.Edges(), "unrelated -> &dev->lock was recorded before the walk reached stats_lock")
 }
 
@@ -255,9 +260,11 @@ func TestGoldenInconsistent(t *testing.T) {
 	assert.Contains(t, r.Text, "\n\nother info that might help us debug this:\n Possible unsafe locking scenario:\n\n       CPU0\n       ----\n  lock(my_lock);\n  <Interrupt>\n    lock(my_lock);\n\n *** DEADLOCK ***\n\n1 lock held by insmod/2:\n #0: ffffffffc0002040 (list_lock){+.+.}-{2:2}, at: my_thread+0x0/0x60\n\nstack backtrace:\n")
 	golden(t, "inconsistent", r.Text)
 
-	// The bits stay set: the same conflict is not reported again.
+	// The reported bit is not kept: the same conflict is found again, a repeat.
 	k2 := irqTask(g, "insmod", 3, 0, "irq.c")
-	assert.Nil(t, k2.lock(spinHeld("my_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21))
+	r2 := k2.lock(spinHeld("my_lock", 0xffffffffc0002000, "my_thread+0x10/0x60"), "my_thread", 21)
+	require.NotNil(t, r2)
+	assert.True(t, r2.Repeat)
 
 	// A task without irq-event history prints the kernel's zero events.
 	g2 := NewGraph()

@@ -23,6 +23,7 @@ func (g *Graph) markUsage(task *TaskInfo, held []Held, next Held, nid int32) (r 
 	n := g.classes[nid]
 	if n.addr == 0 {
 		n.addr = next.Addr
+		g.version++
 	}
 	bits, cnt := markBits(task.IRQ, next.mode() != modeWrite, next.Trylock)
 	for _, bit := range bits[:cnt] {
@@ -60,6 +61,7 @@ func (g *Graph) IRQsOn(task *TaskInfo, held []Held) *Report {
 			id := g.heldClass(&h)
 			if g.classes[id].addr == 0 {
 				g.classes[id].addr = h.Addr
+				g.version++
 			}
 			bit := base
 			if h.mode() != modeWrite {
@@ -83,17 +85,32 @@ func (g *Graph) IRQsOn(task *TaskInfo, held []Held) *Report {
 
 // markLock is mark_lock: a bit already set is not checked again; a new one is set,
 // its stack saved (usage_traces), and an irq bit validated (mark_lock_irq). The bit
-// stays set when it is reported, as in the kernel: the {usage} field shows both.
+// is set when it is reported, as in the kernel: the {usage} field shows both. After
+// the report the bit is taken back: the kernel's lockdep stops there, and an
+// identical acquisition (in another execution) must find the conflict again.
 func (g *Graph) markLock(task *TaskInfo, held []Held, this Held, nid int32, bit uint8, via []string) (*Report, bool) {
 	n := g.classes[nid]
 	if n.usage&(1<<bit) != 0 {
 		return nil, false
 	}
 	n.usage |= 1 << bit
+	g.version++
 	n.traces[bit] = slices.Clip(slices.Clone(task.stack()))
 	if bit >= bitUsed {
 		return nil, false
 	}
+	r, bad := g.markLockIRQ(task, held, this, nid, bit, via)
+	if bad {
+		n.usage &^= 1 << bit
+		n.traces[bit] = nil
+		g.version++
+	}
+	return r, bad
+}
+
+// markLockIRQ is mark_lock_irq for the new irq bit of class nid.
+func (g *Graph) markLockIRQ(task *TaskInfo, held []Held, this Held, nid int32, bit uint8, via []string) (*Report, bool) {
+	n := g.classes[nid]
 
 	// mark_lock_irq
 	excl := exclusiveBit(bit)
@@ -258,6 +275,14 @@ func (g *Graph) usageBug(task *TaskInfo, held []Held, this Held, prevBit, newBit
 	b.WriteString(StackBacktrace(task, append([]string{"dump_stack_lvl", "print_usage_bug", "valid_state", "mark_lock_irq"}, via...)...))
 	key := fmt.Sprintf("%s {%s} -> {%s}", this.Class.Name(), usageNames[prevBit], usageNames[newBit])
 	return &Report{Kind: "inconsistent", Title: title, Key: key, Text: b.String()}
+}
+
+// String is print_irqtrace_events (kernel/locking/lockdep.c): the "irq event stamp:"
+// line and the last enable and disable of hardirqs and softirqs.
+func (t IRQTrace) String() string {
+	var b strings.Builder
+	irqTraceEvents(&b, t)
+	return b.String()
 }
 
 // irqTraceEvents is print_irqtrace_events.

@@ -85,9 +85,12 @@ type TaskInfo struct {
 	Comm    string // already truncated to TASK_COMM_LEN-1 (15) by the caller
 	PID     int
 	CPU     int
-	Release string  // "6.12.0-ksim #1" (the default when empty)
-	Tainted string  // "Not tainted" (the default when empty) or "Tainted: G        W"
-	Stack   []Frame // the current call stack, innermost last: the acquisition's stack
+	Release string // "6.12.0-ksim #1" (the default when empty)
+	Tainted string // "Not tainted" (the default when empty) or "Tainted: G        W         " (print_tainted)
+	// TaintedVerbose is print_tainted_verbose(), "Tainted: [W]=WARN", which a stack
+	// dump prints on a line of its own when the kernel is tainted; empty otherwise.
+	TaintedVerbose string
+	Stack          []Frame // the current call stack, innermost last: the acquisition's stack
 	// StackFunc, when Stack is nil, gives the stack on demand: lockdep needs it only
 	// for a report or a first-seen dependency or usage, not on every acquisition.
 	StackFunc func() []Frame
@@ -253,7 +256,11 @@ type Graph struct {
 	// shortChains are the validated chains of up to 4 locks over small class numbers,
 	// packed into a number (see cached).
 	shortChains map[uint64]struct{}
-	settled     bool                // see Settled
+	settled     bool   // see Settled
+	lastShort   uint64 // the chain cached last (see uncache)
+	lastLong    string
+	lastIsShort bool
+	version     uint64              // see Version
 	reported    map[string]struct{} // kind + "\x00" + Report.Key
 	edges       int
 	gen         uint32
@@ -278,6 +285,7 @@ func (g *Graph) class(c Class) int32 {
 	}
 	id := int32(len(g.classes))
 	g.classes = append(g.classes, &classNode{c: c})
+	g.version++
 	g.index[k] = id
 	return id
 }
@@ -342,6 +350,7 @@ func (g *Graph) MarkUsage(c Class, bits Usage) Usage {
 	n := g.classes[g.class(c)]
 	added := bits &^ n.usage
 	n.usage |= bits
+	g.version++
 	return added
 }
 
@@ -389,7 +398,10 @@ func (g *Graph) ClassUsage(c Class) Usage {
 //     <IRQ>-unsafe lock order detected" (check_irq_usage); else the dependency
 //     held -> next is recorded.
 //
-// A problem already reported by this graph returns nil.
+// A problem this graph reported before is reported again, with Report.Repeat set:
+// the caller decides what a second finding means (for ksync, the first report of
+// another boot). An acquisition that reports leaves the graph as it found it for an
+// identical one: its chain is not cached, and the usage bit it reported is not kept.
 func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
 	g.settled = false
 	if next.Class.Subclass < 0 || next.Class.Subclass >= MaxSubclasses {
@@ -400,7 +412,7 @@ func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
 		return r // with usage bits left unmarked: an identical acquisition has work to do
 	}
 	// From here on the usage bits are marked and the chain is cached before any check
-	// can report: an identical acquisition would return nil at the cache.
+	// can report; a report takes the chain out of the cache again (validateChain).
 	g.settled = true
 	if next.Trylock {
 		return nil
@@ -410,7 +422,17 @@ func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
 	if g.cached(held, nid, next) {
 		return nil
 	}
+	if r := g.validateChain(task, held, next, nid); r != nil {
+		g.uncache()
+		g.settled = false
+		return r
+	}
+	return nil
+}
 
+// validateChain is validate_chain's checks for a chain not in the cache:
+// check_deadlock, then check_prevs_add.
+func (g *Graph) validateChain(task *TaskInfo, held []Held, next Held, nid int32) *Report {
 	// check_deadlock. The kernel walks all of current->held_locks, which in an
 	// interrupt context include the interrupted task's locks (task.BelowHeld); ksim
 	// looks at the current irq context's only, and this loses no report the kernel
@@ -420,9 +442,8 @@ func (g *Graph) Acquire(task *TaskInfo, held []Held, next Held) *Report {
 	// same class in the handler or softirq sets the IN usage, which mark_usage, run
 	// before this, reports as "inconsistent lock state" (a trylock sets no IN usage
 	// and is not checked for recursion, in the kernel either). The kernel then turns
-	// lockdep off, so it never prints "possible recursive locking detected" for it;
-	// ksim goes on after a report, and would print that second report of the same
-	// bug the next time the interrupt comes.
+	// lockdep off, so it never prints "possible recursive locking detected" for it
+	// (nor does ksync, which stops calling the graph for the rest of the execution).
 	nmode := next.mode()
 	for _, h := range held {
 		if g.heldClass(&h) != nid {
@@ -474,6 +495,7 @@ func (g *Graph) cached(held []Held, nid int32, next Held) bool {
 				return true
 			}
 			g.shortChains[key] = struct{}{}
+			g.lastShort, g.lastLong, g.lastIsShort = key, "", true
 			return false
 		}
 	}
@@ -487,8 +509,23 @@ func (g *Graph) cached(held []Held, nid int32, next Held) bool {
 		return true
 	}
 	g.chains[string(buf)] = struct{}{}
+	g.lastLong, g.lastIsShort = string(buf), false
 	return false
 }
+
+// uncache takes the chain cached last out of the cache: its validation reported.
+func (g *Graph) uncache() {
+	if g.lastIsShort {
+		delete(g.shortChains, g.lastShort)
+	} else {
+		delete(g.chains, g.lastLong)
+	}
+}
+
+// Version counts the changes to what reports print of the graph: classes, their
+// usage bits and first instances, and dependencies. Two identical calls at the same
+// version print the same report.
+func (g *Graph) Version() uint64 { return g.version }
 
 // Settled reports whether the last Acquire left nothing for an identical acquisition
 // (same irq context, same held classes and modes, same next) to do: its usage bits are
@@ -524,6 +561,7 @@ func (g *Graph) addEdge(from, to int32, dep, depb uint8, task *TaskInfo, trace *
 	for i := range n.after {
 		if n.after[i].to == to {
 			n.after[i].dep |= dep
+			g.version++
 			for j := range m.before {
 				if m.before[j].to == from {
 					m.before[j].dep |= depb
@@ -536,6 +574,7 @@ func (g *Graph) addEdge(from, to int32, dep, depb uint8, task *TaskInfo, trace *
 		*trace = slices.Clip(slices.Clone(task.stack()))
 	}
 	n.after = append(n.after, edge{to: to, dep: dep, comm: task.Comm, pid: task.PID, stack: *trace})
+	g.version++
 	m.before = append(m.before, edge{to: from, dep: depb, comm: task.Comm, pid: task.PID, stack: *trace})
 	g.edges++
 }
@@ -560,9 +599,9 @@ func (g *Graph) search(src int32, srcRecursive bool, target int32, targetMode in
 	})
 }
 
-// once returns r unless the graph already reported the same problem. An irq-order and
-// an irq-inversion report about the same safe and unsafe classes and irq are the same
-// problem.
+// once returns r, marked Repeat if the graph already reported the same problem. An
+// irq-order and an irq-inversion report about the same safe and unsafe classes and
+// irq are the same problem.
 func (g *Graph) once(r *Report) *Report {
 	kind := r.Kind
 	if kind == "irq-inversion" {
@@ -570,7 +609,8 @@ func (g *Graph) once(r *Report) *Report {
 	}
 	k := kind + "\x00" + r.Key
 	if _, ok := g.reported[k]; ok {
-		return nil
+		r.Repeat = true
+		return r
 	}
 	g.reported[k] = struct{}{}
 	return r

@@ -178,11 +178,20 @@ func TestSelftestDeadlockFamilies(t *testing.T) {
 				g := NewGraph()
 				s := newSim(t, g, "selftest", 1, lt.kind, lt.read)
 				s.pairs(f.pairs, false)
-				// Another execution, another task, the same graph: nothing new.
+				// Another execution, another task, the same graph: the same problem,
+				// found again and marked as a repeat.
 				s2 := newSim(t, g, "selftest2", 2, lt.kind, lt.read)
 				s2.pairs(f.pairs, false)
 				s2.pairs(f.pairs[len(f.pairs)-1:], false)
-				assert.Empty(t, s2.reports)
+				if !lt.fail {
+					assert.Empty(t, s2.reports)
+					return
+				}
+				require.NotEmpty(t, s2.reports)
+				for _, r := range s2.reports {
+					assert.True(t, r.Repeat)
+					assert.Equal(t, s.reports[0].Key, r.Key)
+				}
 			})
 		}
 		t.Run(lt.name+"/A-A", func(t *testing.T) {
@@ -371,8 +380,11 @@ func TestInvalidSubclass(t *testing.T) {
 	r := s.acquire("A", MaxSubclasses, false)
 	require.NotNil(t, r)
 	assert.Equal(t, "BUG: looking up invalid subclass: 8", r.Title)
-	assert.True(t, strings.HasPrefix(r.Text, r.Title+"\nturning off the locking correctness validator.\nCPU: 1 PID: 1 Comm: sub"))
-	assert.Nil(t, s.acquire("A", MaxSubclasses, false), "reported once")
+	assert.True(t, strings.HasPrefix(r.Text, r.Title+"\nturning off the locking correctness validator.\nCPU: 1 UID: 0 PID: 1 Comm: sub"))
+	assert.False(t, r.Repeat)
+	r = s.acquire("A", MaxSubclasses, false)
+	require.NotNil(t, r)
+	assert.True(t, r.Repeat, "found again: a repeat")
 	assert.Equal(t, 0, g.Classes())
 }
 
@@ -465,7 +477,7 @@ func TestStackBacktraceSections(t *testing.T) {
 	own := []Frame{{Func: "handler", File: "d.c", Line: 9}}
 	tasklet := []Frame{{Func: "rx_work", File: "d.c", Line: 4}}
 	task := []Frame{{Func: "kthread"}, {Func: "drv_init", File: "d.c", Line: 20}}
-	head := "stack backtrace:\nCPU: 0 PID: 2 Comm: insmod Not tainted 6.12.0-ksim #1\nCall Trace:\n"
+	head := "stack backtrace:\nCPU: 0 UID: 0 PID: 2 Comm: insmod Not tainted 6.12.0-ksim #1 \nHardware name: " + HardwareName + "\nCall Trace:\n"
 	info := TaskInfo{Comm: "insmod", PID: 2, Stack: own, OnIRQStack: true, Below: belowFrames{tasklet, task, false}}
 	assert.Equal(t, head+" <IRQ>\n dump_stack_lvl\n lock_acquire\n handler (d.c:9)\n rx_work (d.c:4)\n </IRQ>\n"+
 		" <TASK>\n drv_init (d.c:20)\n kthread\n </TASK>\n", StackBacktrace(&info, "dump_stack_lvl", "lock_acquire"))

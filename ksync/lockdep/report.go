@@ -23,6 +23,9 @@ type Report struct {
 	Key string
 	// Text is the whole report as the kernel prints it, ending in a newline.
 	Text string
+	// Repeat says the graph reported the same problem before (in an earlier
+	// execution, for ksync): the kernel reports the first problem of each boot.
+	Repeat bool
 	// Chain is, for a circular report, the dependency path found in the graph, from
 	// the new lock to the held one; the new dependency held -> new closes the cycle.
 	Chain []Dep
@@ -98,7 +101,36 @@ func (g *Graph) HeldLocks(task *TaskInfo, held []Held) string {
 	return b.String()
 }
 
-// StackBacktrace is the "stack backtrace:" dump: the CPU/PID/Comm line, then a Call
+// HardwareName is the "Hardware name:" line of the modelled machine
+// (dump_stack_arch_desc, from DMI): QEMU's default i440FX PC with Debian's SeaBIOS,
+// a stable stand-in.
+const HardwareName = "QEMU Standard PC (i440FX + PIIX, 1996), BIOS 1.16.3-debian-1.16.3-2 04/01/2014"
+
+// DumpStackInfo is the head of every stack dump, 6.12's dump_stack_print_info
+// (lib/dump_stack.c): "CPU: %d UID: %u PID: %d Comm: %.20s %s%s %s %.*s %s",
+// that is the CPU, the euid (0: kernel threads), the pid, the comm, print_tainted(),
+// the release and the version up to its first space (both in release here, "6.12.0-ksim
+// #1"), then LINUX_PACKAGE_ID, empty for a kernel built without a distributor name,
+// which leaves the line with a trailing space; when tainted, print_tainted_verbose()
+// on a line of its own ("Tainted: [W]=WARN"); then "Hardware name:".
+func DumpStackInfo(cpu, pid int, comm, tainted, taintedVerbose, release string) string {
+	if len(comm) > 20 {
+		comm = comm[:20]
+	}
+	if tainted == "" {
+		tainted = defaultTainted
+	}
+	if release == "" {
+		release = defaultRelease
+	}
+	s := fmt.Sprintf("CPU: %d UID: 0 PID: %d Comm: %s %s %s \n", cpu, pid, comm, tainted, release)
+	if taintedVerbose != "" {
+		s += taintedVerbose + "\n"
+	}
+	return s + "Hardware name: " + HardwareName + "\n"
+}
+
+// StackBacktrace is the "stack backtrace:" dump: DumpStackInfo's lines, then a Call
 // Trace of the given kernel functions (innermost first) and the task's stack. For a
 // context on the irq stack (task.OnIRQStack) those are printed between <IRQ> and
 // </IRQ>, with the frames of the interrupt contexts below it, and the interrupted
@@ -107,7 +139,7 @@ func (g *Graph) HeldLocks(task *TaskInfo, held []Held) string {
 func StackBacktrace(task *TaskInfo, kernel ...string) string {
 	var b strings.Builder
 	b.WriteString("stack backtrace:\n")
-	fmt.Fprintf(&b, "CPU: %d PID: %d Comm: %s %s %s\n", task.CPU, task.PID, task.Comm, task.tainted(), task.release())
+	b.WriteString(DumpStackInfo(task.CPU, task.PID, task.Comm, task.tainted(), task.TaintedVerbose, task.release()))
 	var irq, below []Frame
 	idle := false
 	if task.Below != nil {
