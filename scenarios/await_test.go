@@ -125,3 +125,21 @@ static int counter(void *d) { for (;;) count++; return 0; }
 	res = s.Explore(s.KernelConfig(), sched.Options{MaxSteps: 200})
 	assert.Equal(t, []string{"hang"}, Kinds(res))
 }
+
+// A loop that reads jiffies is never an await: time passing changes what it reads, and
+// its deadline comes in virtual time (four steps a jiffy at HZ=250).
+func TestDeadlineLoopRunsToItsDeadline(t *testing.T) {
+	_, res := runC(t, `
+static int flag;
+static int waiter(void *d)
+{
+	unsigned long end = jiffies + HZ / 10;
+	while (!READ_ONCE(flag) && jiffies < end)
+		cpu_relax();
+	return 0;
+}
+#pragma ksim threads waiter
+`)
+	assert.True(t, res.Complete, res.Cut)
+	assert.Equal(t, []string{"ok"}, Kinds(res))
+}

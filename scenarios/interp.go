@@ -680,8 +680,9 @@ func (r *runner) ident(id *syntax.Ident) cval {
 			return cval{obj: sym.Str}
 		}
 		return cval{i: sym.Value}
-	case KernelVar: // jiffies: INITIAL_JIFFIES plus a millisecond a step
-		return cval{i: 4294892296 + int64(r.w.k.Execution().Step())}
+	case KernelVar: // jiffies (ksync.Kernel.Jiffies)
+		r.t.ReadClock()
+		return cval{i: int64(r.w.k.Jiffies())}
 	case FuncName:
 		return cval{obj: sym.Func}
 	}
