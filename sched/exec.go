@@ -25,11 +25,11 @@ type Execution struct {
 	problems    []Problem
 	toStart     []*Thread
 	aborted     bool
-	spawnObj    ObjID             // the thread table, written by every spawn inside a thread
-	live        uint64            // threads started and not finished
-	lastRan     [MaxThreads]int32 // per thread, the step it last ran (or was spawned at)
-	starved     uint64            // threads found starved near the step limit (see fairWindow)
-	versions    []uint32          // per object, how many steps changed it; nil until TrackVersions
+	spawnObj    ObjID           // the thread table, written by every spawn inside a thread
+	live        uint64          // threads started and not finished
+	lastRan     [MaxThreads]int // per thread, the step it last ran (or was spawned at)
+	starved     uint64          // threads found starved near the step limit (see fairWindow)
+	versions    []uint32        // per object, how many steps changed it; nil until TrackVersions
 	tracking    bool
 	guarded     uint64    // live threads whose pending operation has a Guard
 	spare       []*Thread // Thread structs of earlier executions, reused in spawn order
@@ -97,7 +97,7 @@ func (e *Execution) spawn(name string, fn func(*Thread)) *Thread {
 		e.spare = append(e.spare, t)
 	}
 	*t = Thread{id: len(e.threads), name: name, ex: e, fn: fn}
-	e.lastRan[t.id] = int32(e.step)
+	e.lastRan[t.id] = e.step
 	t.obj = e.NewObject(name)
 	e.threads = append(e.threads, t)
 	e.toStart = append(e.toStart, t)

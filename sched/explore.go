@@ -474,7 +474,7 @@ func (x *explorer) decide() int {
 	}
 	if w := x.opts.MaxSteps / fairWindow; e.step >= x.opts.MaxSteps-w {
 		for m := en &^ e.starved; m != 0; m &= m - 1 {
-			if t := lowest(m); e.step-int(e.lastRan[t]) > w/4 {
+			if t := lowest(m); e.step-e.lastRan[t] > w/4 {
 				e.starved |= bit(t) // could run now, and has been left waiting
 			}
 		}
@@ -522,7 +522,7 @@ func (x *explorer) decide() int {
 		}
 	}
 	x.prev = tid
-	e.lastRan[tid] = int32(e.step)
+	e.lastRan[tid] = e.step
 	return tid
 }
 
