@@ -323,11 +323,14 @@ func (t *Task) sleep(st TaskState, w waiting) {
 	t.updatePin()
 }
 
-// fastPath says whether an acquire can be one blocking step, as for a bare lock. The
-// moment a task goes to sleep matters only when it is atomic ("scheduling while
-// atomic") or when CPUs are scarce (sleeping gives the CPU up); otherwise a failed try
-// followed by a wait would only multiply the interleavings DPOR must explore.
-func (t *Task) fastPath() bool { return !t.k.gated && !t.atomic() }
+// fastPath says whether a sleeping lock's acquire can be one blocking step, as for a
+// bare lock. The moment a task goes to sleep matters only when it is atomic
+// ("scheduling while atomic"; sleeping gives up the CPU an atomic task holds);
+// otherwise a failed try followed by a wait would only multiply the interleavings DPOR
+// must explore. With fewer CPUs than tasks, a task that is not atomic holds no CPU
+// either way, awake or asleep: it needs one for each step, which the CPU gate gives
+// the one-step acquire as it gives the wait of the two-step one.
+func (t *Task) fastPath() bool { return !t.atomic() }
 
 // blockOn is the one-step acquire: the task waits in state st (for reports, should it
 // never get the lock) until g lets the operation run.

@@ -119,7 +119,7 @@ func (d *odpor) reset() {
 
 func tevOf(tid int, op *Op, ann Access) tev {
 	return tev{tid: int32(tid), obj: op.Obj, acc: op.Access, ann: ann,
-		blk: blockingAcquire(op, ann)}
+		blk: op.blocking && (ann == Acquire || ann == AcquireShared)}
 }
 
 // blockingAcquire reports whether op, announced with access ann, is an acquire that
@@ -583,7 +583,7 @@ func (d *odpor) stepped(e *Execution, evi int) {
 }
 
 func (d *odpor) collectRaces(o *dobj, op *Op, clk *[MaxThreads]uint32) {
-	blocking := blockingAcquire(op, op.Access)
+	blocking := op.blocking && (op.Access == Acquire || op.Access == AcquireShared)
 	add := func(i int32) {
 		if i < 0 || !d.notBefore(i, clk) {
 			return

@@ -76,6 +76,11 @@ type Op struct {
 	Arg    int    // free for the model and its Guard (a lock mode, a count)
 	Pos    string // source position for traces, e.g. "abba.c:12"
 	Where  string // where it runs, as the model names it (ksync: the CPU), for traces
+
+	// blocking: an acquire that waits on its own guard, decided when the thread
+	// announces it (see blockingAcquire): a wrapping guard's Inner changes with the
+	// thread's next operation, so it cannot be asked once the step has run.
+	blocking bool
 }
 
 // dependent reports whether two operations may not be reordered freely.
