@@ -707,6 +707,13 @@ func dtDiff(naive, dfs *dtResult) (diffs []string, sig string) {
 			add("dfs only "+kind+": "+dtNormSite(site), "dfs only %s at %q: %s (dfs execution %d)", kind, site, dfs.examples[k].Title, dfs.examples[k].Execution)
 		}
 	}
+	// The worst case first: a kind of problem naive search finds and dfs finds
+	// nowhere, so that dfs's verdict itself is wrong ("OK" where naive says "BUG").
+	for _, kind := range sortedKeys2(dtKinds(naive.problems)) {
+		if !dtKinds(dfs.problems)[kind] {
+			diffs = append([]string{fmt.Sprintf("VERDICT: naive search finds a %s, dfs finds none at all", kind)}, diffs...)
+		}
+	}
 	var missing, extra []string
 	for o := range naive.outcomes {
 		if !dfs.outcomes[o] {
@@ -757,6 +764,16 @@ func sortedKeys2[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// dtKinds are the kinds of the problems in m.
+func dtKinds(m map[string]string) map[string]bool {
+	kinds := map[string]bool{}
+	for k := range m {
+		kind, _, _ := strings.Cut(k, "\x00")
+		kinds[kind] = true
+	}
+	return kinds
 }
 
 // dtCompare explores p both ways. skipped: naive search hit its cap.
