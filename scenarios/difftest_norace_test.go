@@ -1,0 +1,6 @@
+//go:build !race
+
+package scenarios
+
+// sdRace: the race detector is off.
+const sdRace = false
