@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"flag"
 	"fmt"
 	"math/rand"
 	"sort"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/ksim-dev/ksim/sched"
 )
-
-var awaitLong = flag.Bool("ksim.long", false, "run the long versions of the randomized tests")
 
 // spinStmts are the statements random await programs are made of: spin and polling
 // loops on shared state, lock round trips, trylock loops, writes and checks.
@@ -113,7 +110,7 @@ func spinsAlone(f *sched.Found) bool {
 // are equal.
 func TestAwaitsLoseNothing(t *testing.T) {
 	n := 40
-	if *awaitLong {
+	if *sdLong {
 		n = 3000
 	}
 	r := rand.New(rand.NewSource(7))
