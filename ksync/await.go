@@ -52,9 +52,11 @@ type Loop struct {
 	held    []*lockBase
 }
 
-// ReadClock tells the loop tracking that the task read the time (jiffies): an
-// iteration that did is never stuck, as time passing changes what it reads. Such a
-// loop runs on, its deadline coming in virtual time (Kernel.Jiffies).
+// ReadClock tells the loop tracking that the task read the time (jiffies). An
+// iteration that did, and changed nothing else, waits for a deadline as much as for
+// another task: whether the deadline passes first is an explored choice. Either time
+// jumps past it now (Kernel.Jiffies, timeSkip), or the task waits for another task's
+// change, and should every other task block first, time passes then.
 func (t *Task) ReadClock() { t.readClock = true }
 
 // LoopEnter starts tracking a loop the task is about to run; LoopLeave ends it.
@@ -95,7 +97,11 @@ func (l *Loop) begin() {
 func (l *Loop) Iterated(localsSame bool, roundTripsObservable bool) {
 	t := l.t
 	if localsSame && l.stuck(roundTripsObservable) {
-		t.await(l)
+		if t.aw.timed && t.k.e.Choose(2) == 0 {
+			t.skipTime("the deadline passes first")
+		} else {
+			t.await(l)
+		}
 	}
 	l.begin()
 }
@@ -135,9 +141,6 @@ func changes(a sched.Access) bool { return a != sched.None && a != sched.Read }
 func (l *Loop) stuck(roundTripsObservable bool) bool {
 	t := l.t
 	t.settle()
-	if t.readClock {
-		return false // time passes: the next iteration reads a later jiffies
-	}
 	if t.preempt != l.preempt || t.irqsOff != l.irqsOff || len(t.held) != len(l.held) {
 		return false
 	}
@@ -196,6 +199,7 @@ func (l *Loop) stuck(roundTripsObservable bool) bool {
 	}
 	aw.loop = l
 	aw.slept = t.sleeps != l.sleeps
+	aw.timed = t.readClock
 	return true
 }
 
@@ -211,9 +215,15 @@ type awaitGuard struct {
 	objs  []sched.ObjID
 	want  []uint32
 	slept bool // the iteration slept (msleep, schedule): a polling loop, not a busy one
+	timed bool // the iteration read jiffies: time passing ends the wait too
 }
 
 func (g *awaitGuard) Enabled(*sched.Op) bool {
+	return g.changed() || g.timed && g.t.k.othersBlocked(g.t)
+}
+
+// changed reports whether another task changed an object the loop read.
+func (g *awaitGuard) changed() bool {
 	e := g.t.k.e
 	for j, o := range g.objs {
 		if e.Version(o) != g.want[j] {
@@ -221,6 +231,28 @@ func (g *awaitGuard) Enabled(*sched.Op) bool {
 		}
 	}
 	return false
+}
+
+// othersBlocked reports whether no task but self (and other tasks waiting for time)
+// can run: then the only thing left to happen is time passing.
+func (k *Kernel) othersBlocked(self *Task) bool {
+	for _, ts := range [...][]*Task{k.tasks, k.handlers} {
+		for _, o := range ts {
+			if o == self || o.exited || o.th == nil || o.th.Finished() || o.awaiting && o.aw.timed {
+				continue
+			}
+			if op := o.th.PendingOp(); op.Guard == nil || op.Guard.Enabled(op) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// skipTime lets every pending deadline pass.
+func (t *Task) skipTime(why string) {
+	t.k.skipped += timeSkip
+	t.note("%s: jiffies jumps %d s ahead", why, timeSkip/HZ)
 }
 
 // what names the objects a stuck loop waits on, for traces and reports.
@@ -253,6 +285,10 @@ func (t *Task) await(l *Loop) {
 	t.opx(&sched.Op{Name: "await", Obj: obj, Access: sched.Read, Guard: aw})
 	t.awaiting = false
 	t.wait = prev
+	if aw.timed && !aw.changed() {
+		t.skipTime("nothing else can happen but time passing")
+		return
+	}
 	t.note("%s changed: goes round again", aw.what())
 }
 

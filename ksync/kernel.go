@@ -89,6 +89,8 @@ type kstate struct {
 	// mightReschedAt is __might_resched's prev_jiffy: the jiffies of its last report
 	// (0: none yet); it reports at most once per HZ jiffies.
 	mightReschedAt uint64
+	// skipped is the jiffies added when deadlines were let pass (timeSkip).
+	skipped uint64
 	kasanBy        reportedBy // KASAN_BIT_REPORTED, by whom: KASAN reports once per boot (no kasan_multi_shot)
 	dieCounter     int        // __die_header's die_counter: the [#N] of the oops header
 	warnedOnce     []onceSite // WARN_ON_ONCE sites that have fired
@@ -291,8 +293,12 @@ const (
 // Jiffies is the value of jiffies at the current step: INITIAL_JIFFIES, plus the
 // boot's 5 s, plus a millisecond a step, at HZ ticks a second.
 func (k *Kernel) Jiffies() uint64 {
-	return InitialJiffies + uint64(bootMillis+k.e.Step())*HZ/1000
+	return InitialJiffies + uint64(bootMillis+k.e.Step())*HZ/1000 + k.skipped
 }
+
+// timeSkip is how far time jumps when a loop waiting for a deadline lets it pass
+// (see await.go): an hour, past any deadline a driver polls for.
+const timeSkip = 3600 * HZ
 
 // timestamp is the virtual time of the current step (see Jiffies), plus extra
 // seconds. Deterministic, so dmesg is the same on every replay.

@@ -27,6 +27,7 @@ var spinStmts = []string{
 	"do { v = READ_ONCE(x); } while (v == %d);",
 	"while (READ_ONCE(y) != %d) { mutex_lock(&m); mutex_unlock(&m); }",
 	"while (READ_ONCE(x) != %d) { spin_lock(&s); spin_unlock(&s); }",
+	"while (READ_ONCE(y) != %d && jiffies < end) cpu_relax();",
 }
 
 func randomSpinProgram(r *rand.Rand) string {
@@ -37,7 +38,7 @@ func randomSpinProgram(r *rand.Rand) string {
 	for i := 0; i < n; i++ {
 		name := fmt.Sprintf("t%d", i)
 		names = append(names, name)
-		fmt.Fprintf(&b, "static int %s(void *d)\n{\n\tint v = 0;\n", name)
+		fmt.Fprintf(&b, "static int %s(void *d)\n{\n\tint v = 0;\n\tunsigned long end = jiffies + HZ / 20;\n", name)
 		for k := 1 + r.Intn(3); k > 0; k-- {
 			st := spinStmts[r.Intn(len(spinStmts))]
 			if strings.Contains(st, "%d") {

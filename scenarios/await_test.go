@@ -126,9 +126,9 @@ static int counter(void *d) { for (;;) count++; return 0; }
 	assert.Equal(t, []string{"hang"}, Kinds(res))
 }
 
-// A loop that reads jiffies is never an await: time passing changes what it reads, and
-// its deadline comes in virtual time (four steps a jiffy at HZ=250).
-func TestDeadlineLoopRunsToItsDeadline(t *testing.T) {
+// A loop that polls a deadline waits for another task's change or for the deadline,
+// whichever comes first: an explored choice. Time passes once nothing else can run.
+func TestDeadlineLoopsChooseWhetherTheDeadlinePasses(t *testing.T) {
 	_, res := runC(t, `
 static int flag;
 static int waiter(void *d)
@@ -141,5 +141,21 @@ static int waiter(void *d)
 #pragma ksim threads waiter
 `)
 	assert.True(t, res.Complete, res.Cut)
-	assert.Equal(t, []string{"ok"}, Kinds(res))
+	assert.Equal(t, []string{"ok"}, Kinds(res), "alone, the deadline passes: no lockup")
+
+	_, res = runC(t, `
+static int flag;
+static int waiter(void *d)
+{
+	unsigned long end = jiffies + 10 * HZ;
+	while (!READ_ONCE(flag) && jiffies < end)
+		cpu_relax();
+	BUG_ON(!READ_ONCE(flag));
+	return 0;
+}
+static int setter(void *d) { msleep(5); WRITE_ONCE(flag, 1); return 0; }
+#pragma ksim threads waiter setter
+`)
+	assert.True(t, res.Complete, res.Cut)
+	assert.Equal(t, []string{"bug"}, Kinds(res), "the 10 s deadline can pass before the setter runs")
 }
