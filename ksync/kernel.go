@@ -90,16 +90,16 @@ type kstate struct {
 	// (0: none yet); it reports at most once per HZ jiffies.
 	mightReschedAt uint64
 	// skipped is the jiffies added when deadlines were let pass (timeSkip).
-	skipped uint64
-	kasanBy        reportedBy // KASAN_BIT_REPORTED, by whom: KASAN reports once per boot (no kasan_multi_shot)
-	dieCounter     int        // __die_header's die_counter: the [#N] of the oops header
-	warnedOnce     []onceSite // WARN_ON_ONCE sites that have fired
-	pinned         int        // tasks holding a CPU: atomic and not asleep
-	gated          bool       // more tasks than CPUs: running needs a CPU
-	created        int        // tasks created so far
-	pinEver        bool       // some task has held a CPU (run atomic)
-	nextAdr        uint64
-	kmem           int // bytes kmalloc'd and not freed
+	skipped    uint64
+	kasanBy    reportedBy // KASAN_BIT_REPORTED, by whom: KASAN reports once per boot (no kasan_multi_shot)
+	dieCounter int        // __die_header's die_counter: the [#N] of the oops header
+	warnedOnce []onceSite // WARN_ON_ONCE sites that have fired
+	pinned     int        // tasks holding a CPU: atomic and not asleep
+	gated      bool       // more tasks than CPUs: running needs a CPU
+	created    int        // tasks created so far
+	pinEver    bool       // some task has held a CPU (run atomic)
+	nextAdr    uint64
+	kmem       int // bytes kmalloc'd and not freed
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore
