@@ -296,6 +296,9 @@ func (k *Kernel) Jiffies() uint64 {
 	return InitialJiffies + uint64(bootMillis+k.e.Step())*HZ/1000 + k.skipped
 }
 
+// MaxJiffyOffset is MAX_JIFFY_OFFSET, what msecs_to_jiffies gives a negative time.
+const MaxJiffyOffset = (1<<63-1)>>1 - 1
+
 // timeSkip is how far time jumps when a loop waiting for a deadline lets it pass
 // (see await.go): an hour, past any deadline a driver polls for.
 const timeSkip = 3600 * HZ

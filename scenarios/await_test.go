@@ -147,8 +147,8 @@ static int waiter(void *d)
 static int flag;
 static int waiter(void *d)
 {
-	unsigned long end = jiffies + 10 * HZ;
-	while (!READ_ONCE(flag) && jiffies < end)
+	unsigned long end = jiffies + msecs_to_jiffies(10000);
+	while (!READ_ONCE(flag) && time_before(jiffies, end))
 		cpu_relax();
 	BUG_ON(!READ_ONCE(flag));
 	return 0;

@@ -127,6 +127,14 @@ const (
 	OpKernelThread
 	OpKthreadShouldStop
 
+	// time (jiffies)
+	OpTimeAfter
+	OpTimeBefore
+	OpTimeAfterEq
+	OpTimeBeforeEq
+	OpMsecsToJiffies
+	OpJiffiesToMsecs
+
 	// error pointers
 	OpIsErr
 	OpIsErrOrNull
@@ -468,6 +476,12 @@ func init() {
 		{OpKernelThread, "kernel_thread", Int, "", "kernel_thread(fn, arg, flags) starts fn(arg) in a new kernel thread", false, P(fn(ThreadFn), ptr("arg"), num("flags"))},
 		{OpKthreadShouldStop, "kthread_should_stop", Int, "", "kthread_should_stop()", false, nil},
 
+		{OpTimeAfter, "time_after", Int, "", "time_after(jiffies, timeout): is a later than b, as include/linux/jiffies.h compares them (wrapping)", false, P(num("a"), num("b"))},
+		{OpTimeBefore, "time_before", Int, "", "while (time_before(jiffies, end)) cpu_relax();", false, P(num("a"), num("b"))},
+		{OpTimeAfterEq, "time_after_eq", Int, "", "time_after_eq(a, b)", false, P(num("a"), num("b"))},
+		{OpTimeBeforeEq, "time_before_eq", Int, "", "time_before_eq(a, b)", false, P(num("a"), num("b"))},
+		{OpMsecsToJiffies, "msecs_to_jiffies", Int, "", "unsigned long end = jiffies + msecs_to_jiffies(100);", false, P(num("m"))},
+		{OpJiffiesToMsecs, "jiffies_to_msecs", Int, "", "jiffies_to_msecs(j)", false, P(num("j"))},
 		{OpIsErr, "IS_ERR", Int, "", "if (IS_ERR(task)) return PTR_ERR(task);", false, P(ptr("ptr"))},
 		{OpIsErrOrNull, "IS_ERR_OR_NULL", Int, "", "IS_ERR_OR_NULL(ptr)", false, P(ptr("ptr"))},
 		{OpPtrErr, "PTR_ERR", Int, "", "return PTR_ERR(task); gives the error code of an error pointer", false, P(ptr("ptr"))},

@@ -293,6 +293,24 @@ func (r *runner) builtin(b *Builtin, e *syntax.CallExpr) cval {
 	case OpKthreadShouldStop:
 		return cval{}
 
+	// time: include/linux/jiffies.h's comparisons, on the wrapping difference
+	case OpTimeAfter:
+		return cval{i: b2i(int64(arg(1).i-arg(0).i) < 0)}
+	case OpTimeBefore:
+		return cval{i: b2i(int64(arg(0).i-arg(1).i) < 0)}
+	case OpTimeAfterEq:
+		return cval{i: b2i(int64(arg(0).i-arg(1).i) >= 0)}
+	case OpTimeBeforeEq:
+		return cval{i: b2i(int64(arg(1).i-arg(0).i) >= 0)}
+	case OpMsecsToJiffies: // HZ divides 1000: (m + 3) / 4 rounds up, as _msecs_to_jiffies does
+		m := arg(0).i
+		if m < 0 {
+			return cval{i: ksync.MaxJiffyOffset}
+		}
+		return cval{i: (m*ksync.HZ + 999) / 1000}
+	case OpJiffiesToMsecs:
+		return cval{i: arg(0).i * (1000 / ksync.HZ)}
+
 	// error pointers
 	case OpIsErr:
 		return cval{i: b2i(isErrPtr(arg(0)))}

@@ -601,3 +601,20 @@ static void worker(void)
 	}
 	assert.True(t, strings.HasSuffix(lines[3], "] after"), lines[3])
 }
+
+// The jiffies helpers of include/linux/jiffies.h, at HZ=250.
+func TestJiffiesHelpers(t *testing.T) {
+	_, res := runC(t, `
+static int t0(void *d)
+{
+	unsigned long now = jiffies, later = now + msecs_to_jiffies(600000);
+	BUG_ON(!time_after(later, now) || !time_before(now, later));
+	BUG_ON(!time_after_eq(now, now) || !time_before_eq(now, now));
+	BUG_ON(msecs_to_jiffies(1) != 1 || msecs_to_jiffies(4) != 1 || msecs_to_jiffies(5) != 2);
+	BUG_ON(jiffies_to_msecs(HZ) != 1000);
+	return 0;
+}
+#pragma ksim threads t0
+`)
+	assert.Equal(t, []string{"ok"}, Kinds(res))
+}
