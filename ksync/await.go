@@ -43,13 +43,16 @@ type loopAcc struct {
 // current iteration's accesses start in the task's journal, and the task's own state
 // when it began.
 type Loop struct {
-	t       *Task
-	pos     string // the loop's source position
-	start   int    // the iteration's first entry in t.journal
-	sleeps  int    // t.sleeps when the iteration began
-	preempt int
-	irqsOff bool
-	held    []*lockBase
+	t      *Task
+	pos    string // the loop's source position
+	start  int    // the iteration's first entry in t.journal
+	sleeps int    // t.sleeps when the iteration began
+	// t.clockReads when the iteration began: counts, not flags, so that an inner
+	// loop's iterations do not hide an outer one's reads of jiffies.
+	clockReads int
+	preempt    int
+	irqsOff    bool
+	held       []*lockBase
 }
 
 // ReadClock tells the loop tracking that the task read the time (jiffies). An
@@ -57,7 +60,7 @@ type Loop struct {
 // another task: whether the deadline passes first is an explored choice. Either time
 // jumps past it now (Kernel.Jiffies, timeSkip), or the task waits for another task's
 // change, and should every other task block first, time passes then.
-func (t *Task) ReadClock() { t.readClock = true }
+func (t *Task) ReadClock() { t.clockReads++ }
 
 // LoopEnter starts tracking a loop the task is about to run; LoopLeave ends it.
 // Loops nest: an outer loop's iteration includes its inner loops' accesses.
@@ -81,9 +84,8 @@ func (t *Task) LoopLeave(l *Loop) {
 func (l *Loop) begin() {
 	t := l.t
 	t.settle()
-	t.readClock = false
 	l.start = len(t.journal)
-	l.sleeps = t.sleeps
+	l.sleeps, l.clockReads = t.sleeps, t.clockReads
 	l.preempt, l.irqsOff = t.preempt, t.irqsOff
 	l.held = l.held[:0]
 	for _, h := range t.held {
@@ -199,7 +201,7 @@ func (l *Loop) stuck(roundTripsObservable bool) bool {
 	}
 	aw.loop = l
 	aw.slept = t.sleeps != l.sleeps
-	aw.timed = t.readClock
+	aw.timed = t.clockReads != l.clockReads
 	return true
 }
 

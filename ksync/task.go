@@ -90,7 +90,7 @@ type Task struct {
 	sleeps      int       // times the task slept or gave up its CPU
 	aw          awaitGuard
 	awaiting    bool // blocked in a loop that changed nothing
-	readClock   bool // read jiffies in the current loop iteration
+	clockReads  int  // times the task read jiffies
 }
 
 // waiting is what an asleep or spinning task waits for, for reports.

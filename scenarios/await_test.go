@@ -159,3 +159,26 @@ static int setter(void *d) { msleep(5); WRITE_ONCE(flag, 1); return 0; }
 	assert.True(t, res.Complete, res.Cut)
 	assert.Equal(t, []string{"bug"}, Kinds(res), "the 10 s deadline can pass before the setter runs")
 }
+
+// An inner loop's iterations do not hide that the outer one read jiffies: the outer
+// loop still waits for its deadline, which passes, instead of spinning forever.
+func TestNestedLoopKeepsItsDeadline(t *testing.T) {
+	_, res := runC(t, `
+static int flag, other;
+static int waiter(void *d)
+{
+	unsigned long end = jiffies + HZ;
+	while (!READ_ONCE(flag) && time_before(jiffies, end)) {
+		int i;
+		for (i = 0; i < 2; i++)
+			cpu_relax();
+		while (READ_ONCE(other))
+			cpu_relax();
+	}
+	return 0;
+}
+#pragma ksim threads waiter
+`)
+	assert.True(t, res.Complete, res.Cut)
+	assert.Equal(t, []string{"ok"}, Kinds(res))
+}
