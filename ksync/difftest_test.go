@@ -1242,10 +1242,44 @@ func dtShrinks(p *dtProg) []*dtProg {
 	return out
 }
 
-// dtRegressions are minimised disagreements found by TestDiffDPORvsNaive. Each
-// failed when it was added: dfs (the default strategy) reported fewer problems or
-// final states than naive search.
-var dtRegressions = []struct{ name, prog string }{}
+// dtRegressions are minimised disagreements found by TestDiffDPORvsNaive (the
+// smallest program of each failure mode, from 25,000 random programs). Each failed
+// when it was added: dfs (the default strategy) reported fewer problems or final
+// states than naive search. Two roots show: fewer CPUs than tasks (a mutex or
+// rw_semaphore holder preempted on the only CPU, so that a trylock fails), and
+// unlocks by a task that does not hold the lock.
+var dtRegressions = []struct{ name, prog string }{
+	// Fewer CPUs than tasks.
+	{"cpus-case-a-trylock-fails-bug-on", // the hand-found case (a), on ksync's API
+		"cpus 2\nt0: bug_on g0 1\nt1: mutex_trylock m0 { } else { write g0 1 }\nt2: mutex_lock m0 { }"},
+	{"cpus-one-trylock-fails", // dfs never sees the trylock fail: one final state of two
+		"cpus 1\nt0: mutex_trylock m0 { } else { }\nt1: mutex_lock m0 { }"},
+	{"cpus-one-two-trylocks-bug-on", // verdict: naive finds a BUG, dfs says OK
+		"cpus 1\nt0: mutex_trylock m0 { bug_on g0 2 } else { }\nt1: mutex_trylock m0 { } else { write g0 2 }"},
+	{"cpus-one-trylock-completion-deadlock", // verdict: naive finds a hung task, dfs says OK
+		"cpus 1\nt0: mutex_trylock m0 { } else { wait_for_completion }\nt1: mutex_trylock m0 { } else { }"},
+	{"cpus-one-trylock-rwlock-unlock", // verdict: naive finds a bad unlock balance, dfs says OK
+		"cpus 1\nt0: mutex_trylock m0 { } else { write_unlock }\nt1: mutex_trylock m0 { } else { }"},
+	{"cpus-one-rwsem-trylocks", // the same with rw_semaphore trylocks
+		"cpus 1\nt0: down_write_trylock { } else { write g0 1 }\nt1: down_write_trylock { } else { }"},
+	{"cpus-one-non-owner-unlock-semaphore-deadlock",
+		"cpus 1\nt0: mutex_unlock m0 down\nt1: mutex_lock m0 { mutex_lock m0 { } }"},
+	// Unlocks by non-owners and of unheld locks, with a CPU per task.
+	{"mutex-unlock-unheld-then-lock", // case (b): the unlock after t1 took the mutex is never explored
+		"cpus 2\nt0: mutex_unlock m0\nt1: mutex_lock m0 { }"},
+	{"mutex-double-unlock-after-trylock",
+		"cpus 2\nt0: mutex_lock m0 { }\nt1: mutex_trylock m0 { mutex_unlock m0 } else { }"},
+	{"mutex-bad-unlock-balance",
+		"cpus 2\nt0: mutex_trylock m0 { mutex_lock m0 { } } else { }\nt1: mutex_unlock m0 mutex_unlock m0"},
+	{"spin-unlock-unheld-then-lock", // case (b) for spinlocks: "spinlock wrong owner", "already unlocked"
+		"cpus 2\nt0: spin_unlock s0\nt1: spin_lock s0 { }"},
+	{"spin-unlock-wrong-owner-three-tasks",
+		"cpus 3\nt0: spin_lock s0 { }\nt1: spin_unlock s0\nt2: spin_lock_irqsave s0 { }"},
+	{"spin-unlock-already-unlocked",
+		"cpus 2\nt0: spin_trylock s0 { spin_lock_irq s0 { } } else { }\nt1: spin_unlock s0 spin_unlock s0"},
+	{"spin-unlock-hides-bug-on", // the BUG_ON after a stray unlock is missed too
+		"cpus 2\nt0: spin_unlock s0 bug_on g0 1\nt1: spin_lock_irqsave s0 { spin_lock_irqsave s0 { write g0 1 } }"},
+}
 
 // TestDiffRegressions runs the minimised disagreements; each must find exactly what
 // naive search finds.
