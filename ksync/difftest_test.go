@@ -19,9 +19,10 @@ package ksync
 // the reports of a disagreement point into the listing printed with it.
 //
 //	go test ./ksync -run 'TestDiffDPORvsNaive' -v                 # CI size
-//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long      # 60,000 programs
+//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long -timeout 3h      # 60,000 programs (~40 min on 2 cores)
 //	go test ./ksync -run 'TestDiffRegressions' -v                 # the minimised misses
-//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long -ksim.minimize  # minimise what disagrees
+//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long -timeout 3h -ksim.minimize  # minimise what disagrees
+//	go test ./ksync -run 'TestDiffRegressions' -v -ksim.prog 'cpus 2|t0: mutex_unlock m0|t1: mutex_lock m0 { }'
 
 import (
 	"flag"
@@ -1317,5 +1318,21 @@ func TestDiffProgramText(t *testing.T) {
 		if p.String() != q.String() {
 			t.Fatalf("seed %d: round trip:\n%s\n%s", seed, p, q)
 		}
+		p.C()
+		var check func(ops []*dtOp)
+		check = func(ops []*dtOp) {
+			for _, o := range ops {
+				if o.line == 0 || (dtSpecs[o.name].blocks > 0 && o.name != "if" && o.line2 == 0) {
+					t.Fatalf("seed %d: %s has no line in the C rendering", seed, o.name)
+				}
+				check(o.body)
+				check(o.els)
+			}
+		}
+		for _, ops := range p.tasks {
+			check(ops)
+		}
+		check(p.irq)
+		check(p.tasklet)
 	}
 }

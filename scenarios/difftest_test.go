@@ -9,9 +9,9 @@ package scenarios
 // search finds and dfs does not is a wrong "OK … exploration complete".
 //
 //	go test ./scenarios -run 'TestDiffScenarios' -v                        # CI size
-//	go test ./scenarios -run 'TestDiffScenarios' -v -ksim.long             # 40,000 scenarios
+//	go test ./scenarios -run 'TestDiffScenarios' -v -ksim.long -timeout 3h   # 40,000 scenarios (~30 min on 2 cores)
 //	go test ./scenarios -run 'TestDiffRegressions' -v                      # the minimised misses
-//	go test ./scenarios -run 'TestDiffScenarios' -v -ksim.long -ksim.minimize  # minimise what disagrees
+//	go test ./scenarios -run 'TestDiffScenarios' -v -ksim.long -timeout 3h -ksim.minimize  # minimise what disagrees
 //	go test ./scenarios -run 'TestDiffRegressions' -v -ksim.file x.c       # compare one file
 
 import (
@@ -804,9 +804,9 @@ func (g *sdGen) gotoOut(try, unlock, obj string, depth int, atomic bool) {
 // fails on every disagreement, printing the first few in full. With -ksim.minimize it
 // minimises the smallest scenario of each distinct failure mode and prints it.
 func TestDiffScenarios(t *testing.T) {
-	n := 300
+	n := 600
 	if sdRace {
-		n = 30
+		n = 60
 	}
 	if *sdLong {
 		n = 40000
