@@ -19,9 +19,10 @@ package ksync
 // the reports of a disagreement point into the listing printed with it.
 //
 //	go test ./ksync -run 'TestDiffDPORvsNaive' -v                 # CI size
-//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long      # 60,000 programs
+//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long -timeout 3h      # 60,000 programs (~40 min on 2 cores)
 //	go test ./ksync -run 'TestDiffRegressions' -v                 # the minimised misses
-//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long -ksim.minimize  # minimise what disagrees
+//	go test ./ksync -run 'TestDiffDPORvsNaive' -v -ksim.long -timeout 3h -ksim.minimize  # minimise what disagrees
+//	go test ./ksync -run 'TestDiffRegressions' -v -ksim.prog 'cpus 2|t0: mutex_unlock m0|t1: mutex_lock m0 { }'
 
 import (
 	"flag"
@@ -1242,10 +1243,44 @@ func dtShrinks(p *dtProg) []*dtProg {
 	return out
 }
 
-// dtRegressions are minimised disagreements found by TestDiffDPORvsNaive. Each
-// failed when it was added: dfs (the default strategy) reported fewer problems or
-// final states than naive search.
-var dtRegressions = []struct{ name, prog string }{}
+// dtRegressions are minimised disagreements found by TestDiffDPORvsNaive (the
+// smallest program of each failure mode, from 25,000 random programs). Each failed
+// when it was added: dfs (the default strategy) reported fewer problems or final
+// states than naive search. Two roots show: fewer CPUs than tasks (a mutex or
+// rw_semaphore holder preempted on the only CPU, so that a trylock fails), and
+// unlocks by a task that does not hold the lock.
+var dtRegressions = []struct{ name, prog string }{
+	// Fewer CPUs than tasks.
+	{"cpus-case-a-trylock-fails-bug-on", // the hand-found case (a), on ksync's API
+		"cpus 2\nt0: bug_on g0 1\nt1: mutex_trylock m0 { } else { write g0 1 }\nt2: mutex_lock m0 { }"},
+	{"cpus-one-trylock-fails", // dfs never sees the trylock fail: one final state of two
+		"cpus 1\nt0: mutex_trylock m0 { } else { }\nt1: mutex_lock m0 { }"},
+	{"cpus-one-two-trylocks-bug-on", // verdict: naive finds a BUG, dfs says OK
+		"cpus 1\nt0: mutex_trylock m0 { bug_on g0 2 } else { }\nt1: mutex_trylock m0 { } else { write g0 2 }"},
+	{"cpus-one-trylock-completion-deadlock", // verdict: naive finds a hung task, dfs says OK
+		"cpus 1\nt0: mutex_trylock m0 { } else { wait_for_completion }\nt1: mutex_trylock m0 { } else { }"},
+	{"cpus-one-trylock-rwlock-unlock", // verdict: naive finds a bad unlock balance, dfs says OK
+		"cpus 1\nt0: mutex_trylock m0 { } else { write_unlock }\nt1: mutex_trylock m0 { } else { }"},
+	{"cpus-one-rwsem-trylocks", // the same with rw_semaphore trylocks
+		"cpus 1\nt0: down_write_trylock { } else { write g0 1 }\nt1: down_write_trylock { } else { }"},
+	{"cpus-one-non-owner-unlock-semaphore-deadlock",
+		"cpus 1\nt0: mutex_unlock m0 down\nt1: mutex_lock m0 { mutex_lock m0 { } }"},
+	// Unlocks by non-owners and of unheld locks, with a CPU per task.
+	{"mutex-unlock-unheld-then-lock", // case (b): the unlock after t1 took the mutex is never explored
+		"cpus 2\nt0: mutex_unlock m0\nt1: mutex_lock m0 { }"},
+	{"mutex-double-unlock-after-trylock",
+		"cpus 2\nt0: mutex_lock m0 { }\nt1: mutex_trylock m0 { mutex_unlock m0 } else { }"},
+	{"mutex-bad-unlock-balance",
+		"cpus 2\nt0: mutex_trylock m0 { mutex_lock m0 { } } else { }\nt1: mutex_unlock m0 mutex_unlock m0"},
+	{"spin-unlock-unheld-then-lock", // case (b) for spinlocks: "spinlock wrong owner", "already unlocked"
+		"cpus 2\nt0: spin_unlock s0\nt1: spin_lock s0 { }"},
+	{"spin-unlock-wrong-owner-three-tasks",
+		"cpus 3\nt0: spin_lock s0 { }\nt1: spin_unlock s0\nt2: spin_lock_irqsave s0 { }"},
+	{"spin-unlock-already-unlocked",
+		"cpus 2\nt0: spin_trylock s0 { spin_lock_irq s0 { } } else { }\nt1: spin_unlock s0 spin_unlock s0"},
+	{"spin-unlock-hides-bug-on", // the BUG_ON after a stray unlock is missed too
+		"cpus 2\nt0: spin_unlock s0 bug_on g0 1\nt1: spin_lock_irqsave s0 { spin_lock_irqsave s0 { write g0 1 } }"},
+}
 
 // TestDiffRegressions runs the minimised disagreements; each must find exactly what
 // naive search finds.
@@ -1283,5 +1318,21 @@ func TestDiffProgramText(t *testing.T) {
 		if p.String() != q.String() {
 			t.Fatalf("seed %d: round trip:\n%s\n%s", seed, p, q)
 		}
+		p.C()
+		var check func(ops []*dtOp)
+		check = func(ops []*dtOp) {
+			for _, o := range ops {
+				if o.line == 0 || (dtSpecs[o.name].blocks > 0 && o.name != "if" && o.line2 == 0) {
+					t.Fatalf("seed %d: %s has no line in the C rendering", seed, o.name)
+				}
+				check(o.body)
+				check(o.els)
+			}
+		}
+		for _, ops := range p.tasks {
+			check(ops)
+		}
+		check(p.irq)
+		check(p.tasklet)
 	}
 }
