@@ -316,34 +316,29 @@ func (k *Kernel) loopLockup(t *Task) sched.Problem {
 		title := fmt.Sprintf("ksim: livelock: %s polls forever at %s", t.id(), t.wait.pos)
 		return sched.Problem{Kind: sched.KindHang, Site: site, Title: title, Report: b.String()}
 	}
-	if t.irqsOff {
-		// watchdog_hardlockup_check (kernel/watchdog.c), as hardLockup prints it.
-		title := fmt.Sprintf("watchdog: Watchdog detected hard LOCKUP on cpu %d", t.cpu)
-		b.WriteString(title + "\n")
-		b.WriteString("Modules linked in:\n")
-		b.WriteString(t.irqTraceEvents())
-		b.WriteString(t.header())
-		fmt.Fprintf(&b, "RIP: 0010:%s\n", t.site())
-		b.WriteString(t.callTrace())
-		k.printkAt(10, b.String())
-		b.WriteString("\n" + livelock)
-		return sched.Problem{Kind: "lockup", Site: "hard lockup in " + site, Title: title, Report: b.String()}
-	}
-	// watchdog_timer_fn (kernel/watchdog.c), as softLockup prints it; the taint comes
-	// after the report.
+	// The watchdog's report: watchdog_hardlockup_check (kernel/watchdog.c) from the NMI
+	// with irqs off, as hardLockup prints it; otherwise watchdog_timer_fn, as
+	// softLockup prints it, the taint coming after the report.
 	title := fmt.Sprintf("watchdog: BUG: soft lockup - CPU#%d stuck for 22s! [%s:%d]", t.cpu, t.Comm, t.PID)
+	after, what := 22.0, "soft lockup in "
+	if t.irqsOff {
+		title = fmt.Sprintf("watchdog: Watchdog detected hard LOCKUP on cpu %d", t.cpu)
+		after, what = 10, "hard lockup in "
+	}
 	b.WriteString(title + "\n")
 	b.WriteString("Modules linked in:\n")
 	b.WriteString(t.irqTraceEvents())
 	b.WriteString(t.header())
 	fmt.Fprintf(&b, "RIP: 0010:%s\n", t.site())
 	b.WriteString(t.callTrace())
-	k.printkAt(22, b.String())
-	t.addTaint(taintSoftLock) // LOCKDEP_STILL_OK
+	k.printkAt(after, b.String())
 	b.WriteString("\n" + livelock)
-	if t.preempt == 0 {
-		b.WriteString("ksim: the loop never sleeps nor calls cond_resched(), so under voluntary preemption (the\n" +
-			"ksim: modelled kernel's) it keeps its CPU and the watchdog's thread never runs there.\n")
+	if !t.irqsOff {
+		t.addTaint(taintSoftLock) // LOCKDEP_STILL_OK
+		if t.preempt == 0 {
+			b.WriteString("ksim: the loop never sleeps nor calls cond_resched(), so under voluntary preemption (the\n" +
+				"ksim: modelled kernel's) it keeps its CPU and the watchdog's thread never runs there.\n")
+		}
 	}
-	return sched.Problem{Kind: "lockup", Site: "soft lockup in " + site, Title: title, Report: b.String()}
+	return sched.Problem{Kind: "lockup", Site: what + site, Title: title, Report: b.String()}
 }
