@@ -106,3 +106,28 @@ func ExampleAtomic_DecReturn() {
 	// complete: true problems: 0
 	// tasks that saw 0: map[1:true]
 }
+
+// A spin loop written against the Go API: LoopEnter and Iterated let the kernel model
+// see an iteration that changed nothing, and block the task until another task writes
+// what it read, instead of spinning to the step limit. Here nobody ever clears the
+// flag: the soft-lockup watchdog's report, in a two-step execution. (The await's guard
+// is not a lock's, so the search restarts with sleep sets only, and counts both.)
+func ExampleTask_LoopEnter() {
+	prog := ksync.Program(ksync.Config{}, func(k *ksync.Kernel) {
+		flag := ksync.NewVar(k, "flag", 1)
+		k.KernelThread("waiter", func(t *ksync.Task) {
+			l := t.LoopEnter("waiter.go:1")
+			defer t.LoopLeave(l)
+			for flag.Load(t) != 0 {
+				t.CPURelax("cpu_relax")
+				l.Iterated(true, false) // no locals to change: true
+			}
+		})
+	})
+	res := sched.Explore(prog, sched.Options{})
+	fmt.Println(res.Verdict())
+	fmt.Println(res.Problems[0].Title)
+	// Output:
+	// lockup found in execution 1 of 2 (exploration complete)
+	// watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [waiter:2]
+}
