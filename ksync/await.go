@@ -135,9 +135,6 @@ func (t *Task) record(o *sched.Op) {
 	t.journalOpen = true
 }
 
-// changes reports whether an access, as it ran, counts as a change of its object.
-func changes(a sched.Access) bool { return a != sched.None && a != sched.Read }
-
 // stuck reports whether the iteration that just ended made no progress, and sets the
 // task's await: the objects it read, each with the version it left it at.
 func (l *Loop) stuck(roundTripsObservable bool) bool {
@@ -180,14 +177,14 @@ func (l *Loop) stuck(roundTripsObservable bool) bool {
 		} else if a.before != aw.want[k] {
 			return false // another task changed it between two of our accesses: go round again
 		}
-		if changes(a.acc) {
+		if a.acc.Changes() {
 			aw.want[k]++ // our own change: the version we leave it at
 		}
 	}
 	// Anything differing from what the iteration left: changed by another task since.
 	e := t.k.e
 	var lastObj sched.ObjID // a change whose step still runs: Version does not count it yet
-	if n := len(win); n > 0 && changes(win[n-1].acc) && win[n-1].step == t.th.StepIndex() {
+	if n := len(win); n > 0 && win[n-1].acc.Changes() && win[n-1].step == t.th.StepIndex() {
 		lastObj = win[n-1].obj
 	}
 	for j, o := range aw.objs {

@@ -53,32 +53,27 @@ func (t *Task) setIrqsOff(off bool, site string) {
 
 // traceHardirqs records a transition of hardirqs (lockdep_hardirqs_on/off), while
 // lockdep runs: once debug_locks is off the history stays as it was.
-func (t *Task) traceHardirqs(off bool, site string) {
-	if !t.k.lockdepOn() {
-		return
-	}
-	tr := &t.current().irqtrace
-	tr.Events++
-	ev := lockdep.IRQEvent{Event: tr.Events, At: site}
-	if off {
-		tr.HardirqDisable = ev
-	} else {
-		tr.HardirqEnable = ev
-	}
-}
+func (t *Task) traceHardirqs(off bool, site string) { t.traceIRQs(true, off, site) }
 
 // traceSoftirqs records a transition of softirqs: off when the softirq count of
 // preempt_count leaves 0, on when it comes back to 0.
-func (t *Task) traceSoftirqs(off bool, site string) {
+func (t *Task) traceSoftirqs(off bool, site string) { t.traceIRQs(false, off, site) }
+
+func (t *Task) traceIRQs(hard, off bool, site string) {
 	if !t.k.lockdepOn() {
 		return
 	}
 	tr := &t.current().irqtrace
 	tr.Events++
 	ev := lockdep.IRQEvent{Event: tr.Events, At: site}
-	if off {
+	switch {
+	case hard && off:
+		tr.HardirqDisable = ev
+	case hard:
+		tr.HardirqEnable = ev
+	case off:
 		tr.SoftirqDisable = ev
-	} else {
+	default:
 		tr.SoftirqEnable = ev
 	}
 }

@@ -125,7 +125,7 @@ func (e *Execution) Version(id ObjID) uint32 {
 }
 
 func (e *Execution) bump(op *Op) {
-	if op.Obj == 0 || op.Access == None || op.Access == Read {
+	if op.Obj == 0 || !op.Access.Changes() {
 		return
 	}
 	for int(op.Obj) >= len(e.versions) {

@@ -68,7 +68,6 @@ type tev struct {
 	obj ObjID
 	acc Access
 	ann Access
-	blk bool  // a blocking acquire
 	fin ObjID // the thread's object, when the step ended the thread (joins wait for it)
 }
 
@@ -118,8 +117,7 @@ func (d *odpor) reset() {
 }
 
 func tevOf(tid int, op *Op, ann Access) tev {
-	return tev{tid: int32(tid), obj: op.Obj, acc: op.Access, ann: ann,
-		blk: op.blocking && (ann == Acquire || ann == AcquireShared)}
+	return tev{tid: int32(tid), obj: op.Obj, acc: op.Access, ann: ann}
 }
 
 // blockingAcquire reports whether op, announced with access ann, is an acquire that

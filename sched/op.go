@@ -41,6 +41,10 @@ func (a Access) String() string {
 	return "access?"
 }
 
+// Changes reports whether a step that touched its object this way changed it: every
+// access but None and Read (Execution.Version counts these).
+func (a Access) Changes() bool { return a != None && a != Read }
+
 // exclusive reports whether a conflicts with every other access to the same object.
 func (a Access) exclusive() bool { return a == Write || a == Acquire || a == Release }
 

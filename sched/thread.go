@@ -121,7 +121,7 @@ func (t *Thread) Op(op *Op) {
 		panic(stopSignal{})
 	}
 	t.pending = *op
-	t.pending.blocking = op.Guard != nil && blockingAcquire(op, op.Access)
+	t.pending.blocking = blockingAcquire(op, op.Access)
 	if op.Where == "" {
 		t.pending.Where = t.where
 	}
