@@ -71,10 +71,14 @@ func (g GFP) String() string {
 // Buffer is memory from kmalloc. Go code and scenarios read and write it through
 // the task, so a NULL or freed buffer is caught the way the kernel catches it.
 type Buffer struct {
-	id    sched.ObjID
-	addr  uint64
-	data  []byte
-	freed bool
+	id     sched.ObjID
+	addr   uint64
+	data   []byte
+	freed  bool
+	name   string
+	region Region
+	owner  *Task               // a private stack object's task (see NewStack)
+	locs   map[int]sched.ObjID // the sched object of each word but the first (see loc)
 	// For KASAN's report: where it was allocated and freed (kasan_save_track), by
 	// which task, and the kmalloc function that allocated it.
 	allocPID, freePID     int
@@ -195,8 +199,9 @@ func (t *Task) alloc(prim string, size int, gfp GFP, constSize bool) *Buffer {
 		return nil
 	}
 	t.k.kmem += size
-	b := &Buffer{id: t.k.e.NewObject(prim), addr: 0xffff888000100000 + uint64(t.k.addr()&0xffff)<<4, data: make([]byte, size),
+	b := &Buffer{id: t.k.e.NewObject(prim), name: prim, data: make([]byte, size),
 		allocPID: t.PID, allocStack: t.stackLines(), allocFn: fn}
+	t.k.place(b, RegionHeap)
 	t.note("returns %d bytes", size)
 	return b
 }
