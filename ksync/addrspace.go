@@ -25,12 +25,12 @@ import (
 type Region uint8
 
 const (
-	RegionHeap   Region = iota // kmalloc & co. (the direct map)
-	RegionStatic               // a module's globals (.data/.bss)
-	RegionStack                // a task's addressable locals
-	RegionRodata               // string literals and const globals
-	RegionText                 // functions: a function pointer is an address here
-	RegionVmalloc              // vmalloc'ed memory
+	RegionHeap    Region = iota // kmalloc & co. (the direct map)
+	RegionStatic                // a module's globals (.data/.bss)
+	RegionStack                 // a task's addressable locals
+	RegionRodata                // string literals and const globals
+	RegionText                  // functions: a function pointer is an address here
+	RegionVmalloc               // vmalloc'ed memory
 )
 
 var regionBase = [...]uint64{

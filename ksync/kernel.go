@@ -100,7 +100,7 @@ type kstate struct {
 	pinEver    bool       // some task has held a CPU (run atomic)
 	nextAdr    uint64
 	mem        addrSpace // every object a pointer can point at (addrspace.go)
-	kmem       int // bytes kmalloc'd and not freed
+	kmem       int       // bytes kmalloc'd and not freed
 	// semaphores maps a semaphore's base to it: semaphores have no owner, and reports
 	// name the task that last took one.
 	semaphores map[*lockBase]*Semaphore
