@@ -106,7 +106,8 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 	}
 	if !t.k.gated {
 		t.preemptDisable()
-		t.validate(&l.lockBase, 0, read, false)
+		t.acquire(&l.lockBase, 0, read, false)
+		l.checkMagic(t, l.rawFn(read, true))
 		if !read {
 			t.op(prim, l.id, sched.Acquire, nil)
 			if !l.free(modeWrite) {
@@ -122,7 +123,8 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 	}
 	t.op(prim, l.id, rwAccess(mode), nil)
 	t.preemptDisable()
-	t.validate(&l.lockBase, 0, read, false)
+	t.acquire(&l.lockBase, 0, read, false)
+	l.checkMagic(t, l.rawFn(read, true))
 	if !l.free(mode) {
 		if read {
 			t.th.SetAccess(sched.Read)
@@ -136,6 +138,19 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 		t.wait = waiting{}
 	}
 	l.take(t, mode, false)
+}
+
+// rawFn is the debug function that checks the lock (kernel/locking/spinlock_debug.c).
+func (l *RWLock) rawFn(read, lock bool) string {
+	switch {
+	case read && lock:
+		return "do_raw_read_lock"
+	case read:
+		return "do_raw_read_unlock"
+	case lock:
+		return "do_raw_write_lock"
+	}
+	return "do_raw_write_unlock"
 }
 
 // busy says, for the trace, why the lock cannot be taken now.
@@ -188,7 +203,7 @@ func (l *RWLock) trylock(t *Task, prim string, mode int) int {
 		return 0
 	}
 	t.preemptDisable()
-	t.validate(&l.lockBase, 0, mode == modeRead, true)
+	t.acquire(&l.lockBase, 0, mode == modeRead, true)
 	l.take(t, mode, true)
 	return 1
 }
@@ -201,6 +216,7 @@ func (l *RWLock) ReadUnlock(t *Task) {
 	} else {
 		l.readers--
 	}
+	l.checkMagic(t, l.rawFn(true, false))
 	t.preemptEnable()
 }
 
@@ -214,6 +230,7 @@ func (l *RWLock) WriteUnlock(t *Task) {
 		t.unhold(&l.lockBase)
 		l.writer = nil
 	}
+	l.checkMagic(t, l.rawFn(false, false))
 	t.preemptEnable()
 }
 
@@ -292,7 +309,7 @@ func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 func (s *RWSem) down(t *Task, prim string, mode int) {
 	read := mode == modeRead
 	if t.fastPath() {
-		t.validate(&s.lockBase, 0, read, false)
+		t.acquire(&s.lockBase, 0, read, false)
 		if !read {
 			t.op(prim, s.id, sched.Acquire, nil)
 			if !s.Enabled(&sched.Op{Arg: modeWrite}) {
@@ -308,7 +325,7 @@ func (s *RWSem) down(t *Task, prim string, mode int) {
 	}
 	t.op(prim, s.id, rwAccess(mode), nil)
 	t.mightSleep("kernel/locking/rwsem.c:1525", prim)
-	t.validate(&s.lockBase, 0, read, false)
+	t.acquire(&s.lockBase, 0, read, false)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
 		if read {
 			t.th.SetAccess(sched.Read)
@@ -367,7 +384,7 @@ func (s *RWSem) trylock(t *Task, prim string, mode int) int {
 		t.th.SetAccess(sched.Read)
 		return 0
 	}
-	t.validate(&s.lockBase, 0, mode == modeRead, true)
+	t.acquire(&s.lockBase, 0, mode == modeRead, true)
 	s.take(t, mode, true)
 	return 1
 }

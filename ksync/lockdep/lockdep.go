@@ -263,6 +263,8 @@ type Graph struct {
 	version     uint64              // see Version
 	reported    map[string]struct{} // kind + "\x00" + Report.Key
 	edges       int
+	keyNames    map[uint64]string // KeyName's names, by key address
+	nameCount   map[string]int    // the keys registered under each name
 	gen         uint32
 	scratch     []byte
 	queue       []bfsEntry

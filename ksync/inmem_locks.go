@@ -1,0 +1,196 @@
+package ksync
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/ksync/lockdep"
+)
+
+// Locks that live in a module's memory (a struct mutex inside a kzalloc'ed device
+// struct, a global spinlock_t). The kernel API creates the Mutex, Spinlock ... living
+// at an address on its first use (Kernel.PrimAt), the way the memory there was
+// initialised: by DEFINE_MUTEX & co. (a static initialiser), by an *_init call, or
+// never. This file holds what that needs of the locks: their address, their lockdep
+// class keyed by a struct lock_class_key's address, and what the kernel's debug
+// checks say of a lock nobody initialised.
+
+// What is missing from a lock nobody initialised (lockBase.uninit).
+const (
+	// uninitNoKey: its lockdep_map has no key and the lock is not in static memory,
+	// so lockdep cannot key its class (assign_lock_key fails).
+	uninitNoKey uint8 = 1 << iota
+	// uninitBadMagic: its debug magic was never set (spinlock_t's and rwlock_t's
+	// .magic, struct mutex's .magic).
+	uninitBadMagic
+)
+
+// Place puts the lock at addr in the address space: lockdep's reports print addr
+// as the lock's address, and its instance is told apart by it.
+func (l *lockBase) Place(addr uint64) { l.addr = addr }
+
+// Addr is the lock's address.
+func (l *lockBase) Addr() uint64 { return l.addr }
+
+// SetKey is what an initialisation does to the lock's lockdep map
+// (lockdep_init_map_type in kernel/locking/lockdep.c) and debug magic: the lock's
+// class is the one of the struct lock_class_key at address key (an *_init call
+// site's static __key, or the lock itself for a statically initialised lock,
+// static_obj), named name; the magic is set. The key decides the class: a second key
+// with the same name is another class, printed "name#2" (Graph.KeyName). The name
+// of the lock itself, in ksim's traces and notes, stays what it was.
+//
+// Key 0 is a lockdep_map without a key in memory that is not static (a static
+// initialiser used on the stack): lockdep cannot key it, as for a lock nobody
+// initialised (see SetUninitialised), but its magic is set.
+func (l *lockBase) SetKey(key uint64, name string) {
+	l.uninit = 0
+	if key == 0 {
+		l.uninit = uninitNoKey
+	}
+	class := name
+	if l.k.dep != nil && key != 0 {
+		class = l.k.dep.KeyName(key, name)
+	}
+	l.SetClass(class)
+}
+
+// SetUninitialised marks a lock nobody initialised: its debug magic is not set and,
+// unless it lives in static memory (where lockdep keys it by its own address, as
+// assign_lock_key does: call SetKey with the lock's address first), lockdep cannot
+// key it. The first acquisition then gets the report the kernel's checks make
+// (NonStaticKey, the spinlock and rwlock "bad magic" bugs, the mutex's
+// DEBUG_LOCKS_WARN_ON(lock->magic != lock)).
+func (l *lockBase) SetUninitialised(static bool) {
+	l.uninit = uninitBadMagic
+	if !static {
+		l.uninit |= uninitNoKey
+	}
+}
+
+// acquire is lock_acquire (kernel/locking/lockdep.c) for l: register_lock_class
+// first, which for a lock lockdep cannot key reports and gives up (the lock is
+// taken, lockdep knows nothing of it, and it is off from then on); then the
+// validation.
+func (t *Task) acquire(l *lockBase, subclass int, read, trylock bool) {
+	if l.uninit&uninitNoKey != 0 {
+		t.nonStaticKey(l, read)
+		return
+	}
+	t.validate(l, subclass, read, trylock)
+}
+
+// nonStaticKey is assign_lock_key's report (kernel/locking/lockdep.c): the lock is
+// not in static memory and its lockdep map has no key, so it was never initialised
+// (mutex_init, spin_lock_init ...). debug_locks_off() comes first, and lock_acquire
+// runs only while lock debugging is on: once it is off, nothing. It does not taint.
+func (t *Task) nonStaticKey(l *lockBase, read bool) {
+	if t.k.dep == nil {
+		return
+	}
+	site := "lockdep non-static key " + l.name + " at " + t.where()
+	if !t.debugLocksOff("assign_lock_key", site) {
+		return
+	}
+	title := "INFO: trying to register non-static key."
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	b.WriteString("The code is fine but needs lockdep annotation, or maybe\n")
+	b.WriteString("you didn't initialize this object before use?\n")
+	b.WriteString("turning off the locking correctness validator.\n")
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", "register_lock_class", "__lock_acquire", "lock_acquire", l.acquireFn(read)))
+	t.report("warning", site, title, b.String())
+}
+
+// acquireFn is the kernel function that calls lock_acquire for l.
+func (l *lockBase) acquireFn(read bool) string {
+	switch {
+	case l.kind == kindSpinlock:
+		return "_raw_spin_lock"
+	case l.kind == kindRWLock && read:
+		return "_raw_read_lock"
+	case l.kind == kindRWLock:
+		return "_raw_write_lock"
+	case l.kind == kindRWSem && read:
+		return "down_read"
+	case l.kind == kindRWSem:
+		return "down_write"
+	}
+	return "__mutex_lock"
+}
+
+// symbol is the lock's address as %pS prints it: "sym+0x8/0x40" inside a module's
+// global, the bare address elsewhere (heap memory has no symbol).
+func (l *lockBase) symbol() string {
+	if b, off := l.k.Find(l.addr); b != nil && (b.region == RegionStatic || b.region == RegionRodata) {
+		return fmt.Sprintf("%s+%#x/%#x", b.name, off, len(b.data))
+	}
+	return fmt.Sprintf("%#x", l.addr)
+}
+
+// checkMagic is debug_spin_lock_before's and debug_spin_unlock's first check
+// (kernel/locking/spinlock_debug.c): SPIN_BUG_ON(lock->magic != SPINLOCK_MAGIC,
+// lock, "bad magic"). spin_bug prints only if debug_locks_off() finds lock debugging
+// on; spin_dump prints the lock as its memory holds it: .magic 00000000, no owner,
+// and .owner_cpu 0 in zeroed memory.
+func (l *Spinlock) checkMagic(t *Task, fn string) {
+	if l.uninit&uninitBadMagic == 0 {
+		return
+	}
+	site := "spinlock bad magic " + l.name + " at " + t.where()
+	if !t.debugLocksOff("spin_bug", site) {
+		return
+	}
+	title := fmt.Sprintf("BUG: spinlock bad magic on CPU#%d, %s/%d", t.cpu, t.Comm, t.PID)
+	owner, ownerPID, ownerCPU := "<none>", -1, 0
+	if l.owner != nil {
+		owner, ownerPID, ownerCPU = l.owner.Comm, l.owner.PID, l.ownerCPU
+	}
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	fmt.Fprintf(&b, " lock: %s, .magic: %08x, .owner: %s/%d, .owner_cpu: %d\n", l.symbol(), 0, owner, ownerPID, ownerCPU)
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", fn))
+	t.report("bug", site, title, b.String())
+}
+
+// checkMagic is the rwlock debug check's RWLOCK_BUG_ON(lock->magic != RWLOCK_MAGIC,
+// lock, "bad magic") (do_raw_read_lock, debug_write_lock_before, do_raw_read_unlock,
+// debug_write_unlock in kernel/locking/spinlock_debug.c): rwlock_bug prints only if
+// debug_locks_off() finds lock debugging on, the lock as a hashed %p.
+func (l *RWLock) checkMagic(t *Task, fn string) {
+	if l.uninit&uninitBadMagic == 0 {
+		return
+	}
+	site := "rwlock bad magic " + l.name + " at " + t.where()
+	if !t.debugLocksOff("rwlock_bug", site) {
+		return
+	}
+	title := fmt.Sprintf("BUG: rwlock bad magic on CPU#%d, %s/%d, %s", t.cpu, t.Comm, t.PID, hashedPtr(l.addr))
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", fn))
+	t.report("bug", site, title, b.String())
+}
+
+// hashedPtr is a pointer as the kernel's plain %p prints it: hashed, 32 bits of
+// siphash in 64-bit form (ptr_to_id in lib/vsprintf.c); ksim's hash is a fixed one,
+// so the same address prints the same.
+func hashedPtr(addr uint64) string {
+	return fmt.Sprintf("%016x", lockdep.TextAddr(fmt.Sprintf("%x", addr))&0xffffffff)
+}
+
+// checkMagic is CONFIG_DEBUG_MUTEXES' MUTEX_WARN_ON(lock->magic != lock), a
+// DEBUG_LOCKS_WARN_ON: in __mutex_lock_common before lockdep hears of the
+// acquisition (kernel/locking/mutex.c:588), in mutex_trylock (mutex.c:1098), and in
+// debug_mutex_unlock (kernel/locking/mutex-debug.c:75, after lockdep's release). It
+// warns if it finds lock debugging on, and turns it off: an uninitialised mutex
+// gets this warning, never lockdep's "non-static key" report.
+func (m *Mutex) checkMagic(t *Task, file, rip string) {
+	if m.uninit&uninitBadMagic == 0 {
+		return
+	}
+	t.debugLocksWarnOn("lock->magic != lock", file, rip, "mutex bad magic "+m.name+" at "+t.where())
+}
