@@ -1,10 +1,10 @@
 package ksync
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"strings"
-
-	"github.com/ksim-dev/ksim/ksync/lockdep"
 )
 
 // Locks that live in a module's memory (a struct mutex inside a kzalloc'ed device
@@ -38,7 +38,10 @@ func (l *lockBase) Addr() uint64 { return l.addr }
 // site's static __key, or the lock itself for a statically initialised lock,
 // static_obj), named name; the magic is set. The key decides the class: a second key
 // with the same name is another class, printed "name#2" (Graph.KeyName). The name
-// of the lock itself, in ksim's traces and notes, stays what it was.
+// of the lock itself, in ksim's traces and notes, stays what it was. Classes that
+// share a name are numbered in the order their keys are first set: the kernel
+// numbers them when it registers them, at their first acquisition, which is usually
+// the same order.
 //
 // Key 0 is a lockdep_map without a key in memory that is not static (a static
 // initialiser used on the stack): lockdep cannot key it, as for a lock nobody
@@ -179,7 +182,9 @@ func (l *RWLock) checkMagic(t *Task, fn string) {
 // siphash in 64-bit form (ptr_to_id in lib/vsprintf.c); ksim's hash is a fixed one,
 // so the same address prints the same.
 func hashedPtr(addr uint64) string {
-	return fmt.Sprintf("%016x", lockdep.TextAddr(fmt.Sprintf("%x", addr))&0xffffffff)
+	h := fnv.New32a()
+	binary.Write(h, binary.LittleEndian, addr) //nolint:errcheck // a hash's Write never fails
+	return fmt.Sprintf("%016x", h.Sum32())
 }
 
 // checkMagic is CONFIG_DEBUG_MUTEXES' MUTEX_WARN_ON(lock->magic != lock), a
