@@ -90,18 +90,23 @@ type placer interface {
 //     SetUninitialised for the reports that follow).
 //
 // A NULL or wild address, or one in freed memory or out of bounds, is the access the
-// kernel's lock code makes to it (an oops, KASAN's report); primAt then returns nil
-// if the task goes on, and the call does nothing more.
+// kernel's lock code makes to it (an oops, KASAN's report). After a use-after-free
+// report the call goes on with the lock the freed memory holds; otherwise primAt
+// returns nil if the task goes on, and the call does nothing more.
 func primAt(c *interp.Call, i int, kd kind) any {
 	k := c.K()
 	addr := c.Addr(i)
-	if p := k.PrimAt(addr); p != nil && isKind(p, kd) {
-		return p
-	}
 	b, off := k.Find(addr)
 	if b == nil || b.Freed() || off < 0 || off+8 > len(b.Bytes()) {
 		c.T.LoadAt(addr, 4) // the lock word: an oops or KASAN's report
-		return nil
+		if b == nil || !b.Freed() || off < 0 || off+8 > len(b.Bytes()) {
+			return nil
+		}
+		// Freed memory: the kernel goes on after KASAN's report, and the lock code
+		// works on what the memory still holds.
+	}
+	if p := k.PrimAt(addr); p != nil && isKind(p, kd) {
+		return p
 	}
 	var p any
 	static := b.Region() == ksync.RegionStatic

@@ -507,3 +507,21 @@ func TestBadAddress(t *testing.T) {
 	require.NotEmpty(t, got)
 	assert.Contains(t, got[0], "BUG: kernel NULL pointer dereference")
 }
+
+// TestLockInFreedMemory: a lock in memory freed since is KASAN's use-after-free
+// report; the kernel goes on, and so does the lock.
+func TestLockInFreedMemory(t *testing.T) {
+	res := explore(t, func(k *ksync.Kernel, m mem) {
+		k.KernelThread("user", func(t *ksync.Task) {
+			b := t.Kzalloc(64, ksync.GFPKernel)
+			name, key := m.literal("&dev->lock"), m.object("__key", 1, ksync.RegionStatic)
+			call(t, "1", "__raw_spin_lock_init", int64(b.Addr()), int64(name), int64(key), 0)
+			t.Kfree(b)
+			call(t, "2", "spin_lock", int64(b.Addr()))
+			call(t, "3", "spin_unlock", int64(b.Addr()))
+		})
+	})
+	got := titles(res)
+	require.Len(t, got, 1, "%q", got)
+	assert.Contains(t, got[0], "KASAN: slab-use-after-free")
+}
