@@ -73,8 +73,22 @@ func TestInMemoryLockReports(t *testing.T) {
 			a, b := k.DefineMutex("a"), k.DefineMutex("b")
 			a.SetKey(0xffffffffc0a00100, "&dev->lock")
 			b.SetKey(0xffffffffc0a00200, "&dev->lock")
-			k.KernelThread("ab", func(t *Task) { t.At("x.c:3"); a.Lock(t); t.At("x.c:4"); b.Lock(t); b.Unlock(t); a.Unlock(t) })
-			k.KernelThread("ba", func(t *Task) { t.At("x.c:8"); b.Lock(t); t.At("x.c:9"); a.Lock(t); a.Unlock(t); b.Unlock(t) })
+			k.KernelThread("ab", func(t *Task) {
+				t.At("x.c:3")
+				a.Lock(t)
+				t.At("x.c:4")
+				b.Lock(t)
+				b.Unlock(t)
+				a.Unlock(t)
+			})
+			k.KernelThread("ba", func(t *Task) {
+				t.At("x.c:8")
+				b.Lock(t)
+				t.At("x.c:9")
+				a.Lock(t)
+				a.Unlock(t)
+				b.Unlock(t)
+			})
 		}},
 	}
 	for _, c := range cases {
@@ -101,4 +115,31 @@ func TestInitialisedInMemoryLockIsQuiet(t *testing.T) {
 		})
 		require.Empty(t, res.Problems, "region %d", r)
 	}
+}
+
+// TestRWLockIRQAndBH: read_lock_irq and read_lock_bh turn irqs or bottom halves off
+// around the lock and back on after it; a reader with bottom halves off is an
+// in_interrupt() reader, which gets past a waiting writer.
+func TestRWLockIRQAndBH(t *testing.T) {
+	var got [][3]bool
+	explore(t, Config{}, func(k *Kernel) {
+		l := k.DefineRWLock("l")
+		got = got[:0]
+		k.KernelThread("x", func(t *Task) {
+			state := func() { got = append(got, [3]bool{t.IrqsDisabled(), t.InAtomic(), t.InInterrupt()}) }
+			l.ReadLockIRQ(t)
+			state()
+			l.ReadUnlockIRQ(t)
+			l.WriteLockIRQ(t)
+			l.WriteUnlockIRQ(t)
+			state()
+			l.ReadLockBH(t)
+			state()
+			l.ReadUnlockBH(t)
+			l.WriteLockBH(t)
+			l.WriteUnlockBH(t)
+			state()
+		})
+	})
+	require.Equal(t, [][3]bool{{true, true, false}, {false, false, false}, {false, true, false}, {false, false, false}}, got)
 }

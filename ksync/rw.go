@@ -209,8 +209,10 @@ func (l *RWLock) trylock(t *Task, prim string, mode int) int {
 }
 
 // ReadUnlock is read_unlock().
-func (l *RWLock) ReadUnlock(t *Task) {
-	t.op("read_unlock", l.id, sched.ReleaseShared, nil)
+func (l *RWLock) ReadUnlock(t *Task) { l.readUnlock(t, "read_unlock") }
+
+func (l *RWLock) readUnlock(t *Task, prim string) {
+	t.op(prim, l.id, sched.ReleaseShared, nil)
 	if l.readers == 0 || !t.unhold(&l.lockBase) {
 		t.badUnlock(&l.lockBase)
 	} else {
@@ -221,8 +223,10 @@ func (l *RWLock) ReadUnlock(t *Task) {
 }
 
 // WriteUnlock is write_unlock().
-func (l *RWLock) WriteUnlock(t *Task) {
-	t.op("write_unlock", l.id, sched.Release, nil)
+func (l *RWLock) WriteUnlock(t *Task) { l.writeUnlock(t, "write_unlock") }
+
+func (l *RWLock) writeUnlock(t *Task, prim string) {
+	t.op(prim, l.id, sched.Release, nil)
 	if l.writer != t {
 		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		t.badUnlock(&l.lockBase)
@@ -244,6 +248,70 @@ func (l *RWLock) ReadUnlockIrqrestore(t *Task, flags int) {
 func (l *RWLock) WriteUnlockIrqrestore(t *Task, flags int) {
 	l.WriteUnlock(t)
 	t.LocalIrqRestore(flags)
+}
+
+// ReadLockIRQ is read_lock_irq(): local irqs off, unconditionally, then the lock
+// (__raw_read_lock_irq: local_irq_disable, preempt_disable, the acquire).
+func (l *RWLock) ReadLockIRQ(t *Task) { l.lockIRQ(t, "read_lock_irq", modeRead, siteReadLockIrq) }
+
+// WriteLockIRQ is write_lock_irq().
+func (l *RWLock) WriteLockIRQ(t *Task) { l.lockIRQ(t, "write_lock_irq", modeWrite, siteWriteLockIrq) }
+
+func (l *RWLock) lockIRQ(t *Task, prim string, mode int, site string) {
+	t.op(prim, 0, sched.None, nil)
+	t.setIrqsOff(true, site)
+	t.updatePin()
+	l.lock(t, prim, mode)
+}
+
+// ReadLockBH is read_lock_bh(): bottom halves off first (__raw_read_lock_bh's
+// __local_bh_disable_ip), so the reader is in_interrupt(): a recursive reader.
+func (l *RWLock) ReadLockBH(t *Task) { l.lockBH(t, "read_lock_bh", modeRead) }
+
+// WriteLockBH is write_lock_bh().
+func (l *RWLock) WriteLockBH(t *Task) { l.lockBH(t, "write_lock_bh", modeWrite) }
+
+func (l *RWLock) lockBH(t *Task, prim string, mode int) {
+	t.op(prim, 0, sched.None, nil)
+	t.bhDisable(softirqDisableOffset)
+	l.lock(t, prim, mode)
+}
+
+// ReadUnlockIRQ is read_unlock_irq(): irqs back on, unconditionally.
+func (l *RWLock) ReadUnlockIRQ(t *Task) {
+	l.readUnlock(t, "read_unlock_irq")
+	l.irqsBackOn(t, siteReadUnlockIrq)
+}
+
+// WriteUnlockIRQ is write_unlock_irq().
+func (l *RWLock) WriteUnlockIRQ(t *Task) {
+	l.writeUnlock(t, "write_unlock_irq")
+	l.irqsBackOn(t, siteWriteUnlockIrq)
+}
+
+func (l *RWLock) irqsBackOn(t *Task, site string) {
+	t.setIrqsOff(false, site)
+	t.updatePin()
+	t.deliverPending()
+}
+
+// ReadUnlockBH is read_unlock_bh(): pending softirqs run once bottom halves are
+// back on.
+func (l *RWLock) ReadUnlockBH(t *Task) {
+	l.readUnlock(t, "read_unlock_bh")
+	l.bhBackOn(t)
+}
+
+// WriteUnlockBH is write_unlock_bh().
+func (l *RWLock) WriteUnlockBH(t *Task) {
+	l.writeUnlock(t, "write_unlock_bh")
+	l.bhBackOn(t)
+}
+
+func (l *RWLock) bhBackOn(t *Task) {
+	t.bhEnable(softirqDisableOffset)
+	t.updatePin()
+	t.bhEnabled()
 }
 
 // ---- rw_semaphore ----

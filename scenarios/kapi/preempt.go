@@ -17,6 +17,13 @@ const (
 	hBottomHalf = "linux/bottom_half.h"
 )
 
+// preempt_count()'s parts (include/linux/preempt.h).
+const (
+	softirqMask = 0xff00
+	hardirqMask = 0xf0000
+	nmiMask     = 0xf00000
+)
+
 func init() {
 	register(
 		interp.Builtin{Name: "preempt_disable", Header: hPreempt, Decl: "void preempt_disable(void);",
@@ -27,8 +34,10 @@ func init() {
 			Impl: func(c *interp.Call) int64 { return int64(c.T.PreemptCount()) }},
 		interp.Builtin{Name: "in_atomic", Header: hPreempt, Decl: "int in_atomic(void);",
 			Impl: func(c *interp.Call) int64 { return b2i(c.T.InAtomic()) }},
+		// in_interrupt() is irq_count(): NMI, hardirq or softirq count, where the
+		// softirq count includes bottom halves disabled (SOFTIRQ_DISABLE_OFFSET).
 		interp.Builtin{Name: "in_interrupt", Header: hPreempt, Decl: "int in_interrupt(void);",
-			Impl: func(c *interp.Call) int64 { return b2i(c.T.InInterrupt()) }},
+			Impl: func(c *interp.Call) int64 { return b2i(c.T.PreemptCount()&(nmiMask|hardirqMask|softirqMask) != 0) }},
 		interp.Builtin{Name: "irqs_disabled", Header: hIrqflags, Decl: "int irqs_disabled(void);",
 			Impl: func(c *interp.Call) int64 { return b2i(c.T.IrqsDisabled()) }},
 		interp.Builtin{Name: "local_irq_disable", Header: hIrqflags, Decl: "void local_irq_disable(void);",

@@ -82,6 +82,8 @@ func TestDecls(t *testing.T) {
 		"spin_unlock_irqrestore", "spin_lock_irq", "spin_unlock_irq", "spin_lock_bh", "spin_unlock_bh", "spin_lock_nested",
 		"__rwlock_init", "read_lock", "read_unlock", "write_lock", "write_unlock", "_raw_read_lock_irqsave",
 		"_raw_write_lock_irqsave", "read_unlock_irqrestore", "write_unlock_irqrestore", "read_trylock", "write_trylock",
+		"read_lock_irq", "read_unlock_irq", "write_lock_irq", "write_unlock_irq", "read_lock_bh", "read_unlock_bh",
+		"write_lock_bh", "write_unlock_bh",
 		"__init_rwsem", "down_read", "up_read", "down_write", "up_write", "down_read_trylock", "down_write_trylock",
 		"init_completion", "reinit_completion", "wait_for_completion", "wait_for_completion_timeout",
 		"wait_for_completion_interruptible", "complete", "complete_all",
@@ -303,15 +305,16 @@ func TestIrqFlags(t *testing.T) {
 		call(t, "5", "arch_local_irq_restore", inner)
 		call(t, "6", "spin_unlock_irqrestore", int64(l), f)
 		got = append(got, call(t, "7", "irqs_disabled"), call(t, "8", "in_atomic"))
+		got = append(got, call(t, "9", "in_interrupt"))
 		call(t, "9", "local_bh_disable")
-		got = append(got, call(t, "10", "in_atomic"))
+		got = append(got, call(t, "10", "in_atomic"), call(t, "10", "in_interrupt"))
 		call(t, "11", "local_bh_enable")
 		call(t, "12", "preempt_disable")
 		got = append(got, call(t, "13", "preempt_count"))
 		call(t, "14", "preempt_enable")
 	})
 	// x86's flags: 0x246 with interrupts on (X86_EFLAGS_IF), 0x46 off.
-	assert.Equal(t, []int64{0x246, 1, 1, 0x46, 0, 0, 1, 1}, got)
+	assert.Equal(t, []int64{0x246, 1, 1, 0x46, 0, 0, 0, 1, 1, 1}, got)
 }
 
 func TestAtomics(t *testing.T) {
