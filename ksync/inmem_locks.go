@@ -199,3 +199,51 @@ func (m *Mutex) checkMagic(t *Task, file, rip string) {
 	}
 	t.debugLocksWarnOn("lock->magic != lock", file, rip, "mutex bad magic "+m.name+" at "+t.where())
 }
+
+// checkMagic is CONFIG_DEBUG_RWSEMS' DEBUG_RWSEMS_WARN_ON(sem->magic != sem, sem)
+// (kernel/locking/rwsem.c) in __down_read_trylock, __down_write_trylock, __up_read
+// and __up_write: a WARN_ONCE with the semaphore's state, then debug_locks_off().
+// It is silenced by debug_locks_silent only, not by lock debugging being off: after
+// lockdep's "non-static key" report for a semaphore in the heap, up_read still
+// warns. down_read and down_write do not check. In zeroed memory the wait list's
+// pointers are NULL, which list_empty does not take for empty.
+func (s *RWSem) checkMagic(t *Task, file, rip string) {
+	if s.uninit&uninitBadMagic == 0 {
+		return
+	}
+	// sem->count: RWSEM_WRITER_LOCKED, RWSEM_FLAG_WAITERS, a RWSEM_READER_BIAS per reader.
+	count := uint64(s.readers)<<8 | uint64(b2i(s.waiting > 0))<<1 | uint64(b2i(s.writer != nil))
+	var owner uint64
+	switch {
+	case s.writer != nil:
+		owner = s.writer.structAddr()
+	case s.readers > 0 && s.reader != nil:
+		owner = s.reader.structAddr() | 1 // RWSEM_READER_OWNED
+	}
+	msg := fmt.Sprintf("DEBUG_RWSEMS_WARN_ON(sem->magic != sem): count = 0x%x, magic = 0x0, owner = 0x%x, curr 0x%x, list not empty",
+		count, owner, t.current().structAddr())
+	site := "rwsem bad magic " + s.name + " at " + t.where()
+	if t.warnOnceMsg(msg, file, rip, site) {
+		t.debugLocksOff("debug_locks_off", site)
+	}
+}
+
+// warnOnceMsg is WARN_ONCE(1, msg) at the kernel's file:line: the first time in a
+// boot it warns as warn does, with msg; later it is silent. It reports whether it
+// warned.
+func (t *Task) warnOnceMsg(msg, file, rip, site string) bool {
+	for _, o := range t.k.warnedOnce {
+		if o.file == file {
+			t.silenced(o.by, site)
+			return false
+		}
+	}
+	t.k.warnedOnce = append(t.k.warnedOnce, onceSite{file, reportedBy{t.th, site, false}})
+	t.warn(msg, file, rip, site)
+	return true
+}
+
+// structAddr stands for the address of the task's struct task_struct, which
+// reports print as a number (sem->owner): a fixed address per pid in the direct
+// map, 0x2000 apart (the kernel's task_struct cache objects are about that big).
+func (t *Task) structAddr() uint64 { return 0xffff888104000000 + uint64(t.PID)*0x2000 }

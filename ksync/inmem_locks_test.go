@@ -51,6 +51,12 @@ func TestInMemoryLockReports(t *testing.T) {
 			s := inMemory(k, k.DeclareRWSem("dev->sem"), RegionHeap, false)
 			k.KernelThread("user", func(t *Task) { t.At("x.c:3"); s.DownRead(t); t.At("x.c:4"); s.UpRead(t) })
 		}},
+		// A static rw_semaphore is keyed by itself: down_read is content, up_read's
+		// DEBUG_RWSEMS_WARN_ON warns once.
+		{"rwsem-bad-magic", Config{}, func(k *Kernel) {
+			s := inMemory(k, k.DeclareRWSem("dev"), RegionStatic, false)
+			k.KernelThread("user", func(t *Task) { t.At("x.c:3"); s.DownRead(t); t.At("x.c:4"); s.UpRead(t) })
+		}},
 		// A static lock is keyed by itself: lockdep is content, and
 		// debug_spin_lock_before's SPIN_BUG_ON reports the bad magic.
 		{"spinlock-bad-magic", Config{}, func(k *Kernel) {

@@ -334,6 +334,7 @@ type RWSem struct {
 	readers int
 	writer  *Task
 	waiting int // writers on the wait list: RWSEM_FLAG_WAITERS is set
+	reader  *Task // the last reader to take it: sem->owner while reader-owned
 }
 
 // DeclareRWSem is DECLARE_RWSEM(name), or an init_rwsem'ed rw_semaphore.
@@ -429,6 +430,7 @@ func (s *RWSem) take(t *Task, mode int, trylock bool) {
 	switch mode {
 	case modeRead:
 		s.readers++
+		s.reader = t
 	case modeWriteQueued:
 		s.waiting = max(s.waiting-1, 0) // 0 already if init_rwsem ran meanwhile
 		fallthrough
@@ -448,6 +450,11 @@ func (s *RWSem) DownWriteTrylock(t *Task) int { return s.trylock(t, "down_write_
 // holding it or any waiter queued) / __down_write_trylock (count must be 0).
 func (s *RWSem) trylock(t *Task, prim string, mode int) int {
 	t.op(prim, s.id, rwAccess(mode), nil)
+	if mode == modeRead {
+		s.checkMagic(t, "kernel/locking/rwsem.c:1279", "down_read_trylock+0x4e/0x1c0")
+	} else {
+		s.checkMagic(t, "kernel/locking/rwsem.c:1326", "down_write_trylock+0x46/0x150")
+	}
 	if !s.Enabled(&sched.Op{Arg: mode}) {
 		t.th.SetAccess(sched.Read)
 		return 0
@@ -464,6 +471,7 @@ func (s *RWSem) UpRead(t *Task) {
 		t.badUnlock(&s.lockBase)
 		return
 	}
+	s.checkMagic(t, "kernel/locking/rwsem.c:1340", "up_read+0x1a5/0x240") // __up_read, inlined
 	s.readers--
 }
 
@@ -476,6 +484,7 @@ func (s *RWSem) UpWrite(t *Task) {
 		return
 	}
 	t.unhold(&s.lockBase)
+	s.checkMagic(t, "kernel/locking/rwsem.c:1362", "up_write+0x17e/0x1f0") // __up_write, inlined
 	s.writer = nil
 }
 
