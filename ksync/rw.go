@@ -333,7 +333,7 @@ type RWSem struct {
 	lockBase
 	readers int
 	writer  *Task
-	waiting int // writers on the wait list: RWSEM_FLAG_WAITERS is set
+	waiting int   // writers on the wait list: RWSEM_FLAG_WAITERS is set
 	reader  *Task // the last reader to take it: sem->owner while reader-owned
 }
 
