@@ -77,7 +77,7 @@ func (l *lockBase) SetUninitialised(static bool) {
 // validation.
 func (t *Task) acquire(l *lockBase, subclass int, read, trylock bool) {
 	if l.uninit&uninitNoKey != 0 {
-		t.nonStaticKey(l, read)
+		t.nonStaticKey(l, l.acquireFn(read))
 		return
 	}
 	t.validate(l, subclass, read, trylock)
@@ -87,7 +87,8 @@ func (t *Task) acquire(l *lockBase, subclass int, read, trylock bool) {
 // not in static memory and its lockdep map has no key, so it was never initialised
 // (mutex_init, spin_lock_init ...). debug_locks_off() comes first, and lock_acquire
 // runs only while lock debugging is on: once it is off, nothing. It does not taint.
-func (t *Task) nonStaticKey(l *lockBase, read bool) {
+// frames are the kernel functions that called lock_acquire, innermost first.
+func (t *Task) nonStaticKey(l *lockBase, frames ...string) {
 	if t.k.dep == nil {
 		return
 	}
@@ -102,7 +103,7 @@ func (t *Task) nonStaticKey(l *lockBase, read bool) {
 	b.WriteString("you didn't initialize this object before use?\n")
 	b.WriteString("turning off the locking correctness validator.\n")
 	b.WriteString(t.header())
-	b.WriteString(t.callTrace("dump_stack_lvl", "register_lock_class", "__lock_acquire", "lock_acquire", l.acquireFn(read)))
+	b.WriteString(t.callTrace(append([]string{"dump_stack_lvl", "register_lock_class", "__lock_acquire", "lock_acquire"}, frames...)...))
 	t.report("warning", site, title, b.String())
 }
 
@@ -141,21 +142,49 @@ func (l *Spinlock) checkMagic(t *Task, fn string) {
 	if l.uninit&uninitBadMagic == 0 {
 		return
 	}
+	l.spinBadMagic(t, l.owner, l.ownerCPU, fn)
+}
+
+// spinBadMagic is spin_bug(lock, "bad magic") and spin_dump for a raw spinlock at
+// l's address whose owner is owner (on ownerCPU), or nobody; frames are the kernel
+// functions on the stack, innermost first, from the one that checked.
+func (l *lockBase) spinBadMagic(t *Task, owner *Task, ownerCPU int, frames ...string) {
 	site := "spinlock bad magic " + l.name + " at " + t.where()
 	if !t.debugLocksOff("spin_bug", site) {
 		return
 	}
 	title := fmt.Sprintf("BUG: spinlock bad magic on CPU#%d, %s/%d", t.cpu, t.Comm, t.PID)
-	owner, ownerPID, ownerCPU := "<none>", -1, 0
-	if l.owner != nil {
-		owner, ownerPID, ownerCPU = l.owner.Comm, l.owner.PID, l.ownerCPU
+	comm, pid, cpu := "<none>", -1, 0
+	if owner != nil {
+		comm, pid, cpu = owner.Comm, owner.PID, ownerCPU
 	}
 	var b strings.Builder
 	b.WriteString(title + "\n")
-	fmt.Fprintf(&b, " lock: %s, .magic: %08x, .owner: %s/%d, .owner_cpu: %d\n", l.symbol(), 0, owner, ownerPID, ownerCPU)
+	fmt.Fprintf(&b, " lock: %s, .magic: %08x, .owner: %s/%d, .owner_cpu: %d\n", l.symbol(), 0, comm, pid, cpu)
 	b.WriteString(t.header())
-	b.WriteString(t.callTrace("dump_stack_lvl", fn))
+	b.WriteString(t.callTrace(append([]string{"dump_stack_lvl"}, frames...)...))
 	t.report("bug", site, title, b.String())
+}
+
+// innerLock is what the raw_spinlock_t inside a struct semaphore (sem->lock) or a
+// struct completion (x->wait.lock) says when the object was never initialised
+// (sema_init, init_completion) and down(), up(), complete() or
+// wait_for_completion() takes it: lockdep's non-static key report for one in the
+// heap, then debug_spin_lock_before's bad magic, which that report has silenced;
+// for one in static memory, keyed by itself, the bad magic alone. frames are the
+// lock function (_raw_spin_lock_irqsave, or _raw_spin_lock_irq in
+// wait_for_completion) and its caller. What follows in the kernel (the wait list's NULL pointers)
+// is not modelled: the count is 0, and a down() or a wait sleeps.
+func (t *Task) innerLock(l *lockBase, frames ...string) {
+	if l.uninit == 0 {
+		return
+	}
+	if l.uninit&uninitNoKey != 0 {
+		t.nonStaticKey(l, frames...)
+	}
+	if l.uninit&uninitBadMagic != 0 {
+		l.spinBadMagic(t, nil, 0, append([]string{"do_raw_spin_lock"}, frames...)...)
+	}
 }
 
 // checkMagic is the rwlock debug check's RWLOCK_BUG_ON(lock->magic != RWLOCK_MAGIC,

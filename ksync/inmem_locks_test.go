@@ -57,6 +57,16 @@ func TestInMemoryLockReports(t *testing.T) {
 			s := inMemory(k, k.DeclareRWSem("dev"), RegionStatic, false)
 			k.KernelThread("user", func(t *Task) { t.At("x.c:3"); s.DownRead(t); t.At("x.c:4"); s.UpRead(t) })
 		}},
+		// The raw spinlock inside a semaphore nobody initialised: lockdep's report
+		// in the heap, the bad magic in static memory.
+		{"nonstatic-key-semaphore", Config{}, func(k *Kernel) {
+			s := inMemory(k, k.DefineSemaphore("sem", 0), RegionHeap, false)
+			k.KernelThread("user", func(t *Task) { t.At("x.c:3"); s.Up(t); t.At("x.c:4"); s.Down(t) })
+		}},
+		{"semaphore-bad-magic", Config{}, func(k *Kernel) {
+			s := inMemory(k, k.DefineSemaphore("sem", 0), RegionStatic, false)
+			k.KernelThread("user", func(t *Task) { t.At("x.c:3"); s.Up(t); t.At("x.c:4"); s.Down(t) })
+		}},
 		// A static lock is keyed by itself: lockdep is content, and
 		// debug_spin_lock_before's SPIN_BUG_ON reports the bad magic.
 		{"spinlock-bad-magic", Config{}, func(k *Kernel) {

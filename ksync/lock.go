@@ -186,6 +186,7 @@ func (s *Semaphore) DownTimeout(t *Task, jiffies int) int {
 // (inverted against spin_trylock and mutex_trylock, as in the kernel).
 func (s *Semaphore) DownTrylock(t *Task) int {
 	t.op("down_trylock", s.id, sched.Acquire, nil)
+	t.innerLock(&s.lockBase, "_raw_spin_lock_irqsave", "down_trylock")
 	if s.count > 0 {
 		s.count--
 		s.last = t
@@ -202,6 +203,7 @@ func (s *Semaphore) DownTrylock(t *Task) int {
 func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, killable bool) int {
 	t.mightSleep("kernel/locking/semaphore.c:58", prim) // a step of its own, before down's (mightResched)
 	t.op(prim, s.id, sched.Acquire, nil)
+	t.innerLock(&s.lockBase, "_raw_spin_lock_irqsave", prim)
 	if s.count > 0 {
 		s.count--
 		s.last = t
@@ -269,6 +271,7 @@ func (l *Spinlock) Init(t *Task) {
 // increments it.
 func (s *Semaphore) Up(t *Task) {
 	t.op("up", s.id, sched.Write, nil)
+	t.innerLock(&s.lockBase, "_raw_spin_lock_irqsave", "up")
 	if len(s.waiters) > 0 {
 		w := s.waiters[0]
 		s.waiters = s.waiters[1:]

@@ -542,7 +542,7 @@ func (c *Completion) WaitTimeout(t *Task, jiffies int) int {
 }
 
 func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bool {
-	if t.fastPath() && !mayGiveUp {
+	if t.fastPath() && !mayGiveUp && c.uninit == 0 {
 		t.blockOn(&sched.Op{Name: prim, Obj: c.id, Access: sched.Acquire, Guard: c}, st, "completion", &c.lockBase)
 		if c.done != completeAll {
 			c.done--
@@ -552,6 +552,7 @@ func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bo
 	}
 	t.op(prim, c.id, sched.Acquire, nil)
 	t.mightSleep("kernel/sched/completion.c:112", prim)
+	t.innerLock(&c.lockBase, "_raw_spin_lock_irq", "__wait_for_common", prim)
 	if c.done == 0 {
 		t.th.SetAccess(sched.Read)
 		t.th.Note("waits")
@@ -578,6 +579,7 @@ func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bo
 // Complete is complete(): it wakes one waiter.
 func (c *Completion) Complete(t *Task) {
 	t.op("complete", c.id, sched.Write, nil)
+	t.innerLock(&c.lockBase, "_raw_spin_lock_irqsave", "complete")
 	if c.done != completeAll {
 		c.done++
 	}
@@ -586,6 +588,7 @@ func (c *Completion) Complete(t *Task) {
 // CompleteAll is complete_all(): every waiter, now and later, goes on.
 func (c *Completion) CompleteAll(t *Task) {
 	t.op("complete_all", c.id, sched.Write, nil)
+	t.innerLock(&c.lockBase, "_raw_spin_lock_irqsave", "complete_all")
 	c.done = completeAll
 }
 

@@ -71,6 +71,11 @@ func isKind(p any, kd kind) bool {
 	return false
 }
 
+// lockdepTracked reports whether lockdep knows the kind: semaphores and completions
+// have no lockdep map of their own (only the raw spinlock inside, which ksync
+// checks itself).
+func lockdepTracked(kd kind) bool { return kd != kindSemaphore && kd != kindCompletion }
+
 // placer is what every lock family's object has (ksync's lockBase).
 type placer interface {
 	Place(addr uint64)
@@ -119,17 +124,18 @@ func primAt(c *interp.Call, i int, kd kind) any {
 		p = newPrim(k, kd, name, int(int32(count)))
 		pl, _ := p.(placer)
 		pl.Place(addr)
-		if static {
-			pl.SetKey(addr, name)
-		} else {
+		switch {
+		case !static:
 			pl.SetKey(0, name) // on the stack: no key, and not static (assign_lock_key)
+		case lockdepTracked(kd):
+			pl.SetKey(addr, name)
 		}
 	} else {
 		name := lockName(c, i, b, off)
 		p = newPrim(k, kd, name, 0)
 		pl, _ := p.(placer)
 		pl.Place(addr)
-		if static {
+		if static && lockdepTracked(kd) {
 			pl.SetKey(addr, b.Name()) // named by kallsyms: the symbol holding it
 		}
 		pl.SetUninitialised(static)

@@ -167,11 +167,29 @@ func TestInitialisation(t *testing.T) {
 		{"static rwsem never initialised", ksync.RegionStatic, never, "rwsem",
 			[]string{"WARNING: CPU: 0 PID: 2 at kernel/locking/rwsem.c:1362 up_write"}},
 	}
+	cases = append(cases, []struct {
+		name   string
+		region ksync.Region
+		how    how
+		kind   string
+		want   []string
+	}{
+		{"init-call semaphore", ksync.RegionHeap, initCall, "sem", nil},
+		{"static semaphore", ksync.RegionStatic, static, "sem", nil},
+		// The raw spinlock inside: lockdep's non-static key (which silences the
+		// bad magic) in the heap, the bad magic in static memory.
+		{"heap semaphore never initialised", ksync.RegionHeap, never, "sem", []string{"INFO: trying to register non-static key."}},
+		{"static semaphore never initialised", ksync.RegionStatic, never, "sem", []string{"BUG: spinlock bad magic on CPU#0, user/2"}},
+		{"static completion never initialised", ksync.RegionStatic, never, "completion", []string{"BUG: spinlock bad magic on CPU#0, user/2"}},
+		{"static completion", ksync.RegionStatic, static, "completion", nil},
+	}...)
 	ops := map[string][3]string{
-		"spin":   {"__raw_spin_lock_init", "spin_lock", "spin_unlock"},
-		"mutex":  {"__mutex_init", "mutex_lock", "mutex_unlock"},
-		"rwlock": {"__rwlock_init", "write_lock", "write_unlock"},
-		"rwsem":  {"__init_rwsem", "down_write", "up_write"},
+		"sem":        {"sema_init", "up", "down"},
+		"completion": {"init_completion", "complete", "wait_for_completion"},
+		"spin":       {"__raw_spin_lock_init", "spin_lock", "spin_unlock"},
+		"mutex":      {"__mutex_init", "mutex_lock", "mutex_unlock"},
+		"rwlock":     {"__rwlock_init", "write_lock", "write_unlock"},
+		"rwsem":      {"__init_rwsem", "down_write", "up_write"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -193,6 +211,10 @@ func TestInitialisation(t *testing.T) {
 					case static:
 						m.define(lock, "lock", 0)
 					case initCall:
+						if c.kind == "sem" {
+							call(t, "2", op[0], int64(lock), 0)
+							break
+						}
 						call(t, "2", op[0], int64(lock), int64(name), int64(key), 0)
 					}
 					call(t, "3", op[1], int64(lock))
