@@ -58,6 +58,12 @@ func (l *lockBase) SetKey(key uint64, name string) {
 	l.SetClass(class)
 }
 
+// SetInitialised marks an object initialised at run time whose class does not
+// matter (sema_init, init_completion: their raw spinlock's class is the init
+// function's, and lockdep does not track the object itself): nothing is missing any
+// more.
+func (l *lockBase) SetInitialised() { l.uninit = 0 }
+
 // SetUninitialised marks a lock nobody initialised: its debug magic is not set and,
 // unless it lives in static memory (where lockdep keys it by its own address, as
 // assign_lock_key does: call SetKey with the lock's address first), lockdep cannot

@@ -81,6 +81,7 @@ type placer interface {
 	Place(addr uint64)
 	SetKey(key uint64, name string)
 	SetUninitialised(static bool)
+	SetInitialised()
 }
 
 // primAt is the primitive of kind kd living at the address argument i of c points
@@ -164,8 +165,10 @@ func initPrim(c *interp.Call, i int, kd kind, key uint64, name string) any {
 		p.(placer).Place(addr)
 		k.SetPrimAt(addr, p)
 	}
-	if kd != kindSemaphore && kd != kindCompletion {
+	if lockdepTracked(kd) {
 		p.(placer).SetKey(key, name)
+	} else {
+		p.(placer).SetInitialised()
 	}
 	return p
 }

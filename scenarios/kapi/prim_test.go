@@ -554,3 +554,32 @@ func TestLockInFreedMemory(t *testing.T) {
 	require.Len(t, got, 1, "%q", got)
 	assert.Contains(t, got[0], "KASAN: slab-use-after-free")
 }
+
+// TestInitAfterUse: an init call on an object used before it was initialised
+// makes it whole: only the use before the init reports.
+func TestInitAfterUse(t *testing.T) {
+	res := explore(t, func(k *ksync.Kernel, m mem) {
+		s := m.object("sem", 32, ksync.RegionStatic)
+		k.KernelThread("user", func(t *ksync.Task) {
+			call(t, "1", "up", int64(s))
+			call(t, "2", "sema_init", int64(s), 1)
+			call(t, "3", "down", int64(s))
+			call(t, "4", "up", int64(s))
+		})
+	})
+	got := titles(res)
+	require.Len(t, got, 1, "%q", got)
+	assert.Contains(t, got[0], "BUG: spinlock bad magic")
+}
+
+// TestLockdepAssertHeldNeverUsed: asserting a lock nobody ever took warns.
+func TestLockdepAssertHeldNeverUsed(t *testing.T) {
+	res := explore(t, func(k *ksync.Kernel, m mem) {
+		l := m.object("l", 64, ksync.RegionStatic)
+		m.define(l, "l", 0)
+		k.KernelThread("user", func(t *ksync.Task) { call(t, "7", "lockdep_assert_held", int64(l)) })
+	})
+	got := titles(res)
+	require.Len(t, got, 1, "%q", got)
+	assert.Contains(t, got[0], "WARNING: CPU: 0 PID: 2 at x.c:7")
+}
