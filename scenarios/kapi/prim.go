@@ -1,6 +1,7 @@
 package kapi
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/ksim-dev/ksim/ksync"
@@ -95,27 +96,19 @@ type placer interface {
 //     itself in static memory and by nothing elsewhere (see ksync's
 //     SetUninitialised for the reports that follow).
 //
-// A NULL or wild address, or one in freed memory or out of bounds, is the access the
-// kernel's lock code makes to it (an oops, KASAN's report). After a use-after-free
-// report the call goes on with the lock the freed memory holds; otherwise primAt
-// returns nil if the task goes on, and the call does nothing more.
+// It is nil when the address is bad (see lockMemory).
 func primAt(c *interp.Call, i int, kd kind) any {
 	k := c.K()
 	addr := c.Addr(i)
-	b, off := k.Find(addr)
-	if b == nil || b.Freed() || off < 0 || off+8 > len(b.Bytes()) {
-		c.T.LoadAt(addr, 4) // the lock word: an oops or KASAN's report
-		if b == nil || !b.Freed() || off < 0 || off+8 > len(b.Bytes()) {
-			return nil
-		}
-		// Freed memory: the kernel goes on after KASAN's report, and the lock code
-		// works on what the memory still holds.
+	b, off, ok := lockMemory(c, addr)
+	if !ok {
+		return nil
 	}
 	if p := k.PrimAt(addr); p != nil && isKind(p, kd) {
 		return p
 	}
-	var p any
 	static := b.Region() == ksync.RegionStatic
+	var p any
 	if v, _ := k.Peek(addr+offInit, 8); v == ksimStaticInit {
 		name := peekString(k, addr+offDepName)
 		if name == "" {
@@ -123,7 +116,7 @@ func primAt(c *interp.Call, i int, kd kind) any {
 		}
 		count, _ := k.Peek(addr+offCount, 4)
 		p = newPrim(k, kd, name, int(int32(count)))
-		pl, _ := p.(placer)
+		pl := p.(placer)
 		pl.Place(addr)
 		switch {
 		case !static:
@@ -132,9 +125,8 @@ func primAt(c *interp.Call, i int, kd kind) any {
 			pl.SetKey(addr, name)
 		}
 	} else {
-		name := lockName(c, i, b, off)
-		p = newPrim(k, kd, name, 0)
-		pl, _ := p.(placer)
+		p = newPrim(k, kd, lockName(c, i, b, off), 0)
+		pl := p.(placer)
 		pl.Place(addr)
 		if static && lockdepTracked(kd) {
 			pl.SetKey(addr, b.Name()) // named by kallsyms: the symbol holding it
@@ -147,20 +139,19 @@ func primAt(c *interp.Call, i int, kd kind) any {
 
 // initPrim is an *_init call on the primitive at the address argument i: the
 // object there, or a new one, keyed by the lock_class_key at key and named name
-// (lockdep_init_map), ready for its Init.
+// (lockdep_init_map), ready for its Init. It is nil when the address is bad.
 func initPrim(c *interp.Call, i int, kd kind, key uint64, name string) any {
 	k := c.K()
 	addr := c.Addr(i)
+	b, off, ok := lockMemory(c, addr)
+	if !ok {
+		return nil
+	}
+	if name == "" {
+		name = lockName(c, i, b, off)
+	}
 	p := k.PrimAt(addr)
 	if p == nil || !isKind(p, kd) {
-		b, off := k.Find(addr)
-		if b == nil || b.Freed() || off < 0 || off+8 > len(b.Bytes()) {
-			c.T.StoreAt(addr, 4, 0) // the init's first write: an oops or KASAN's report
-			return nil
-		}
-		if name == "" {
-			name = lockName(c, i, b, off)
-		}
 		p = newPrim(k, kd, name, 0)
 		p.(placer).Place(addr)
 		k.SetPrimAt(addr, p)
@@ -173,6 +164,22 @@ func initPrim(c *interp.Call, i int, kd kind, key uint64, name string) any {
 	return p
 }
 
+// lockMemory is the object holding the lock at addr and the lock's offset in it.
+// A NULL or wild address, freed memory or a lock past the object's end is the
+// access the kernel's lock code makes to it: an oops (the task dies) or KASAN's
+// report. After a use-after-free report the kernel goes on, and the lock code works
+// on what the freed memory still holds: ok. Otherwise ok is false, and the call
+// does nothing more.
+func lockMemory(c *interp.Call, addr uint64) (b *ksync.Buffer, off int, ok bool) {
+	b, off = c.K().Find(addr)
+	inside := b != nil && off >= 0 && off+8 <= len(b.Bytes())
+	if inside && !b.Freed() {
+		return b, off, true
+	}
+	c.T.LoadAt(addr, 4) // the lock word
+	return b, off, inside
+}
+
 // lockName names a lock for ksim's traces and notes: the argument as written
 // ("&dev->lock" without its "&"), or the object and offset holding it.
 func lockName(c *interp.Call, i int, b *ksync.Buffer, off int) string {
@@ -182,19 +189,7 @@ func lockName(c *interp.Call, i int, b *ksync.Buffer, off int) string {
 	if off == 0 {
 		return b.Name()
 	}
-	return b.Name() + "+" + hex(off)
-}
-
-func hex(n int) string {
-	const digits = "0123456789abcdef"
-	if n == 0 {
-		return "0x0"
-	}
-	var buf []byte
-	for ; n > 0; n >>= 4 {
-		buf = append([]byte{digits[n&15]}, buf...)
-	}
-	return "0x" + string(buf)
+	return fmt.Sprintf("%s+%#x", b.Name(), off)
 }
 
 // peekString is the NUL-terminated string at the address stored at addr, read
