@@ -24,6 +24,10 @@ const (
 	siteSpinLockIrqsave      = "_raw_spin_lock_irqsave+0x46/0x60"
 	siteSpinUnlockIrq        = "_raw_spin_unlock_irq+0x24/0x50"
 	siteSpinUnlockIrqrestore = "_raw_spin_unlock_irqrestore+0x31/0x60"
+	siteReadLockIrq          = "_raw_read_lock_irq+0x2e/0x50"
+	siteWriteLockIrq         = "_raw_write_lock_irq+0x2e/0x50"
+	siteReadUnlockIrq        = "_raw_read_unlock_irq+0x24/0x50"
+	siteWriteUnlockIrq       = "_raw_write_unlock_irq+0x24/0x50"
 	siteIRQEntry             = "common_interrupt+0x13/0xa0" // irqentry_enter's caller
 	siteIRQExit              = "irqentry_exit+0x3b/0x90"
 	siteSoftirqEntry         = "__do_softirq+0x10/0x18" // handle_softirqs' caller (_RET_IP_)

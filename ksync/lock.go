@@ -32,6 +32,9 @@ type lockBase struct {
 	// Graph.ClassID gives it; 0 until the first acquisition needs it.
 	depID int32
 	depG  *lockdep.Graph // the graph depID is good for
+	// uninit says what a lock nobody initialised lacks (uninitNoKey, uninitBadMagic):
+	// see SetUninitialised.
+	uninit uint8
 }
 
 func (k *Kernel) newBase(name string, kind lockKind) lockBase {
@@ -59,7 +62,12 @@ func (l *lockBase) Name() string { return l.name }
 
 // tracked reports whether lockdep knows the lock: semaphores and completions have no
 // lockdep map in the kernel, so they never appear in its held-locks listings.
-func (l *lockBase) tracked() bool { return l.kind != kindSemaphore && l.kind != kindCompletion }
+//
+// Nor does it know a lock it could not key (uninitNoKey): register_lock_class
+// failed, and the lock never enters current->held_locks.
+func (l *lockBase) tracked() bool {
+	return l.kind != kindSemaphore && l.kind != kindCompletion && l.uninit&uninitNoKey == 0
+}
 
 // waitTypes is lockdep's "-{outer:inner}" wait-type pair.
 func (l *lockBase) waitTypes() string {
@@ -178,6 +186,7 @@ func (s *Semaphore) DownTimeout(t *Task, jiffies int) int {
 // (inverted against spin_trylock and mutex_trylock, as in the kernel).
 func (s *Semaphore) DownTrylock(t *Task) int {
 	t.op("down_trylock", s.id, sched.Acquire, nil)
+	t.innerLock(&s.lockBase, "_raw_spin_lock_irqsave", "down_trylock")
 	if s.count > 0 {
 		s.count--
 		s.last = t
@@ -194,6 +203,7 @@ func (s *Semaphore) DownTrylock(t *Task) int {
 func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, killable bool) int {
 	t.mightSleep("kernel/locking/semaphore.c:58", prim) // a step of its own, before down's (mightResched)
 	t.op(prim, s.id, sched.Acquire, nil)
+	t.innerLock(&s.lockBase, "_raw_spin_lock_irqsave", prim)
 	if s.count > 0 {
 		s.count--
 		s.last = t
@@ -261,6 +271,7 @@ func (l *Spinlock) Init(t *Task) {
 // increments it.
 func (s *Semaphore) Up(t *Task) {
 	t.op("up", s.id, sched.Write, nil)
+	t.innerLock(&s.lockBase, "_raw_spin_lock_irqsave", "up")
 	if len(s.waiters) > 0 {
 		w := s.waiters[0]
 		s.waiters = s.waiters[1:]
@@ -315,14 +326,16 @@ func (m *Mutex) LockKillable(t *Task) int {
 
 func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, subclass int) int {
 	if t.fastPath() && !interruptible {
-		t.validate(&m.lockBase, subclass, false, false)
+		m.checkMagic(t, "kernel/locking/mutex.c:588", "__mutex_lock+0x8d2/0xc90")
+		t.acquire(&m.lockBase, subclass, false, false)
 		t.blockOn(&sched.Op{Name: prim, Obj: m.id, Access: sched.Acquire, Guard: m}, st, "mutex", &m.lockBase)
 		m.take(t, subclass, false)
 		return 0
 	}
 	t.mightSleep("kernel/locking/mutex.c:283", prim) // a step of its own, before the lock's (mightResched)
 	t.op(prim, m.id, sched.Acquire, nil)
-	t.validate(&m.lockBase, subclass, false, false)
+	m.checkMagic(t, "kernel/locking/mutex.c:588", "__mutex_lock+0x8d2/0xc90")
+	t.acquire(&m.lockBase, subclass, false, false)
 	if m.owner == nil {
 		m.take(t, subclass, false)
 		return 0
@@ -357,8 +370,9 @@ func (m *Mutex) take(t *Task, subclass int, trylock bool) {
 // Trylock is mutex_trylock(): 1 when it took the mutex, 0 when not.
 func (m *Mutex) Trylock(t *Task) int {
 	t.op("mutex_trylock", m.id, sched.Acquire, nil)
+	m.checkMagic(t, "kernel/locking/mutex.c:1098", "mutex_trylock+0x2f/0x90")
 	if m.owner == nil {
-		t.validate(&m.lockBase, 0, false, true)
+		t.acquire(&m.lockBase, 0, false, true)
 		m.take(t, 0, true)
 		return 1
 	}
@@ -382,8 +396,10 @@ func (m *Mutex) IsLocked(t *Task) int {
 // too. The mutex is released anyway.
 func (m *Mutex) Unlock(t *Task) {
 	t.op("mutex_unlock", m.id, sched.Release, nil)
+	const unlockFile, unlockRIP = "kernel/locking/mutex-debug.c:75", "debug_mutex_unlock+0x3c/0x90"
 	if m.owner == t {
 		t.unhold(&m.lockBase)
+		m.checkMagic(t, unlockFile, unlockRIP)
 		m.owner = nil
 		t.th.Note("released")
 		return
@@ -392,6 +408,7 @@ func (m *Mutex) Unlock(t *Task) {
 	if !t.unhold(&m.lockBase) {
 		t.badUnlock(&m.lockBase)
 	}
+	m.checkMagic(t, unlockFile, unlockRIP)
 	t.debugLocksWarnOn("__owner_task(owner) != current", "kernel/locking/mutex.c:930",
 		"__mutex_unlock_slowpath+0x1d5/0x2c0", "mutex_unlock by non-owner at "+t.where())
 	if m.owner == nil {
@@ -455,7 +472,8 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 			t.bhDisable(count - 1)
 		}
 		t.preemptDisable()
-		t.validate(&l.lockBase, subclass, false, false)
+		t.acquire(&l.lockBase, subclass, false, false)
+		l.checkMagic(t, "do_raw_spin_lock")
 		l.debugLockBefore(t)
 		t.blockOn(&sched.Op{Name: prim, Obj: l.id, Access: sched.Acquire, Guard: l}, Running, "spinlock", &l.lockBase)
 		l.take(t, subclass, false)
@@ -466,7 +484,8 @@ func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
 		t.bhDisable(count - 1)
 	}
 	t.preemptDisable()
-	t.validate(&l.lockBase, subclass, false, false)
+	t.acquire(&l.lockBase, subclass, false, false)
+	l.checkMagic(t, "do_raw_spin_lock")
 	if l.owner == nil {
 		l.take(t, subclass, false)
 		return
@@ -503,7 +522,7 @@ func (l *Spinlock) Trylock(t *Task) int {
 	t.op("spin_trylock", l.id, sched.Acquire, nil)
 	if l.owner == nil {
 		t.preemptDisable()
-		t.validate(&l.lockBase, 0, false, true)
+		t.acquire(&l.lockBase, 0, false, true)
 		l.take(t, 0, true)
 		return 1
 	}
@@ -541,6 +560,7 @@ func (l *Spinlock) unlock(t *Task, prim string, count int) {
 	t.op(prim, l.id, sched.Release, nil)
 	if l.owner == t {
 		t.unhold(&l.lockBase)
+		l.checkMagic(t, "do_raw_spin_unlock")
 		l.owner = nil
 		t.th.Note("released")
 	} else {
@@ -554,6 +574,7 @@ func (l *Spinlock) unlock(t *Task, prim string, count int) {
 		if !t.unhold(&l.lockBase) {
 			t.badUnlock(&l.lockBase)
 		}
+		l.checkMagic(t, "do_raw_spin_unlock")
 		if l.owner == nil {
 			t.th.Note("BUG: already unlocked")
 			t.spinBug(l, "already unlocked", "do_raw_spin_unlock")

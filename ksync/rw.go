@@ -106,7 +106,8 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 	}
 	if !t.k.gated {
 		t.preemptDisable()
-		t.validate(&l.lockBase, 0, read, false)
+		t.acquire(&l.lockBase, 0, read, false)
+		l.checkMagic(t, l.rawFn(read, true))
 		if !read {
 			t.op(prim, l.id, sched.Acquire, nil)
 			if !l.free(modeWrite) {
@@ -122,7 +123,8 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 	}
 	t.op(prim, l.id, rwAccess(mode), nil)
 	t.preemptDisable()
-	t.validate(&l.lockBase, 0, read, false)
+	t.acquire(&l.lockBase, 0, read, false)
+	l.checkMagic(t, l.rawFn(read, true))
 	if !l.free(mode) {
 		if read {
 			t.th.SetAccess(sched.Read)
@@ -136,6 +138,19 @@ func (l *RWLock) lock(t *Task, prim string, mode int) {
 		t.wait = waiting{}
 	}
 	l.take(t, mode, false)
+}
+
+// rawFn is the debug function that checks the lock (kernel/locking/spinlock_debug.c).
+func (l *RWLock) rawFn(read, lock bool) string {
+	switch {
+	case read && lock:
+		return "do_raw_read_lock"
+	case read:
+		return "do_raw_read_unlock"
+	case lock:
+		return "do_raw_write_lock"
+	}
+	return "do_raw_write_unlock"
 }
 
 // busy says, for the trace, why the lock cannot be taken now.
@@ -188,25 +203,30 @@ func (l *RWLock) trylock(t *Task, prim string, mode int) int {
 		return 0
 	}
 	t.preemptDisable()
-	t.validate(&l.lockBase, 0, mode == modeRead, true)
+	t.acquire(&l.lockBase, 0, mode == modeRead, true)
 	l.take(t, mode, true)
 	return 1
 }
 
 // ReadUnlock is read_unlock().
-func (l *RWLock) ReadUnlock(t *Task) {
-	t.op("read_unlock", l.id, sched.ReleaseShared, nil)
+func (l *RWLock) ReadUnlock(t *Task) { l.readUnlock(t, "read_unlock") }
+
+func (l *RWLock) readUnlock(t *Task, prim string) {
+	t.op(prim, l.id, sched.ReleaseShared, nil)
 	if l.readers == 0 || !t.unhold(&l.lockBase) {
 		t.badUnlock(&l.lockBase)
 	} else {
 		l.readers--
 	}
+	l.checkMagic(t, l.rawFn(true, false))
 	t.preemptEnable()
 }
 
 // WriteUnlock is write_unlock().
-func (l *RWLock) WriteUnlock(t *Task) {
-	t.op("write_unlock", l.id, sched.Release, nil)
+func (l *RWLock) WriteUnlock(t *Task) { l.writeUnlock(t, "write_unlock") }
+
+func (l *RWLock) writeUnlock(t *Task, prim string) {
+	t.op(prim, l.id, sched.Release, nil)
 	if l.writer != t {
 		t.th.SetAccess(sched.Write) // not its owner's release: see ownerlessRelease
 		t.badUnlock(&l.lockBase)
@@ -214,6 +234,7 @@ func (l *RWLock) WriteUnlock(t *Task) {
 		t.unhold(&l.lockBase)
 		l.writer = nil
 	}
+	l.checkMagic(t, l.rawFn(false, false))
 	t.preemptEnable()
 }
 
@@ -227,6 +248,70 @@ func (l *RWLock) ReadUnlockIrqrestore(t *Task, flags int) {
 func (l *RWLock) WriteUnlockIrqrestore(t *Task, flags int) {
 	l.WriteUnlock(t)
 	t.LocalIrqRestore(flags)
+}
+
+// ReadLockIRQ is read_lock_irq(): local irqs off, unconditionally, then the lock
+// (__raw_read_lock_irq: local_irq_disable, preempt_disable, the acquire).
+func (l *RWLock) ReadLockIRQ(t *Task) { l.lockIRQ(t, "read_lock_irq", modeRead, siteReadLockIrq) }
+
+// WriteLockIRQ is write_lock_irq().
+func (l *RWLock) WriteLockIRQ(t *Task) { l.lockIRQ(t, "write_lock_irq", modeWrite, siteWriteLockIrq) }
+
+func (l *RWLock) lockIRQ(t *Task, prim string, mode int, site string) {
+	t.op(prim, 0, sched.None, nil)
+	t.setIrqsOff(true, site)
+	t.updatePin()
+	l.lock(t, prim, mode)
+}
+
+// ReadLockBH is read_lock_bh(): bottom halves off first (__raw_read_lock_bh's
+// __local_bh_disable_ip), so the reader is in_interrupt(): a recursive reader.
+func (l *RWLock) ReadLockBH(t *Task) { l.lockBH(t, "read_lock_bh", modeRead) }
+
+// WriteLockBH is write_lock_bh().
+func (l *RWLock) WriteLockBH(t *Task) { l.lockBH(t, "write_lock_bh", modeWrite) }
+
+func (l *RWLock) lockBH(t *Task, prim string, mode int) {
+	t.op(prim, 0, sched.None, nil)
+	t.bhDisable(softirqDisableOffset)
+	l.lock(t, prim, mode)
+}
+
+// ReadUnlockIRQ is read_unlock_irq(): irqs back on, unconditionally.
+func (l *RWLock) ReadUnlockIRQ(t *Task) {
+	l.readUnlock(t, "read_unlock_irq")
+	l.irqsBackOn(t, siteReadUnlockIrq)
+}
+
+// WriteUnlockIRQ is write_unlock_irq().
+func (l *RWLock) WriteUnlockIRQ(t *Task) {
+	l.writeUnlock(t, "write_unlock_irq")
+	l.irqsBackOn(t, siteWriteUnlockIrq)
+}
+
+func (l *RWLock) irqsBackOn(t *Task, site string) {
+	t.setIrqsOff(false, site)
+	t.updatePin()
+	t.deliverPending()
+}
+
+// ReadUnlockBH is read_unlock_bh(): pending softirqs run once bottom halves are
+// back on.
+func (l *RWLock) ReadUnlockBH(t *Task) {
+	l.readUnlock(t, "read_unlock_bh")
+	l.bhBackOn(t)
+}
+
+// WriteUnlockBH is write_unlock_bh().
+func (l *RWLock) WriteUnlockBH(t *Task) {
+	l.writeUnlock(t, "write_unlock_bh")
+	l.bhBackOn(t)
+}
+
+func (l *RWLock) bhBackOn(t *Task) {
+	t.bhEnable(softirqDisableOffset)
+	t.updatePin()
+	t.bhEnabled()
 }
 
 // ---- rw_semaphore ----
@@ -248,7 +333,8 @@ type RWSem struct {
 	lockBase
 	readers int
 	writer  *Task
-	waiting int // writers on the wait list: RWSEM_FLAG_WAITERS is set
+	waiting int   // writers on the wait list: RWSEM_FLAG_WAITERS is set
+	reader  *Task // the last reader to take it: sem->owner while reader-owned
 }
 
 // DeclareRWSem is DECLARE_RWSEM(name), or an init_rwsem'ed rw_semaphore.
@@ -292,7 +378,7 @@ func (s *RWSem) DownWrite(t *Task) { s.down(t, "down_write", modeWrite) }
 func (s *RWSem) down(t *Task, prim string, mode int) {
 	read := mode == modeRead
 	if t.fastPath() {
-		t.validate(&s.lockBase, 0, read, false)
+		t.acquire(&s.lockBase, 0, read, false)
 		if !read {
 			t.op(prim, s.id, sched.Acquire, nil)
 			if !s.Enabled(&sched.Op{Arg: modeWrite}) {
@@ -308,7 +394,7 @@ func (s *RWSem) down(t *Task, prim string, mode int) {
 	}
 	t.op(prim, s.id, rwAccess(mode), nil)
 	t.mightSleep("kernel/locking/rwsem.c:1525", prim)
-	t.validate(&s.lockBase, 0, read, false)
+	t.acquire(&s.lockBase, 0, read, false)
 	if !s.Enabled(&sched.Op{Arg: mode}) {
 		if read {
 			t.th.SetAccess(sched.Read)
@@ -344,6 +430,7 @@ func (s *RWSem) take(t *Task, mode int, trylock bool) {
 	switch mode {
 	case modeRead:
 		s.readers++
+		s.reader = t
 	case modeWriteQueued:
 		s.waiting = max(s.waiting-1, 0) // 0 already if init_rwsem ran meanwhile
 		fallthrough
@@ -363,11 +450,16 @@ func (s *RWSem) DownWriteTrylock(t *Task) int { return s.trylock(t, "down_write_
 // holding it or any waiter queued) / __down_write_trylock (count must be 0).
 func (s *RWSem) trylock(t *Task, prim string, mode int) int {
 	t.op(prim, s.id, rwAccess(mode), nil)
+	if mode == modeRead {
+		s.checkMagic(t, "kernel/locking/rwsem.c:1279", "down_read_trylock+0x4e/0x1c0")
+	} else {
+		s.checkMagic(t, "kernel/locking/rwsem.c:1326", "down_write_trylock+0x46/0x150")
+	}
 	if !s.Enabled(&sched.Op{Arg: mode}) {
 		t.th.SetAccess(sched.Read)
 		return 0
 	}
-	t.validate(&s.lockBase, 0, mode == modeRead, true)
+	t.acquire(&s.lockBase, 0, mode == modeRead, true)
 	s.take(t, mode, true)
 	return 1
 }
@@ -379,6 +471,7 @@ func (s *RWSem) UpRead(t *Task) {
 		t.badUnlock(&s.lockBase)
 		return
 	}
+	s.checkMagic(t, "kernel/locking/rwsem.c:1340", "up_read+0x1a5/0x240") // __up_read, inlined
 	s.readers--
 }
 
@@ -391,6 +484,7 @@ func (s *RWSem) UpWrite(t *Task) {
 		return
 	}
 	t.unhold(&s.lockBase)
+	s.checkMagic(t, "kernel/locking/rwsem.c:1362", "up_write+0x17e/0x1f0") // __up_write, inlined
 	s.writer = nil
 }
 
@@ -448,7 +542,7 @@ func (c *Completion) WaitTimeout(t *Task, jiffies int) int {
 }
 
 func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bool {
-	if t.fastPath() && !mayGiveUp {
+	if t.fastPath() && !mayGiveUp && c.uninit == 0 {
 		t.blockOn(&sched.Op{Name: prim, Obj: c.id, Access: sched.Acquire, Guard: c}, st, "completion", &c.lockBase)
 		if c.done != completeAll {
 			c.done--
@@ -458,6 +552,7 @@ func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bo
 	}
 	t.op(prim, c.id, sched.Acquire, nil)
 	t.mightSleep("kernel/sched/completion.c:112", prim)
+	t.innerLock(&c.lockBase, "_raw_spin_lock_irq", "__wait_for_common", prim)
 	if c.done == 0 {
 		t.th.SetAccess(sched.Read)
 		t.th.Note("waits")
@@ -484,6 +579,7 @@ func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bo
 // Complete is complete(): it wakes one waiter.
 func (c *Completion) Complete(t *Task) {
 	t.op("complete", c.id, sched.Write, nil)
+	t.innerLock(&c.lockBase, "_raw_spin_lock_irqsave", "complete")
 	if c.done != completeAll {
 		c.done++
 	}
@@ -492,6 +588,7 @@ func (c *Completion) Complete(t *Task) {
 // CompleteAll is complete_all(): every waiter, now and later, goes on.
 func (c *Completion) CompleteAll(t *Task) {
 	t.op("complete_all", c.id, sched.Write, nil)
+	t.innerLock(&c.lockBase, "_raw_spin_lock_irqsave", "complete_all")
 	c.done = completeAll
 }
 

@@ -44,8 +44,9 @@ const MaxSubclasses = 8
 const SingleDepthNesting = 1
 
 // Class is a lock class: the key names it — the variable of a statically defined lock
-// (DEFINE_MUTEX(m) -> "m"), the init site "&expr" of a dynamically initialised one —
-// and the subclass (from mutex_lock_nested / spin_lock_nested) distinguishes nesting
+// (DEFINE_MUTEX(m) -> "m"), the init site "&expr" of a dynamically initialised one;
+// for a lock whose struct lock_class_key is an address, the name Graph.KeyName gives
+// that address ("&expr", or "&expr#2" for a second key of that name) — and the subclass (from mutex_lock_nested / spin_lock_nested) distinguishes nesting
 // levels. Key and Subclass identify the class; Kind is recorded when the class is
 // first seen.
 type Class struct {
@@ -263,6 +264,8 @@ type Graph struct {
 	version     uint64              // see Version
 	reported    map[string]struct{} // kind + "\x00" + Report.Key
 	edges       int
+	keyNames    map[uint64]string // KeyName's names, by key address
+	nameCount   map[string]int    // the keys registered under each name
 	gen         uint32
 	scratch     []byte
 	queue       []bfsEntry

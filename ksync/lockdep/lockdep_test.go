@@ -583,3 +583,23 @@ func checkStructure(t *testing.T, r *Report) {
 		assert.NotEmpty(t, held.FindAllString(r.Text, -1), "held-lock lines")
 	}
 }
+
+func TestKeyName(t *testing.T) {
+	g := NewGraph()
+	for _, tc := range []struct {
+		key  uint64
+		name string
+		want string
+	}{
+		{0x10, "&dev->lock", "&dev->lock"},
+		{0x20, "&dev->lock", "&dev->lock#2"},
+		{0x10, "&dev->lock", "&dev->lock"},
+		{0x30, "m", "m"},
+		{0x40, "&dev->lock", "&dev->lock#3"},
+		{0x20, "other", "&dev->lock#2"}, // a key keeps the name it was registered with
+	} {
+		if got := g.KeyName(tc.key, tc.name); got != tc.want {
+			t.Errorf("KeyName(%#x, %q) = %q, want %q", tc.key, tc.name, got, tc.want)
+		}
+	}
+}

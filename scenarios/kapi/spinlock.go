@@ -1,0 +1,48 @@
+package kapi
+
+import (
+	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/scenarios/interp"
+)
+
+// spinlock_t (include/linux/spinlock.h, kernel/locking/spinlock.c). spin_lock_init
+// and spin_lock_irqsave are macros of the headers that call __raw_spin_lock_init and
+// _raw_spin_lock_irqsave, as 6.12's do; the rest are functions of their own name.
+
+const hSpinlock = "linux/spinlock.h"
+
+func init() {
+	l := func(f func(c *interp.Call, l *ksync.Spinlock) int64) func(*interp.Call) int64 {
+		return on(spinlockAt, f)
+	}
+	register(
+		interp.Builtin{Name: "__raw_spin_lock_init", Header: hSpinlock,
+			Decl: "void __raw_spin_lock_init(spinlock_t *lock, const char *name, struct lock_class_key *key, short inner);",
+			Impl: func(c *interp.Call) int64 {
+				if p, _ := initPrim(c, 0, kindSpinlock, c.Addr(2), str(c, 1)).(*ksync.Spinlock); p != nil {
+					p.Init(c.T)
+				}
+				return 0
+			}},
+		interp.Builtin{Name: "spin_lock", Header: hSpinlock, Decl: "void spin_lock(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.Lock(c.T); return 0 })},
+		interp.Builtin{Name: "spin_lock_nested", Header: hSpinlock, Decl: "void spin_lock_nested(spinlock_t *lock, int subclass);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.LockNested(c.T, int(c.Int(1))); return 0 })},
+		interp.Builtin{Name: "spin_unlock", Header: hSpinlock, Decl: "void spin_unlock(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.Unlock(c.T); return 0 })},
+		interp.Builtin{Name: "spin_trylock", Header: hSpinlock, Decl: "int spin_trylock(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { return int64(l.Trylock(c.T)) })},
+		interp.Builtin{Name: "_raw_spin_lock_irqsave", Header: hSpinlock, Decl: "unsigned long _raw_spin_lock_irqsave(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { return int64(l.LockIrqsave(c.T)) })},
+		interp.Builtin{Name: "spin_unlock_irqrestore", Header: hSpinlock, Decl: "void spin_unlock_irqrestore(spinlock_t *lock, unsigned long flags);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.UnlockIrqrestore(c.T, int(c.Int(1))); return 0 })},
+		interp.Builtin{Name: "spin_lock_irq", Header: hSpinlock, Decl: "void spin_lock_irq(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.LockIRQ(c.T); return 0 })},
+		interp.Builtin{Name: "spin_unlock_irq", Header: hSpinlock, Decl: "void spin_unlock_irq(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.UnlockIRQ(c.T); return 0 })},
+		interp.Builtin{Name: "spin_lock_bh", Header: hSpinlock, Decl: "void spin_lock_bh(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.LockBH(c.T); return 0 })},
+		interp.Builtin{Name: "spin_unlock_bh", Header: hSpinlock, Decl: "void spin_unlock_bh(spinlock_t *lock);",
+			Impl: l(func(c *interp.Call, l *ksync.Spinlock) int64 { l.UnlockBH(c.T); return 0 })},
+	)
+}
