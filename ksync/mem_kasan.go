@@ -200,6 +200,8 @@ var kasanFunc = map[string]string{
 	"strchr": "strchr+0x30/0x60", "strrchr": "strrchr+0x2e/0x60", "strstr": "strstr+0x5b/0x110",
 	"memcmp": "memcmp+0x3c/0xb0", "kfree": "kfree+0x126/0x4c0",
 	"kmem_cache_free": "kmem_cache_free+0x127/0x4e0", "vfree": "vfree+0x9d/0x4d0",
+	"vsnprintf": "vsnprintf+0x6f6/0x1e80", "kstrdup_const": "kstrdup_const+0x2a/0x40",
+	"kstrtoull": "_parse_integer_limit+0x1a4/0x1e0", "memchr": "memchr+0x2c/0x60",
 }
 
 // kasan prints KASAN's report (print_report) unless one has been printed this boot

@@ -85,3 +85,9 @@ func (t *Task) VsprintfInvalid(c byte) {
 	t.k.warnedOnce = append(t.k.warnedOnce, onceSite{file, reportedBy{t.th, site, false}})
 	t.warn(msg, file, "format_decode+0x3c1/0x590", site)
 }
+
+// VsnprintfTooLarge is vsnprintf's WARN_ON_ONCE(size > INT_MAX) (lib/vsprintf.c):
+// a buffer size past INT_MAX is refused, and nothing is written.
+func (t *Task) VsnprintfTooLarge() {
+	t.warnOnce("lib/vsprintf.c:2741", "vsnprintf+0x5c/0x1e80", "vsnprintf with a size above INT_MAX at "+t.where())
+}

@@ -389,7 +389,15 @@ type KmemCache struct {
 	slabs []*cacheSlab
 	live  int     // objects allocated and not freed
 	buf   *Buffer // the struct kmem_cache itself, an object of the kmem_cache cache
+	ctor  func(t *Task, addr uint64)
 }
+
+// SetCtor gives the cache its constructor. SLUB runs it on every object of a new
+// slab (setup_object); ksim never reuses an object, so it runs it on each object
+// when kmem_cache_alloc hands it out, before returning it: the same state, where
+// the caller can see it. With a constructor, init_on_alloc (on in Debian's
+// kernels) leaves the object unzeroed, __GFP_ZERO or not (slab_want_init_on_alloc).
+func (c *KmemCache) SetCtor(f func(t *Task, addr uint64)) { c.ctor = f }
 
 // cacheSlab is one slab of a cache: its base address and its objects by slot (nil
 // for a slot never used; ksim never reuses one, as KASAN's quarantine delays reuse).
@@ -494,9 +502,9 @@ func (t *Task) KmemCacheCreate(name string, nameOK bool, size, align int, flags 
 	err := 0
 	switch {
 	case flags>>slabFlagsLast != 0 || flags&(SlabKmalloc|SlabKasan) != 0:
-		err = -22 // EINVAL: flags & ~SLAB_FLAGS_PERMITTED
+		err = -EINVAL // flags & ~SLAB_FLAGS_PERMITTED
 	case !nameOK:
-		err = -12 // ENOMEM: kstrdup_const(NULL)
+		err = -ENOMEM // kstrdup_const(NULL)
 	}
 	if err != 0 {
 		shown := name
@@ -544,6 +552,9 @@ func (t *Task) KmemCacheAlloc(c *KmemCache, gfp GFP) uint64 {
 		return 0
 	}
 	b.name = c.name
+	if c.ctor != nil {
+		c.ctor(t, b.addr)
+	}
 	return b.addr
 }
 
