@@ -122,6 +122,12 @@ func (t *Task) NewStack(name string, size int) *Buffer {
 	return b
 }
 
+// FrameReturned marks a stack object dead: the function whose local it is has
+// returned. Its memory stays where it was (no other object takes its addresses), so
+// a dangling pointer still finds it; KASAN stays silent about it, as the kernel's
+// (see check).
+func (b *Buffer) FrameReturned() { b.freed = true }
+
 // Escape makes a private object shared: from now on every access is a visible
 // operation. The interpreter calls it when the object's address is stored in memory
 // or handed to the kernel API.
