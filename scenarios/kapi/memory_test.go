@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ksim-dev/ksim/ksync"
-	"github.com/ksim-dev/ksim/sched"
 	"github.com/ksim-dev/ksim/scenarios/interp"
+	"github.com/ksim-dev/ksim/sched"
 )
 
 // The -update flag rewrites the golden files; another test file of the package may
