@@ -174,7 +174,7 @@ func TestPrintk(t *testing.T) {
 		p("\0013error\n")
 		p("no level, no newline")
 		p("\001c and more: %s\n", x.lit("yes")) // KERN_CONT continues it
-		p("\001cnot continued\n")              // the record had its newline
+		p("\001cnot continued\n")               // the record had its newline
 		p("\0016a")
 		p("\0016b\n") // a new record: no KERN_CONT
 		p("%s%s\n", x.lit("\0014"), x.lit("level from an argument"))
