@@ -327,12 +327,13 @@ func (t *Task) LoadBytes(name string, addr uint64, n int) []byte {
 	out := make([]byte, n)
 	for i := 0; i < n; {
 		w := min(8-int((addr+uint64(i))&7), n-i)
-		b, off, ok := t.check(name, addr+uint64(i), w, sched.Read)
+		b, off, _ := t.check(name, addr+uint64(i), w, sched.Read)
 		if b == nil {
 			return out
 		}
-		if ok {
-			copy(out[i:i+w], b.data[off:off+w])
+		// The bytes the object has: past it (after KASAN's report), 0.
+		if lo, hi := max(off, 0), min(off+w, len(b.data)); lo < hi {
+			copy(out[i+lo-off:i+hi-off], b.data[lo:hi])
 		}
 		i += w
 	}
@@ -344,12 +345,13 @@ func (t *Task) LoadBytes(name string, addr uint64, n int) []byte {
 func (t *Task) StoreBytes(name string, addr uint64, p []byte) {
 	for i := 0; i < len(p); {
 		w := min(8-int((addr+uint64(i))&7), len(p)-i)
-		b, off, ok := t.check(name, addr+uint64(i), w, sched.Write)
+		b, off, _ := t.check(name, addr+uint64(i), w, sched.Write)
 		if b == nil {
 			return
 		}
-		if ok {
-			copy(b.data[off:off+w], p[i:i+w])
+		// The bytes that land in the object; those past it are dropped.
+		if lo, hi := max(off, 0), min(off+w, len(b.data)); lo < hi {
+			copy(b.data[lo:hi], p[i+lo-off:i+hi-off])
 		}
 		i += w
 	}
