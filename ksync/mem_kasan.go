@@ -202,6 +202,7 @@ var kasanFunc = map[string]string{
 	"kmem_cache_free": "kmem_cache_free+0x127/0x4e0", "vfree": "vfree+0x9d/0x4d0",
 	"vsnprintf": "vsnprintf+0x6f6/0x1e80", "kstrdup_const": "kstrdup_const+0x2a/0x40",
 	"kstrtoull": "_parse_integer_limit+0x1a4/0x1e0", "memchr": "memchr+0x2c/0x60",
+	"string_nocheck": "string_nocheck+0x1a6/0x2a0", "format_decode": "format_decode+0x1c8/0xa90",
 }
 
 // kasan prints KASAN's report (print_report) unless one has been printed this boot

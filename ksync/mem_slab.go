@@ -157,7 +157,8 @@ func (t *Task) KmallocAt(c KmallocCall) uint64 {
 		r.outer = []string{c.Fn + "_noprof"}
 	case "kvmalloc", "kvzalloc":
 		if c.Size > KmallocMaxSize {
-			return t.VmallocAt(c.Fn, c.Size, gfp)
+			t.op(c.Fn, 0, sched.None, nil) // kmalloc refuses it, silently (__GFP_NOWARN)
+			return t.kvmallocFallback(c.Fn, c.Size, gfp)
 		}
 		if c.Size > PageSize {
 			// kmalloc_gfp_adjust: do not warn, and do not retry hard, before the
@@ -178,12 +179,23 @@ func (t *Task) KmallocAt(c KmallocCall) uint64 {
 	r.inner, r.fn = frames[:len(frames)-1], frames[len(frames)-1]
 	b := t.allocate(r)
 	if b == nil && (c.Fn == "kvmalloc" || c.Fn == "kvzalloc") && c.Size > PageSize {
-		return t.VmallocAt(c.Fn, c.Size, gfp)
+		return t.kvmallocFallback(c.Fn, c.Size, gfp)
 	}
 	if b == nil {
 		return 0
 	}
 	return b.addr
+}
+
+// kvmallocFallback is __kvmalloc_node_noprof (mm/util.c) after kmalloc failed for
+// a size above a page: vmalloc, unless the caller may not sleep (vmalloc does not
+// support non-blocking allocations): then NULL.
+func (t *Task) kvmallocFallback(fn string, size int, gfp GFP) uint64 {
+	if gfp&GFPDirectReclaim == 0 {
+		t.note("not blocking: no vmalloc fallback, returns NULL")
+		return 0
+	}
+	return t.VmallocAt(fn, size, gfp)
 }
 
 // trackCallerFrames are __kmalloc_node_track_caller_noprof's frames for a size.

@@ -403,7 +403,8 @@ func (v *vsprintf) str(sp spec, p uint64) {
 	if sp.precision >= 0 {
 		lim = sp.precision
 	}
-	v.widen(sp, v.t.CString("vsnprintf", p, lim))
+	s, _ := v.t.StringIn("string_nocheck", p, lim) // a NULL or wild address oopses
+	v.widen(sp, string(s))
 }
 
 // pointerString is pointer_string: hex, zero-padded to 16 digits without a width.

@@ -172,6 +172,7 @@ func TestAllocations(t *testing.T) {
 		assert.Equal(t, ksync.RegionVmalloc, regionOf(x, big), "kvmalloc past KMALLOC_MAX_SIZE falls back to vmalloc")
 		x.call("kvfree", kv)
 		x.call("kvfree", big)
+		assert.Zero(t, x.call("kvmalloc", 8<<20, gfpAtomic), "no vmalloc fallback without blocking")
 	})
 	assert.Empty(t, res.Problems)
 	assert.Empty(t, dmesg)
@@ -419,6 +420,12 @@ func TestKasanReports(t *testing.T) {
 			x.call("kfree", s)
 			x.T.At("m.c:8")
 			x.call("strlen", s)
+		}},
+		{"printk-string-use-after-free", func(x *env) {
+			s := x.call("kstrdup", x.lit("name"), gfpKernel)
+			x.call("kfree", s)
+			x.T.At("m.c:4")
+			x.call("_printk", x.lit("\0016dev %s\n"), s)
 		}},
 		{"zero-size-ptr", func(x *env) {
 			p := x.call("kmalloc", 0, gfpKernel)

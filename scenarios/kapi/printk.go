@@ -28,7 +28,7 @@ func init() {
 // refuses. ok is false when the task died reading the format or a %s string.
 func vsnprintfCall(c *interp.Call, i, limit int) (out []byte, n int, ok bool) {
 	// A NULL format oopses in format_decode, as StringIn's read does.
-	f, ok := c.T.StringIn("vsnprintf", c.Addr(i), maxString)
+	f, ok := c.T.StringIn("format_decode", c.Addr(i), maxString)
 	if !ok {
 		return nil, 0, false
 	}
