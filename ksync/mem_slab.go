@@ -253,17 +253,23 @@ func (t *Task) KreallocAt(addr uint64, size int, gfp GFP) uint64 {
 	if addr > ZeroSizePtr {
 		b, off := t.k.Find(addr)
 		t.op("krealloc", 0, sched.None, nil)
-		if b == nil || b.region != RegionHeap || off != 0 {
-			// ksize of a pointer that is no object's start: __ksize's checks
-			// (WARN_ON(!folio_test_slab)...) are not modelled beyond this.
-			t.kasanFree(addr, nil, "krealloc")
-			return 0
-		}
-		if b.freed {
+		switch {
+		case b != nil && b.freed && b.region == RegionHeap:
+			// kasan_check_byte: the report, and NULL.
 			t.kasanAccess(addr, 1, false, "")
 			return 0
+		case b == nil || b.region != RegionHeap:
+			// __ksize of memory no allocator returned: not a slab folio, and a
+			// small one: WARN_ON, and a size of 0 (mm/slab_common.c). The new
+			// object gets nothing copied; kfree(p) then complains of its own.
+			t.warn("", "mm/slab_common.c:1046", "__ksize+0x95/0xb0", "krealloc of memory kmalloc did not return at "+t.where())
+		case off != 0:
+			// A pointer inside an object: ksize is its cache's, the copy starts at
+			// p, and kfree(p) is KASAN's invalid-free.
+			ks = b.ksize() - off
+		default:
+			old, ks = b, b.ksize()
 		}
-		old, ks = b, b.ksize()
 	}
 	if old != nil && ks >= size {
 		// kasan_krealloc: the object is now size bytes.
@@ -277,11 +283,17 @@ func (t *Task) KreallocAt(addr uint64, size int, gfp GFP) uint64 {
 		return addr
 	}
 	n := t.KmallocAt(KmallocCall{Fn: "krealloc", Size: size, GFP: gfp})
-	if n == 0 || old == nil {
+	if n == 0 || addr <= ZeroSizePtr {
 		return n
 	}
 	nb, _ := t.k.Find(n)
-	copy(nb.data, old.data)
+	if src, off := t.k.Find(addr); src != nil && ks > 0 {
+		// memcpy(ret, p, ks) with KASAN off: the bytes there, redzone included.
+		end := min(off+ks, len(src.data))
+		if off < end {
+			copy(nb.data, src.data[off:end])
+		}
+	}
 	t.KfreeAt(addr)
 	return n
 }
@@ -577,7 +589,7 @@ func (t *Task) KmemCacheAlloc(c *KmemCache, gfp GFP) uint64 {
 // with KASAN's double-free and invalid-free checks.
 func (t *Task) KmemCacheFree(c *KmemCache, addr uint64) {
 	b, off := t.k.Find(addr)
-	if b == nil || b.region != RegionHeap || b.isLarge() || off < 0 || off >= max(len(b.data), 1) && b.cache == nil {
+	if b == nil || b.region != RegionHeap || b.isLarge() || off < 0 {
 		t.op("kmem_cache_free", 0, sched.None, nil)
 		site := "kmem_cache_free of memory no slab holds at " + t.where()
 		const file = "mm/slub.c:4756"

@@ -45,7 +45,6 @@ func init() {
 		slab("SLAB_ACCOUNT", ksync.SlabAccount), slab("SLAB_NO_USER_FLAGS", ksync.SlabNoUserFlags),
 		slab("SLAB_SKIP_KFENCE", ksync.SlabSkipKfence), slab("SLAB_RECLAIM_ACCOUNT", ksync.SlabReclaimAccount),
 		slab("SLAB_MEM_SPREAD", 0), // removed in 6.9; 0 as __SLAB_FLAG_UNUSED, for older code
-		Define{Header: "linux/slab.h", Name: "ZERO_SIZE_PTR", Value: ksync.ZeroSizePtr},
 	)
 
 	register(
