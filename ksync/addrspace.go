@@ -164,12 +164,28 @@ func (k *Kernel) Find(addr uint64) (*Buffer, int) {
 		return nil, 0
 	}
 	b := a.objs[i]
-	end := b.addr + (uint64(max(len(b.data), 1))+15)&^15 + 16
-	if addr >= end {
+	if addr >= b.addr+b.extent() {
 		return nil, 0
 	}
 	a.last = b
 	return b, int(addr - b.addr)
+}
+
+// extent is how many bytes from its start an object's addresses reach: its size
+// rounded to 16 and the redzone place leaves; a slab object's whole slot (its
+// cache's object size, or s->size for a kmem_cache); a vmalloc area's pages. An
+// address there finds the object, as KASAN's metadata finds it.
+func (b *Buffer) extent() uint64 {
+	n := (uint64(max(len(b.data), 1))+15)&^15 + 16
+	switch {
+	case b.cache != nil && b.cache.slot > 0:
+		n = max(n, uint64(b.cache.slot))
+	case b.region == RegionHeap && !b.isLarge():
+		n = max(n, uint64(b.ksize()))
+	case b.region == RegionVmalloc:
+		n = max(n, (uint64(len(b.data))+PageSize-1)&^(PageSize-1))
+	}
+	return n
 }
 
 // loc is the sched object of the word at off.

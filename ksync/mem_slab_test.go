@@ -103,3 +103,21 @@ func TestHashPointer(t *testing.T) {
 	assert.Equal(t, uint64(0x61C8864680B583EB)>>32, HashPointer(1))
 	assert.Less(t, HashPointer(0xffff888100000000), uint64(1)<<32)
 }
+
+// An access past an object but inside its slot is KASAN's report, not a fault: the
+// slot is the object's (a kmem_cache's s->size, a kmalloc cache's object size).
+func TestSlotRedzone(t *testing.T) {
+	res := explore(t, Config{}, func(k *Kernel) {
+		k.KernelThread("m", func(tk *Task) {
+			c := tk.KmemCacheCreate("big", true, 1000, 0, 0)
+			p := tk.KmemCacheAlloc(c, GFPKernel)
+			tk.At("x.c:3")
+			tk.LoadAt(p+1100, 8)
+			q := tk.KmallocAt(KmallocCall{Fn: "kmalloc", Size: 129, GFP: GFPKernel, Const: true})
+			tk.LoadAt(q+180, 4) // kmalloc-192: silent now, but not a fault either
+		})
+	})
+	require.Len(t, res.Problems, 1)
+	assert.Equal(t, "BUG: KASAN: slab-out-of-bounds", res.Problems[0].Title)
+	assert.Contains(t, res.Problems[0].Report, "The buggy address is located 100 bytes to the right of\n allocated 1000-byte region")
+}
