@@ -2,6 +2,7 @@ package kapi
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -454,4 +455,31 @@ func TestStackUseAfterReturnSilent(t *testing.T) {
 	})
 	assert.Empty(t, res.Problems)
 	assert.Empty(t, dmesg)
+}
+
+// LKMPG's kmem_cache.c (/work/shared/corpus/lkmpg), its calls in order: init then
+// exit, with its messages.
+func TestLKMPGKmemCache(t *testing.T) {
+	var o1, o2 int64
+	dmesg, res := once(t, func(x *env) {
+		pr := func(f string, args ...int64) { x.call("_printk", append([]int64{x.lit("\0016" + f)}, args...)...) }
+		pr("kmem_cache_example: Initializing module\n")
+		c := x.call("kmem_cache_create", x.lit("my_custom_cache"), 36, 0, int64(ksync.SlabHWCacheAlign), 0)
+		o1 = x.call("kmem_cache_alloc", c, gfpKernel)
+		o2 = x.call("kmem_cache_alloc", c, gfpKernel)
+		x.T.StoreAt(uint64(o1), 4, 1)
+		x.T.StoreAt(uint64(o2), 4, 2)
+		pr("kmem_cache_example: Allocated obj1 at %p (id: %d)\n", o1, int64(x.T.LoadAt(uint64(o1), 4)))
+		pr("kmem_cache_example: Allocated obj2 at %p (id: %d)\n", o2, int64(x.T.LoadAt(uint64(o2), 4)))
+		x.call("kmem_cache_free", c, o1)
+		x.call("kmem_cache_free", c, o2)
+		x.call("kmem_cache_destroy", c)
+		pr("kmem_cache_example: Cleaned up and exited\n")
+	})
+	assert.Empty(t, res.Problems)
+	hash := func(p int64) string { return fmt.Sprintf("%016x", ksync.HashPointer(uint64(p))) }
+	assert.Equal(t, "kmem_cache_example: Initializing module\n"+
+		"kmem_cache_example: Allocated obj1 at "+hash(o1)+" (id: 1)\n"+
+		"kmem_cache_example: Allocated obj2 at "+hash(o2)+" (id: 2)\n"+
+		"kmem_cache_example: Cleaned up and exited\n", dmesg)
 }
