@@ -287,7 +287,7 @@ func (t *Task) describeAddress(b *strings.Builder, r kasanReport) {
 		// kernel_or_module_addr: "The buggy address belongs to the variable:" %pS.
 		// A module's globals are in the module mapping: no struct page to dump.
 		off := r.addr - buf.addr
-		fmt.Fprintf(b, "The buggy address belongs to the variable:\n %s+%#x/%#x\n\n", buf.name, off, max(len(buf.data), 1))
+		fmt.Fprintf(b, "The buggy address belongs to the variable:\n %s+%#x/%#x\n\n", buf.name, off, buf.SymbolSize())
 	case RegionStack:
 		// kasan_print_address_stack_frame: frame information only for the current
 		// task's stack; ksim does not lay frames out as gcc does (its frame
@@ -427,4 +427,19 @@ func (t *Task) kasanFree(addr uint64, buf *Buffer, fn string, frames ...string) 
 	// The title's %pS is kfree's caller (_RET_IP_); the stack shows the free.
 	t.kasan(kasanReport{addr: addr, free: true, kind: kind, fn: fn, frames: frames})
 	return true
+}
+
+// SymbolSize is the size kallsyms gives the object's symbol, as %pS prints it: a
+// function's size; for a global, its size with the redzone gcc's KASAN
+// instrumentation appends to it (asan_red_zone_size: up to the next multiple of 32
+// bytes past at least 32 more), which the symbol covers.
+func (b *Buffer) SymbolSize() int {
+	n := max(len(b.data), 1)
+	if b.region == RegionStatic || b.region == RegionRodata {
+		if c := n & 31; c != 0 {
+			return n + 64 - c
+		}
+		return n + 32
+	}
+	return n
 }

@@ -462,7 +462,7 @@ func (v *vsprintf) pointer(ext string, p uint64, sp spec) {
 // name alone for %ps; an address no symbol holds is "0x..." in hex.
 func (v *vsprintf) symbol(p uint64, offset bool) string {
 	b, off := v.t.Kernel().Find(p)
-	if b == nil || off < 0 || off >= max(b.Size(), 1) {
+	if b == nil || off < 0 || off >= b.SymbolSize() {
 		return "0x" + hex(p)
 	}
 	switch b.Region() {
@@ -473,7 +473,7 @@ func (v *vsprintf) symbol(p uint64, offset bool) string {
 	if !offset {
 		return b.Name()
 	}
-	return b.Name() + "+0x" + hex(uint64(off)) + "/0x" + hex(uint64(max(b.Size(), 1)))
+	return b.Name() + "+0x" + hex(uint64(off)) + "/0x" + hex(uint64(b.SymbolSize()))
 }
 
 func hex(x uint64) string {

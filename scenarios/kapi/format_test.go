@@ -109,7 +109,7 @@ var formatCases = []struct {
 	{"%pS", []any{symbol{"my_thread", ksync.RegionText, 0x40, 0}}, "my_thread+0x0/0x40", false},
 	{"%pS", []any{symbol{"my_thread", ksync.RegionText, 0x40, 0x10}}, "my_thread+0x10/0x40", false},
 	{"%ps", []any{symbol{"my_thread", ksync.RegionText, 0x40, 0}}, "my_thread", false},
-	{"%pS", []any{symbol{"counter", ksync.RegionStatic, 4, 0}}, "counter+0x0/0x4", false},
+	{"%pS", []any{symbol{"counter", ksync.RegionStatic, 4, 0}}, "counter+0x0/0x40", false}, // KASAN's redzone is in the symbol
 	{"%pS", []any{0x1234}, "0x1234", false},
 	{"[%pSR]", []any{symbol{"f", ksync.RegionText, 0x20, 4}}, "[f+0x4/0x20]", false},
 	{"%pM!", []any{uint64(0xffff888100000000)}, fmt.Sprintf("%016x!", ksync.HashPointer(0xffff888100000000)), false},
