@@ -71,6 +71,31 @@ func (k *Kernel) place(b *Buffer, r Region) {
 	b.region = r
 	b.addr = a.next[r]
 	a.next[r] += (uint64(max(len(b.data), 1))+15)&^15 + 16
+	k.insert(b)
+}
+
+// reserve hands out n bytes of region r's addresses, aligned to align (a power of
+// two), for objects placeAt puts there later: a slab of a kmem_cache, a vmalloc
+// area. A redzone of 16 bytes follows.
+func (k *Kernel) reserve(r Region, n int, align uint64) uint64 {
+	a := &k.mem
+	if a.next[r] == 0 {
+		a.reset()
+	}
+	base := (a.next[r] + align - 1) &^ (align - 1)
+	a.next[r] = base + (uint64(max(n, 1))+15)&^15 + 16
+	return base
+}
+
+// placeAt records b at addr in region r, an address reserve handed out.
+func (k *Kernel) placeAt(b *Buffer, r Region, addr uint64) {
+	b.region, b.addr = r, addr
+	k.insert(b)
+}
+
+// insert adds b to the address-ordered objects.
+func (k *Kernel) insert(b *Buffer) {
+	a := &k.mem
 	i := sort.Search(len(a.objs), func(i int) bool { return a.objs[i].addr > b.addr })
 	a.objs = append(a.objs, nil)
 	copy(a.objs[i+1:], a.objs[i:])
@@ -90,9 +115,18 @@ func (k *Kernel) NewObject(name string, size int, r Region) *Buffer {
 // visible operations) until its address escapes (Buffer.Escape).
 func (t *Task) NewStack(name string, size int) *Buffer {
 	b := t.k.NewObject(name, size, RegionStack)
-	b.owner = t
+	b.owner, b.stackTask = t, t
+	if fs := t.frames(); len(fs) > 0 {
+		b.frameFn = fs[len(fs)-1].Func
+	}
 	return b
 }
+
+// FrameReturned marks a stack object dead: the function whose local it is has
+// returned. Its memory stays where it was (no other object takes its addresses), so
+// a dangling pointer still finds it; KASAN stays silent about it, as the kernel's
+// (see check).
+func (b *Buffer) FrameReturned() { b.freed = true }
 
 // Escape makes a private object shared: from now on every access is a visible
 // operation. The interpreter calls it when the object's address is stored in memory
@@ -130,12 +164,28 @@ func (k *Kernel) Find(addr uint64) (*Buffer, int) {
 		return nil, 0
 	}
 	b := a.objs[i]
-	end := b.addr + (uint64(max(len(b.data), 1))+15)&^15 + 16
-	if addr >= end {
+	if addr >= b.addr+b.extent() {
 		return nil, 0
 	}
 	a.last = b
 	return b, int(addr - b.addr)
+}
+
+// extent is how many bytes from its start an object's addresses reach: its size
+// rounded to 16 and the redzone place leaves; a slab object's whole slot (its
+// cache's object size, or s->size for a kmem_cache); a vmalloc area's pages. An
+// address there finds the object, as KASAN's metadata finds it.
+func (b *Buffer) extent() uint64 {
+	n := (uint64(max(len(b.data), 1))+15)&^15 + 16
+	switch {
+	case b.cache != nil && b.cache.slot > 0:
+		n = max(n, uint64(b.cache.slot))
+	case b.region == RegionHeap && !b.isLarge():
+		n = max(n, uint64(b.ksize()))
+	case b.region == RegionVmalloc:
+		n = max(n, (uint64(len(b.data))+PageSize-1)&^(PageSize-1))
+	}
+	return n
 }
 
 // loc is the sched object of the word at off.
@@ -213,15 +263,28 @@ func (t *Task) check(name string, addr uint64, size int, acc sched.Access) (*Buf
 		}
 	}
 	inside := off >= 0 && off+size <= len(b.data)
-	prim := "load"
-	if acc == sched.Write {
-		prim = "store"
-	}
+	write := acc == sched.Write
 	switch {
-	case !inside:
-		t.kasan("out-of-bounds", b, off, prim)
-	case b.freed:
-		t.kasan("use-after-free", b, off, prim)
+	case write && (b.region == RegionRodata || b.region == RegionText):
+		// .rodata and .text are mapped read-only: the store faults
+		// (arch/x86/mm/fault.c), with KASAN silent (the shadow says valid).
+		t.permFault(addr)
+		return nil, 0, false
+	case b.freed && b.region == RegionStack && inside:
+		// A local of a frame that has returned. The compiler's stack
+		// instrumentation unpoisons a frame when it returns and KASAN_GENERIC has
+		// no use-after-return detection in the kernel: the access reaches the
+		// stack below the stack pointer, silently, as in the kernel. ksim keeps
+		// the local's last value there.
+		t.th.Note("the local's frame has returned: KASAN cannot see it")
+	case !inside || b.freed:
+		t.kasanAccess(addr, size, write, "")
+		if b.freed && b.region == RegionVmalloc {
+			// vfree unmapped the area (remove_vm_area -> vunmap): after KASAN's
+			// report the access faults.
+			t.nullDeref(write, int(int64(addr)))
+			return nil, 0, false
+		}
 	}
 	return b, off, inside
 }
@@ -280,12 +343,13 @@ func (t *Task) LoadBytes(name string, addr uint64, n int) []byte {
 	out := make([]byte, n)
 	for i := 0; i < n; {
 		w := min(8-int((addr+uint64(i))&7), n-i)
-		b, off, ok := t.check(name, addr+uint64(i), w, sched.Read)
+		b, off, _ := t.check(name, addr+uint64(i), w, sched.Read)
 		if b == nil {
 			return out
 		}
-		if ok {
-			copy(out[i:i+w], b.data[off:off+w])
+		// The bytes the object has: past it (after KASAN's report), 0.
+		if lo, hi := max(off, 0), min(off+w, len(b.data)); lo < hi {
+			copy(out[i+lo-off:i+hi-off], b.data[lo:hi])
 		}
 		i += w
 	}
@@ -297,12 +361,13 @@ func (t *Task) LoadBytes(name string, addr uint64, n int) []byte {
 func (t *Task) StoreBytes(name string, addr uint64, p []byte) {
 	for i := 0; i < len(p); {
 		w := min(8-int((addr+uint64(i))&7), len(p)-i)
-		b, off, ok := t.check(name, addr+uint64(i), w, sched.Write)
+		b, off, _ := t.check(name, addr+uint64(i), w, sched.Write)
 		if b == nil {
 			return
 		}
-		if ok {
-			copy(b.data[off:off+w], p[i:i+w])
+		// The bytes that land in the object; those past it are dropped.
+		if lo, hi := max(off, 0), min(off+w, len(b.data)); lo < hi {
+			copy(b.data[lo:hi], p[i+lo-off:i+hi-off])
 		}
 		i += w
 	}

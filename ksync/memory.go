@@ -84,6 +84,19 @@ type Buffer struct {
 	allocPID, freePID     int
 	allocStack, freeStack string // the task's frames, innermost first, one per line
 	allocFn               string
+	// The rest is what the memory model's reports say of the object (mem_*.go):
+	// the kernel functions of its allocation under allocFn, outermost last
+	// ("kstrdup_noprof"), KASAN's hook (__kasan_kmalloc, __kasan_slab_alloc), the
+	// function that freed it ("kfree", "kmem_cache_free"), its kmem_cache, where a
+	// vmalloc was called (%pS), the task and function whose frame a stack object
+	// is in.
+	allocOuter []string
+	kasanAlloc string
+	freeFn     string
+	cache      *KmemCache
+	caller     string
+	stackTask  *Task
+	frameFn    string
 }
 
 // Size is the buffer's size in bytes.
@@ -145,67 +158,6 @@ func kmallocFrames(size int, constSize bool) []string {
 	return []string{"__kmalloc_noprof"}
 }
 
-func (t *Task) alloc(prim string, size int, gfp GFP, constSize bool) *Buffer {
-	frames := kmallocFrames(size, constSize)
-	fn := frames[len(frames)-1]
-	tooLarge := size < 0 || size > KmallocMaxSize
-	// might_alloc (include/linux/sched/mm.h) in slab_pre_alloc_hook, or in
-	// prepare_alloc_pages for a large one; kmalloc(0) returns ZERO_SIZE_PTR before,
-	// and a size past MAX_PAGE_ORDER is refused before. In atomic context its check
-	// is a step of its own, before the allocation's (mightResched).
-	if gfp&GFPDirectReclaim != 0 && size != 0 && !tooLarge {
-		t.mightResched("include/linux/sched/mm.h:321", frames...)
-	}
-	t.op(prim, 0, sched.None, nil)
-	if tooLarge {
-		// A negative int is a huge size_t. __alloc_pages_noprof refuses an order
-		// above MAX_PAGE_ORDER (WARN_ON_ONCE_GFP) whatever the memory pressure.
-		t.note("size too large: returns NULL")
-		if gfp&GFPNoWarn == 0 {
-			t.warnOnce("mm/page_alloc.c:4835", "__alloc_pages_noprof+0x31e/0x350", prim+" of more than KMALLOC_MAX_SIZE at "+t.where())
-		}
-		return nil
-	}
-	if t.k.cfg.MemoryPressure {
-		if gfp&GFPDirectReclaim != 0 {
-			if t.th.Choose(2) == 1 {
-				t.note("memory is low: sleeps in direct reclaim")
-				t.sleep(Uninterruptible, waiting{kind: "reclaim", pos: t.pos, prim: fn})
-				t.op(prim+" (reclaim done)", 0, sched.None, nil)
-				t.wake()
-			}
-		} else if t.th.Choose(2) == 1 {
-			t.note("memory is low: fails, returns NULL")
-			if gfp&GFPNoFail != 0 {
-				// __alloc_pages_slowpath: __GFP_NOFAIL without direct reclaim is not
-				// supported, and such a request still fails.
-				t.warnOnce("mm/page_alloc.c:4317", "__alloc_pages_slowpath.constprop.0+0x9a5/0xd80", "__GFP_NOFAIL without direct reclaim at "+t.where())
-			}
-			t.allocFailure(size, gfp, fn)
-			return nil
-		}
-	}
-	if t.k.kmem+size > SimulatedMemory {
-		if gfp&GFPNoFail != 0 && gfp&GFPDirectReclaim != 0 {
-			// __GFP_NOFAIL: the page allocator retries, and reclaims, for ever.
-			t.note("out of memory, __GFP_NOFAIL: retries for ever")
-			t.sleep(Uninterruptible, waiting{kind: "reclaim", pos: t.pos, prim: fn})
-			t.op(prim+" (reclaim)", 0, sched.None, never{})
-		}
-		// A scenario that leaks in a loop would otherwise exhaust the simulator's
-		// own memory. ksim does not model the OOM killer: the allocation fails.
-		t.note("out of memory: fails, returns NULL")
-		t.allocFailure(size, gfp, fn)
-		return nil
-	}
-	t.k.kmem += size
-	b := &Buffer{id: t.k.e.NewObject(prim), name: prim, data: make([]byte, size),
-		allocPID: t.PID, allocStack: t.stackLines(), allocFn: fn}
-	t.k.place(b, RegionHeap)
-	t.note("returns %d bytes", size)
-	return b
-}
-
 // never is a guard that never lets its operation run.
 type never struct{}
 
@@ -245,13 +197,7 @@ func (t *Task) Kfree(b *Buffer) {
 		return
 	}
 	t.op("kfree", b.id, sched.Write, nil)
-	if b.freed {
-		t.kasan("double-free", b, 0, "kfree")
-		return
-	}
-	b.freed = true
-	b.freePID, b.freeStack = t.PID, t.stackLines()
-	t.k.kmem -= len(b.data)
+	t.freeBuffer(b.addr, b, "kfree")
 }
 
 // Store writes v at b[i] (buf[i] = v in a scenario). A bad access is KASAN's report,
@@ -281,11 +227,8 @@ func (t *Task) access(b *Buffer, i int, prim string, acc sched.Access) bool {
 	}
 	t.op(prim, b.id, acc, nil)
 	inside := i >= 0 && i < len(b.data)
-	switch {
-	case !inside:
-		t.kasan("out-of-bounds", b, i, prim)
-	case b.freed:
-		t.kasan("use-after-free", b, i, prim)
+	if !inside || b.freed {
+		t.kasanAccess(b.addr+uint64(int64(i)), 1, acc == sched.Write, "")
 	}
 	return inside
 }
@@ -328,143 +271,4 @@ func kmallocCache(size int) (int, string) {
 		}
 	}
 	return 0, ""
-}
-
-// kasan is generic KASAN's report (mm/kasan/report.c) of a bad access to kmalloc'd
-// memory, or of a bad kfree: kind is "use-after-free", "out-of-bounds" or
-// "double-free"; the shadow memory makes the first two "slab-use-after-free" and
-// "slab-out-of-bounds" for a slab object (kmalloc up to KMALLOC_MAX_CACHE_SIZE),
-// "use-after-free" and "slab-out-of-bounds" (a page redzone) for a large one.
-//
-// KASAN reports only the first bug of a boot (report_enabled, without
-// kasan_multi_shot). end_report taints B with LOCKDEP_NOW_UNRELIABLE, which turns
-// lock debugging off. The task goes on: KASAN is a report, not an oops.
-func (t *Task) kasan(kind string, buf *Buffer, i int, prim string) {
-	k := t.k
-	slab := len(buf.data) <= KmallocMaxCacheSize
-	switch {
-	case kind == "use-after-free" && slab:
-		kind = "slab-use-after-free"
-	case kind == "out-of-bounds":
-		kind = "slab-out-of-bounds"
-	}
-	site := kind + " at " + t.where()
-	t.reportStep("kasan_report", k.kasanBy)
-	if k.kasanBy.th != nil {
-		t.th.Note("KASAN reported already: silent")
-		return
-	}
-	k.kasanBy = reportedBy{t.th, site, true}
-	t.th.Note("reports, turns lock debugging off")
-	access := buf.addr + uint64(int64(i))
-	var b strings.Builder
-	b.WriteString(strings.Repeat("=", 66) + "\n")
-	title := fmt.Sprintf("BUG: KASAN: %s in %s", kind, t.site())
-	b.WriteString(title + "\n") // print_error_description: the access's function, %pS
-	kernel := []string{"dump_stack_lvl", "print_report", "kasan_report"}
-	if kind == "double-free" {
-		fmt.Fprintf(&b, "Free of addr %016x by task %s/%d\n\n", buf.addr, t.Comm, t.PID)
-		kernel = []string{"dump_stack_lvl", "print_report", "kasan_report_invalid_free", "check_slab_allocation", "__kasan_slab_free", "kfree"}
-		access = buf.addr
-	} else {
-		op := "Read"
-		if prim != "load" {
-			op = "Write"
-		}
-		fmt.Fprintf(&b, "%s of size 1 at addr %016x by task %s/%d\n\n", op, access, t.Comm, t.PID)
-	}
-	// print_address_description: the stack, then the object (describe_object).
-	b.WriteString(t.header())
-	b.WriteString(t.callTrace(kernel...))
-	b.WriteString("\n")
-	objSize := len(buf.data)
-	if slab {
-		var cache string
-		objSize, cache = kmallocCache(max(len(buf.data), 1))
-		fmt.Fprintf(&b, "Allocated by task %d:\n kasan_save_stack\n kasan_save_track\n __kasan_kmalloc\n %s\n%s\n",
-			buf.allocPID, buf.allocFn, buf.allocStack)
-		if buf.freed {
-			fmt.Fprintf(&b, "Freed by task %d:\n kasan_save_stack\n kasan_save_track\n kasan_save_free_info\n __kasan_slab_free\n kfree\n%s\n",
-				buf.freePID, buf.freeStack)
-		}
-		fmt.Fprintf(&b, "The buggy address belongs to the object at %016x\n which belongs to the cache %s of size %d\n", buf.addr, cache, objSize)
-		rel, relType := int64(access-buf.addr), "inside"
-		switch {
-		case int64(access) < int64(buf.addr):
-			rel, relType = int64(buf.addr-access), "to the left"
-		case access >= buf.addr+uint64(len(buf.data)):
-			rel, relType = int64(access-buf.addr)-int64(len(buf.data)), "to the right"
-		}
-		state := map[string]string{"slab-out-of-bounds": "allocated ", "slab-use-after-free": "freed "}[kind]
-		fmt.Fprintf(&b, "The buggy address is located %d bytes %s of\n %s%d-byte region [%016x, %016x)\n\n",
-			rel, relType, state, len(buf.data), buf.addr, buf.addr+uint64(len(buf.data)))
-	}
-	// dump_page: a stable stand-in for the page the object is in.
-	pfn := (buf.addr - 0xffff888000000000) >> 12
-	b.WriteString("The buggy address belongs to the physical page:\n")
-	fmt.Fprintf(&b, "page: refcount:1 mapcount:0 mapping:0000000000000000 index:0x0 pfn:%#x\n", pfn)
-	b.WriteString("flags: 0x200000000000000(node=0|zone=2)\n")
-	if slab {
-		b.WriteString("page_type: f5(slab)\n") // PGTY_slab
-	}
-	b.WriteString("raw: 0200000000000000 ffff888100041280 dead000000000122 0000000000000000\n")
-	b.WriteString("raw: 0000000000000000 0000000080800080 00000001f5000000 0000000000000000\n")
-	b.WriteString("page dumped because: kasan: bad access detected\n\n")
-	b.WriteString(kasanShadow(buf, access, objSize, slab))
-	b.WriteString(strings.Repeat("=", 66) + "\n")
-	b.WriteString(t.addTaintUnreliable(taintBadPage, site))
-	t.report("bug", site, "BUG: KASAN: "+kind, b.String())
-}
-
-// kasanShadow is print_memory_metadata: five rows of 16 shadow bytes, one per
-// 8-byte granule, around the first bad address, with a caret under its granule.
-// The object's own granules are as KASAN poisons them — allocated: 00, the last
-// partial one the count of its valid bytes, then the redzone (fc for a slab object,
-// fe for a large one) to the end of its slot; freed: fa (free metadata) then fb
-// (ff for large pages) — and the neighbourhood, which ksim does not model, is
-// redzone.
-func kasanShadow(buf *Buffer, bad uint64, slot int, slab bool) string {
-	const row = 128
-	redzone, free, freeMeta := byte(0xfc), byte(0xfb), byte(0xfa)
-	if !slab {
-		redzone, free, freeMeta = 0xfe, 0xff, 0xff
-		slot = (len(buf.data) + 4095) &^ 4095
-	}
-	shadow := func(a uint64) byte {
-		if a < buf.addr || a >= buf.addr+uint64(max(slot, len(buf.data))) {
-			return redzone
-		}
-		off := int(a - buf.addr)
-		switch {
-		case buf.freed && off == 0:
-			return freeMeta
-		case buf.freed:
-			return free
-		case off+8 <= len(buf.data):
-			return 0
-		case off < len(buf.data):
-			return byte(len(buf.data) - off)
-		}
-		return redzone
-	}
-	var b strings.Builder
-	b.WriteString("Memory state around the buggy address:\n")
-	start := bad&^(row-1) - 2*row
-	for r := uint64(0); r < 5; r++ {
-		base := start + r*row
-		mark := byte(' ')
-		if r == 2 {
-			mark = '>'
-		}
-		fmt.Fprintf(&b, "%c%016x:", mark, base)
-		for g := uint64(0); g < row/8; g++ {
-			fmt.Fprintf(&b, " %02x", shadow(base+g*8))
-		}
-		b.WriteString("\n")
-		if r == 2 {
-			// meta_pointer_offset: "%*c" puts the caret under the granule's byte.
-			b.WriteString(strings.Repeat(" ", 3+16+int(bad-base)/8*3) + "^\n")
-		}
-	}
-	return b.String()
 }
