@@ -24,10 +24,13 @@ type taskWorld interface {
 }
 
 // worldOf is the World of c as the task entries use it. Tests replace it with a
-// World of their own; interp.World gains Offsetof on the interpreter's branch, and
-// then this is just c.W.
+// World of their own. (interp.World gains Offsetof on the interpreter's branch;
+// once both are merged this is `return c.W`, checked by the compiler.)
 var worldOf = func(c *interp.Call) taskWorld {
-	w, _ := any(c.W).(taskWorld)
+	w, ok := any(c.W).(taskWorld)
+	if !ok {
+		panic("kapi: *interp.World lacks a method of taskWorld (FuncAt, Run, Offsetof)")
+	}
 	return w
 }
 

@@ -33,6 +33,9 @@ func taskletFields(c *interp.Call, w taskWorld) *taskletLayout {
 		off  *int
 	}{{"next", &l.next}, {"state", &l.state}, {"use_callback", &l.useCallback}, {"func", &l.fn}, {"data", &l.data}} {
 		off, ok := w.Offsetof("tasklet_struct", f.name)
+		if !ok && f.name == "func" { // the union's other member
+			off, ok = w.Offsetof("tasklet_struct", "callback")
+		}
 		if !ok {
 			c.T.Oops("ksim: struct tasklet_struct has no field " + f.name)
 			return nil
