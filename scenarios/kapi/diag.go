@@ -27,10 +27,10 @@ func init() {
 			Impl: func(c *interp.Call) int64 { c.T.BugOn(c.Args[0] != 0); return 0 }},
 		interp.Builtin{Name: "WARN_ON", Header: "asm-generic/bug.h",
 			Decl: "int WARN_ON(_Bool condition);",
-			Impl: func(c *interp.Call) int64 { return b2i(c.T.WarnOn(c.Args[0] != 0)) }},
+			Impl: func(c *interp.Call) int64 { return taskFlag(c.T.WarnOn(c.Args[0] != 0)) }},
 		interp.Builtin{Name: "WARN_ON_ONCE", Header: "asm-generic/bug.h",
 			Decl: "int WARN_ON_ONCE(_Bool condition);",
-			Impl: func(c *interp.Call) int64 { return b2i(c.T.WarnOnOnce(c.Args[0] != 0, onceKey(c))) }},
+			Impl: func(c *interp.Call) int64 { return taskFlag(c.T.WarnOnOnce(c.Args[0] != 0, onceKey(c))) }},
 		interp.Builtin{Name: "WARN", Header: "asm-generic/bug.h",
 			Decl: "int WARN(_Bool condition, const char *fmt, ...);",
 			Impl: func(c *interp.Call) int64 {
@@ -38,7 +38,7 @@ func init() {
 				if !cond { // the message is formatted only when the warning fires
 					return 0
 				}
-				return b2i(c.T.Warn(true, diagFormat(c, 1)))
+				return taskFlag(c.T.Warn(true, diagFormat(c, 1)))
 			}},
 		interp.Builtin{Name: "WARN_ONCE", Header: "asm-generic/bug.h",
 			Decl: "int WARN_ONCE(_Bool condition, const char *fmt, ...);",
@@ -46,7 +46,7 @@ func init() {
 				if c.Args[0] == 0 {
 					return 0
 				}
-				return b2i(c.T.WarnOnce(true, onceKey(c), diagFormat(c, 1)))
+				return taskFlag(c.T.WarnOnce(true, onceKey(c), diagFormat(c, 1)))
 			}},
 		interp.Builtin{Name: "panic", Header: "linux/panic.h",
 			Decl: "void panic(const char *fmt, ...);",
@@ -133,11 +133,11 @@ func diagFormat(c *interp.Call, i int) string {
 		case '%':
 			b.WriteByte('%')
 		case 'd', 'i':
-			fmt.Fprintf(&b, string(spec)+"d", signedAs(next(), length))
+			fmt.Fprintf(&b, string(spec)+"d", diagSigned(next(), length))
 		case 'u':
-			fmt.Fprintf(&b, string(spec)+"d", unsignedAs(next(), length))
+			fmt.Fprintf(&b, string(spec)+"d", diagUnsigned(next(), length))
 		case 'x', 'X', 'o':
-			fmt.Fprintf(&b, string(spec)+string(verb), unsignedAs(next(), length))
+			fmt.Fprintf(&b, string(spec)+string(verb), diagUnsigned(next(), length))
 		case 'c':
 			b.WriteByte(byte(next()))
 		case 's':
@@ -165,8 +165,8 @@ func diagFormat(c *interp.Call, i int) string {
 	return b.String()
 }
 
-// signedAs is v as the length modifier's signed type.
-func signedAs(v int64, length string) int64 {
+// diagSigned is v as the length modifier's signed type.
+func diagSigned(v int64, length string) int64 {
 	switch length {
 	case "hh":
 		return int64(int8(v))
@@ -178,8 +178,8 @@ func signedAs(v int64, length string) int64 {
 	return v
 }
 
-// unsignedAs is v as the length modifier's unsigned type.
-func unsignedAs(v int64, length string) uint64 {
+// diagUnsigned is v as the length modifier's unsigned type.
+func diagUnsigned(v int64, length string) uint64 {
 	switch length {
 	case "hh":
 		return uint64(uint8(v))

@@ -86,11 +86,11 @@ func init() {
 			// !(in_nmi() | in_hardirq() | in_serving_softirq()): neither in a
 			// handler nor serving softirqs; bottom halves disabled in process
 			// context is still a task.
-			Impl: func(c *interp.Call) int64 { return b2i(!c.T.InInterrupt()) }},
+			Impl: func(c *interp.Call) int64 { return taskFlag(!c.T.InInterrupt()) }},
 	)
 }
 
-func b2i(b bool) int64 {
+func taskFlag(b bool) int64 {
 	if b {
 		return 1
 	}
@@ -171,7 +171,7 @@ func argIsPointer(c *interp.Call, i int) bool {
 	if c.Site == nil || i >= len(c.Site.ArgTypes) || c.Site.ArgTypes[i] == nil {
 		return false
 	}
-	return isPointerType(c.Site.ArgTypes[i])
+	return argTypeIsPointer(c.Site.ArgTypes[i])
 }
 
 // spawnFails is kthread_run or kernel_thread when the execution has no room for
@@ -235,9 +235,9 @@ func taskStruct(c *interp.Call, w taskWorld, cur *ksync.Task) *ksync.Buffer {
 	})
 }
 
-// isPointerType reports whether t is a pointer type (after the default
+// argTypeIsPointer reports whether t is a pointer type (after the default
 // promotions an array or a function argument is one too).
-func isPointerType(t cc.Type) bool {
+func argTypeIsPointer(t cc.Type) bool {
 	switch t.Kind() {
 	case cc.Ptr, cc.Array, cc.Function:
 		return true
