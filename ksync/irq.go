@@ -361,6 +361,7 @@ type Tasklet struct {
 	running   bool // TASKLET_STATE_RUN: its function runs now
 	cpu       int
 	runs      int
+	disabled  int // count: tasklet_disable minus tasklet_enable; it runs only at 0
 }
 
 // DeclareTasklet is DECLARE_TASKLET(name, fn) or tasklet_init.
@@ -374,10 +375,60 @@ func (tl *Tasklet) SetFunc(fn func(t *Task)) { tl.fn = fn }
 // Runs is how often the tasklet's function has run in this execution.
 func (tl *Tasklet) Runs() int { return tl.runs }
 
-// Init is tasklet_init(): it (re)sets the function.
+// Init is tasklet_init(): it (re)sets the function, and the count to 0 (enabled).
 func (tl *Tasklet) Init(t *Task, fn func(t *Task)) {
 	t.op("tasklet_init", tl.id, sched.Write, nil)
 	tl.fn = fn
+	tl.disabled = 0
+}
+
+// SetDisabled sets the tasklet's count outside any task: DECLARE_TASKLET_DISABLED's
+// ATOMIC_INIT(1), as the tasklet's memory says when ksim first meets it.
+func (tl *Tasklet) SetDisabled(count int) { tl.disabled = count }
+
+// Disabled is the tasklet's count: how many tasklet_disable calls are not yet
+// matched by a tasklet_enable.
+func (tl *Tasklet) Disabled() int { return tl.disabled }
+
+// TaskletDisableNosync is tasklet_disable_nosync() (include/linux/interrupt.h): the
+// count goes up, and while it is not 0 the tasklet does not run; scheduled, it stays
+// pending (tasklet_action_common puts a disabled tasklet back on the list).
+func (t *Task) TaskletDisableNosync(tl *Tasklet) {
+	t.op("tasklet_disable_nosync", tl.id, sched.Write, nil)
+	tl.disabled++
+}
+
+// TaskletDisable is tasklet_disable(): tasklet_disable_nosync, then
+// tasklet_unlock_spin_wait's busy wait until the tasklet's function no longer runs
+// (on another CPU; called from the tasklet itself, it spins forever).
+func (t *Task) TaskletDisable(tl *Tasklet) {
+	t.op("tasklet_disable", tl.id, sched.Write, nil)
+	tl.disabled++
+	if tl.running {
+		t.note("waits for the running tasklet")
+		saved := t.wait
+		t.wait = waiting{kind: "tasklet", pos: t.pos}
+		t.op("tasklet_unlock_spin_wait", tl.id, sched.Read, taskletIdle{tl})
+		t.wait = saved
+	}
+}
+
+// taskletIdle lets tasklet_disable's wait end once the tasklet's function returns.
+type taskletIdle struct{ tl *Tasklet }
+
+func (g taskletIdle) Enabled(*sched.Op) bool { return !g.tl.running }
+
+// TaskletEnable is tasklet_enable(): the count goes down; at 0 a tasklet still
+// pending may run again, and ksoftirqd (which kept re-raising the softirq for it)
+// runs it once nothing else on its CPU does, if nothing else does first. An enable
+// without a disable makes the count negative, as atomic_dec does; the tasklet then
+// runs only once it is back at 0.
+func (t *Task) TaskletEnable(tl *Tasklet) {
+	t.op("tasklet_enable", tl.id, sched.Write, nil)
+	tl.disabled--
+	if tl.disabled == 0 && tl.scheduled {
+		t.k.wakeSoftirqd(tl.cpu, t)
+	}
 }
 
 // TaskletSchedule is tasklet_schedule(): the tasklet becomes pending on this CPU,
@@ -419,7 +470,9 @@ func (t *Task) TaskletKill(tl *Tasklet) {
 	}
 	saved := t.wait
 	t.wait = waiting{kind: "tasklet", pos: t.pos}
+	t.state = Uninterruptible // wait_var_event: TASK_UNINTERRUPTIBLE, for reports
 	t.op("tasklet_kill", tl.id, sched.Write, tl)
+	t.state = Running
 	t.wait = saved
 }
 
@@ -433,10 +486,10 @@ func (k *Kernel) removeSoftirq(tl *Tasklet) {
 }
 
 // nextSoftirq is the first tasklet pending on cpu that is not running elsewhere (a
-// tasklet never runs on two CPUs at once), or nil.
+// tasklet never runs on two CPUs at once) and is not disabled, or nil.
 func (k *Kernel) nextSoftirq(cpu int) *Tasklet {
 	for _, tl := range k.softirqs {
-		if tl.cpu == cpu && !tl.running {
+		if tl.cpu == cpu && !tl.running && tl.disabled == 0 {
 			return tl
 		}
 	}

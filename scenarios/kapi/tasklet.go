@@ -72,6 +72,15 @@ func init() {
 				}
 				return 0
 			}},
+		interp.Builtin{Name: "tasklet_disable", Header: "linux/interrupt.h",
+			Decl: "void tasklet_disable(struct tasklet_struct *t);",
+			Impl: func(c *interp.Call) int64 { taskletCount(c, (*ksync.Task).TaskletDisable); return 0 }},
+		interp.Builtin{Name: "tasklet_disable_nosync", Header: "linux/interrupt.h",
+			Decl: "void tasklet_disable_nosync(struct tasklet_struct *t);",
+			Impl: func(c *interp.Call) int64 { taskletCount(c, (*ksync.Task).TaskletDisableNosync); return 0 }},
+		interp.Builtin{Name: "tasklet_enable", Header: "linux/interrupt.h",
+			Decl: "void tasklet_enable(struct tasklet_struct *t);",
+			Impl: func(c *interp.Call) int64 { taskletCount(c, (*ksync.Task).TaskletEnable); return 0 }},
 		interp.Builtin{Name: "tasklet_kill", Header: "linux/interrupt.h",
 			Decl: "void tasklet_kill(struct tasklet_struct *t);",
 			Impl: func(c *interp.Call) int64 {
@@ -105,8 +114,26 @@ func taskletAt(c *interp.Call) *ksync.Tasklet {
 		}
 	}
 	tl := k.DeclareTasklet(taskletName(c, b, off), taskletRun(w, addr, l))
+	if off, ok := w.Offsetof("tasklet_struct", "count"); ok {
+		count, _ := k.Peek(addr+uint64(off), 4) // DECLARE_TASKLET_DISABLED: 1
+		tl.SetDisabled(int(int32(count)))
+	}
 	k.SetPrimAt(addr, tl)
 	return tl
+}
+
+// taskletCount is tasklet_disable, tasklet_disable_nosync or tasklet_enable (op)
+// on the tasklet argument 0 points at: ksync keeps the count, and the tasklet's
+// count field (an atomic_t) says the same.
+func taskletCount(c *interp.Call, op func(*ksync.Task, *ksync.Tasklet)) {
+	tl := taskletAt(c)
+	if tl == nil {
+		return
+	}
+	op(c.T, tl)
+	if off, ok := worldOf(c).Offsetof("tasklet_struct", "count"); ok {
+		c.T.Kernel().Poke(c.Addr(0)+uint64(off), 4, uint64(uint32(int32(tl.Disabled()))))
+	}
 }
 
 // taskletName names a tasklet for traces: a global by its name, anything else as

@@ -108,3 +108,37 @@ func TestTaskletWithoutFunctionOopses(t *testing.T) {
 	})
 	assert.Contains(t, tkTitles(res), "BUG: kernel NULL pointer dereference")
 }
+
+// DECLARE_TASKLET_DISABLED's tasklet (count 1) does not run until tasklet_enable;
+// tasklet_disable and tasklet_enable keep the count field up to date.
+func TestTaskletDisabledUntilEnabled(t *testing.T) {
+	w := newTkWorld()
+	tkUse(t, w)
+	var runsBefore, countAfterDisable, countAfterEnable uint64
+	runs := 0
+	fn := w.fn(func(*ksync.Task, []int64) int64 { runs++; return 0 })
+	res := tkExplore(t, ksync.Config{CPUs: 1}, func(k *ksync.Kernel) {
+		runs = 0
+		b := k.NewObject("my_tasklet", 40, ksync.RegionStatic)
+		k.Poke(b.Addr()+16, 4, 1) // .count = ATOMIC_INIT(1)
+		k.Poke(b.Addr()+20, 1, 1) // .use_callback = true
+		k.Poke(b.Addr()+24, 8, fn)
+		a := int64(b.Addr())
+		k.KernelThread("insmod", func(task *ksync.Task) {
+			tkCall(t, task, "tl.c:6", "tasklet_schedule", a)
+			tkCall(t, task, "tl.c:7", "msleep", 10) // ksoftirqd may run meanwhile: not this tasklet
+			runsBefore = uint64(runs)
+			tkCall(t, task, "tl.c:8", "tasklet_disable", a)
+			countAfterDisable = tkField(k, a, "tasklet_struct.count", 4)
+			tkCall(t, task, "tl.c:9", "tasklet_enable", a)
+			tkCall(t, task, "tl.c:10", "tasklet_enable", a)
+			countAfterEnable = tkField(k, a, "tasklet_struct.count", 4)
+			tkCall(t, task, "tl.c:11", "tasklet_kill", a)
+		})
+	})
+	assert.Empty(t, tkTitles(res))
+	assert.Zero(t, runsBefore)
+	assert.Equal(t, uint64(2), countAfterDisable)
+	assert.Zero(t, countAfterEnable)
+	assert.Equal(t, 1, runs)
+}
