@@ -61,6 +61,7 @@ type IRQLine struct {
 	pending []bool
 	active  bool
 	running int // handlers of the line in hardirq context now: free_irq waits for them
+	depth   int // desc->depth: disable_irq calls not matched by enable_irq; it fires only at 0
 }
 
 // Enabled reports whether no handler of the line runs: synchronize_irq waits for that.
@@ -119,11 +120,89 @@ func (t *Task) FreeIRQ(n int) {
 	}
 	l.active = false
 	clear(l.pending)
+	t.k.setIRQDepth(n, 1)             // irq_shutdown of the line's last action
 	if l.running > 0 && t.line != l { // a handler freeing its own line does not wait for itself
 		t.note("waits for the running handler")
 		t.op("synchronize_irq", 0, sched.None, l)
 	}
 }
+
+// activeLine is the requested line n, nil if there is none.
+func (k *Kernel) activeLine(n int) *IRQLine {
+	for _, l := range k.irqs {
+		if l.n == n && l.active {
+			return l
+		}
+	}
+	return nil
+}
+
+// irqDepth is desc->depth of line n: a requested line's own (request_irq's
+// irq_startup makes it 0); a line never requested, or freed, is disabled: 1
+// (desc_set_defaults, irq_shutdown), or what disable_irq and enable_irq made it
+// since.
+func (k *Kernel) irqDepth(n int) int {
+	if l := k.activeLine(n); l != nil {
+		return l.depth
+	}
+	if d, ok := k.tmem.irqDepth[n]; ok {
+		return d
+	}
+	return 1
+}
+
+func (k *Kernel) setIRQDepth(n, d int) {
+	if l := k.activeLine(n); l != nil {
+		l.depth = d
+		return
+	}
+	if k.tmem.irqDepth == nil {
+		k.tmem.irqDepth = map[int]int{}
+	}
+	k.tmem.irqDepth[n] = d
+}
+
+// DisableIRQNosync is disable_irq_nosync() (kernel/irq/manage.c): the line's depth
+// goes up; while it is not 0 the line does not fire. (The kernel marks an edge that
+// arrives meanwhile pending and resends it at enable_irq; in ksim the line simply
+// fires later, at any point after enable_irq, as often as it had left.)
+func (t *Task) DisableIRQNosync(n int) {
+	t.op("disable_irq_nosync", 0, sched.None, nil)
+	t.k.setIRQDepth(n, t.k.irqDepth(n)+1)
+}
+
+// DisableIRQ is disable_irq(): might_sleep, disable_irq_nosync, then
+// synchronize_irq: it waits for a handler of the line still running on another CPU
+// (in the line's own handler it waits for itself, forever, as the kernel's does).
+func (t *Task) DisableIRQ(n int) {
+	t.mightSleep("kernel/irq/manage.c:739", "disable_irq")
+	t.op("disable_irq", 0, sched.None, nil)
+	t.k.setIRQDepth(n, t.k.irqDepth(n)+1)
+	if l := t.k.activeLine(n); l != nil && l.running > 0 {
+		t.note("waits for the running handler")
+		saved := t.wait
+		t.wait = waiting{kind: "irq handler", pos: t.pos}
+		t.op("synchronize_irq", 0, sched.None, l)
+		t.wait = saved
+	}
+}
+
+// EnableIRQ is enable_irq() (__enable_irq): the line's depth goes down, and at 0 it
+// fires again. At depth 0 already it is the kernel's warning "Unbalanced enable for
+// IRQ n".
+func (t *Task) EnableIRQ(n int) {
+	t.op("enable_irq", 0, sched.None, nil)
+	switch d := t.k.irqDepth(n); d {
+	case 0:
+		t.warn(fmt.Sprintf("Unbalanced enable for IRQ %d", n), "kernel/irq/manage.c:791", "__enable_irq",
+			fmt.Sprintf("unbalanced enable_irq(%d) at %s", n, t.where()))
+	default:
+		t.k.setIRQDepth(n, d-1)
+	}
+}
+
+// IRQDepth is the depth of line n (see DisableIRQ): 0 when it may fire.
+func (k *Kernel) IRQDepth(n int) int { return k.irqDepth(n) }
 
 // irqTarget is one way an interrupt can arrive: line l on cpu.
 type irqTarget struct {
@@ -155,7 +234,7 @@ func (t *Task) interruptChoice() {
 	cands := buf[:0]
 	idle, idleKnown := uint64(0), false // the idle CPUs, found once for all lines
 	for _, l := range k.irqs {
-		if !l.active || l.fired >= l.times || !k.roomForThread() {
+		if !l.active || l.depth > 0 || l.fired >= l.times || !k.roomForThread() {
 			continue
 		}
 		if (l.cpu < 0 || l.cpu == t.cpu) && !l.pending[t.cpu] {
@@ -227,7 +306,7 @@ func (t *Task) deliverPending() {
 		return
 	}
 	for _, l := range t.k.irqs {
-		if l.pending[t.cpu] {
+		if l.pending[t.cpu] && l.depth == 0 {
 			l.pending[t.cpu] = false
 			if l.active && t.k.roomForThread() {
 				t.interrupt(l)

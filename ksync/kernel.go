@@ -110,7 +110,7 @@ type kstate struct {
 	irqs       []*IRQLine       // registered interrupt lines
 	handlers   []*Task          // irq contexts that have run (handlers, with their softirqs)
 	softirqs   []*Tasklet       // scheduled tasklets, in order
-	tmem       taskMem          // tasks' struct task_struct objects, per-site WARN_ONCEs (task_mem.go)
+	tmem       taskMem          // the kernel API's per-boot state: task_structs, WARN_ONCE sites, irq depths (task_mem.go)
 }
 
 // A Kernel, and the primitives defined on it, live as long as their execution and

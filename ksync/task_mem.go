@@ -1,14 +1,15 @@
 package ksync
 
 // What the kernel API keeps per task and per boot beyond the tasks themselves: each
-// task's struct task_struct in the address space, and the WARN_ONCE call sites of
-// the module that have fired.
+// task's struct task_struct in the address space, the WARN_ONCE call sites of the
+// module that have fired, and the disable depth of interrupt lines not requested.
 
 // taskMem is the per-execution part of the kernel (kstate.tmem): it starts afresh
 // with every execution.
 type taskMem struct {
-	structs map[currentKey]*Buffer // struct task_struct objects, by task
-	once    map[any]reportedBy     // module WARN_ON_ONCE / WARN_ONCE sites that fired
+	structs  map[currentKey]*Buffer // struct task_struct objects, by task
+	once     map[any]reportedBy     // module WARN_ON_ONCE / WARN_ONCE sites that fired
+	irqDepth map[int]int            // desc->depth of lines not requested now (irq.go)
 }
 
 // currentKey identifies a task as "current" names it: a task, or the idle task of a

@@ -26,6 +26,15 @@ func init() {
 				// as a string, not its address, and returns NULL.
 				return 0
 			}},
+		interp.Builtin{Name: "disable_irq", Header: "linux/interrupt.h",
+			Decl: "void disable_irq(unsigned int irq);",
+			Impl: func(c *interp.Call) int64 { c.T.DisableIRQ(int(uint32(c.Args[0]))); return 0 }},
+		interp.Builtin{Name: "disable_irq_nosync", Header: "linux/interrupt.h",
+			Decl: "void disable_irq_nosync(unsigned int irq);",
+			Impl: func(c *interp.Call) int64 { c.T.DisableIRQNosync(int(uint32(c.Args[0]))); return 0 }},
+		interp.Builtin{Name: "enable_irq", Header: "linux/interrupt.h",
+			Decl: "void enable_irq(unsigned int irq);",
+			Impl: func(c *interp.Call) int64 { c.T.EnableIRQ(int(uint32(c.Args[0]))); return 0 }},
 	)
 	define(
 		Define{Header: "linux/interrupt.h", Name: "IRQF_SHARED", Value: irqfShared},

@@ -55,3 +55,27 @@ func TestRequestIRQ(t *testing.T) {
 		})
 	}
 }
+
+// disable_irq and enable_irq reach the line's depth; an enable too many warns.
+func TestDisableEnableIRQ(t *testing.T) {
+	w := newTkWorld()
+	tkUse(t, w)
+	var depths []int
+	handler := int64(w.fn(func(*ksync.Task, []int64) int64 { return int64(ksync.IRQHandled) }))
+	res := tkExplore(t, ksync.Config{}, func(k *ksync.Kernel) {
+		depths = depths[:0]
+		k.KernelThread("insmod", func(task *ksync.Task) {
+			tkCall(t, task, "irq.c:10", "request_irq", 5, handler, 0, tkString(k, "mydev"), 0)
+			tkCall(t, task, "irq.c:11", "disable_irq", 5)
+			tkCall(t, task, "irq.c:12", "disable_irq_nosync", 5)
+			depths = append(depths, k.IRQDepth(5))
+			tkCall(t, task, "irq.c:13", "enable_irq", 5)
+			tkCall(t, task, "irq.c:14", "enable_irq", 5)
+			depths = append(depths, k.IRQDepth(5))
+			tkCall(t, task, "irq.c:15", "enable_irq", 5)
+			tkCall(t, task, "irq.c:16", "free_irq", 5, 0)
+		})
+	})
+	assert.Equal(t, []int{2, 0}, depths)
+	assert.Equal(t, []string{"WARNING: CPU: 0 PID: 2 at kernel/irq/manage.c:791 __enable_irq"}, tkTitles(res))
+}
