@@ -36,7 +36,7 @@ func (t *Task) idleContext() bool { return t.percpu && t.below == nil && !t.soft
 
 // TaskStruct is the memory of the struct task_struct of cur, a task as Current
 // returns it: made by create the first time it is asked for in an execution, the
-// same object afterwards. The kernel API lays it out (it knows the header's
+// same object afterwards; with create nil, nil until then. The kernel API lays it out (it knows the header's
 // struct); ksync keeps it with the task. Every interrupt on an idle CPU shares the
 // CPU's idle task's.
 func (cur *Task) TaskStruct(create func(cur *Task) *Buffer) *Buffer {
@@ -45,7 +45,7 @@ func (cur *Task) TaskStruct(create func(cur *Task) *Buffer) *Buffer {
 	if cur.idleContext() {
 		key = currentKey{idle: cur.cpu + 1}
 	}
-	if b, ok := a.structs[key]; ok {
+	if b, ok := a.structs[key]; ok || create == nil {
 		return b
 	}
 	b := create(cur)

@@ -26,6 +26,17 @@ const MaxScheduleTimeout = math.MaxInt64
 // uninterruptible one). A timeout below 0 is the kernel's "schedule_timeout: wrong
 // timeout value" error with a stack dump: it returns 0 at once, without sleeping.
 func (t *Task) SleepTimeout(prim string, st TaskState, timeout int64) int64 {
+	return t.sleepTimeout(prim, st, false, timeout)
+}
+
+// SleepTimeoutKillable is SleepTimeout in TASK_KILLABLE (schedule_timeout_killable):
+// uninterruptible but for a fatal signal, which with Config.Signals may end it; the
+// hung-task detector skips it (TASK_WAKEKILL).
+func (t *Task) SleepTimeoutKillable(prim string, timeout int64) int64 {
+	return t.sleepTimeout(prim, Uninterruptible, true, timeout)
+}
+
+func (t *Task) sleepTimeout(prim string, st TaskState, killable bool, timeout int64) int64 {
 	t.op(prim, 0, sched.None, nil)
 	if timeout < 0 {
 		t.k.printk(fmt.Sprintf("schedule_timeout: wrong timeout value %x", uint64(timeout)))
@@ -33,7 +44,8 @@ func (t *Task) SleepTimeout(prim string, st TaskState, timeout int64) int64 {
 		t.state = Running
 		return 0
 	}
-	signal := st == Interruptible && t.k.cfg.Signals
+	signal := (st == Interruptible || killable) && t.k.cfg.Signals
+	t.killable = killable
 	t.sleep(st, waiting{kind: "timeout", pos: t.pos, prim: prim})
 	var g sched.Guard
 	if timeout == MaxScheduleTimeout && !signal {
@@ -48,6 +60,7 @@ func (t *Task) SleepTimeout(prim string, st TaskState, timeout int64) int64 {
 	}
 	t.op(prim+" (wakes)", 0, sched.None, g)
 	t.wake()
+	t.killable = false
 	if left != 0 {
 		t.note("a signal ends the sleep early")
 	}

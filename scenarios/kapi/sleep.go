@@ -13,7 +13,23 @@ import (
 const (
 	taskRunning       = 0x0000
 	taskInterruptible = 0x0001
+	taskWakekill      = 0x0100
 )
+
+// sleepInState is a sleep of up to timeout jiffies (MAX_SCHEDULE_TIMEOUT: until
+// woken) in state, a __state value: TASK_INTERRUPTIBLE, TASK_KILLABLE
+// (TASK_WAKEKILL | TASK_UNINTERRUPTIBLE), or otherwise uninterruptible (TASK_IDLE
+// too, which the hung-task detector skips and ksim does not). It returns the
+// jiffies left.
+func sleepInState(c *interp.Call, prim string, state uint64, timeout int64) int64 {
+	switch {
+	case state&taskInterruptible != 0:
+		return c.T.SleepTimeout(prim, ksync.Interruptible, timeout)
+	case state&taskWakekill != 0:
+		return c.T.SleepTimeoutKillable(prim, timeout)
+	}
+	return c.T.SleepTimeout(prim, ksync.Uninterruptible, timeout)
+}
 
 func init() {
 	register(
@@ -52,6 +68,11 @@ func init() {
 			Impl: func(c *interp.Call) int64 {
 				return c.T.SleepTimeout("schedule_timeout_interruptible", ksync.Interruptible, c.Args[0])
 			}},
+		interp.Builtin{Name: "schedule_timeout_killable", Header: "linux/sched.h",
+			Decl: "long schedule_timeout_killable(long timeout);",
+			Impl: func(c *interp.Call) int64 {
+				return c.T.SleepTimeoutKillable("schedule_timeout_killable", c.Args[0])
+			}},
 		interp.Builtin{Name: "schedule_timeout_uninterruptible", Header: "linux/sched.h",
 			Decl: "long schedule_timeout_uninterruptible(long timeout);",
 			Impl: func(c *interp.Call) int64 {
@@ -84,27 +105,12 @@ func scheduleTimeout(c *interp.Call) int64 {
 	if timeout < 0 { // the kernel's error, before it looks at the state
 		return c.T.SleepTimeout("schedule_timeout", ksync.Running, timeout)
 	}
-	cur := c.T.Current()
-	w := worldOf(c)
-	b := taskStruct(c, w, cur)
-	var state uint64
-	off, ok := w.Offsetof("task_struct", "__state")
-	k := c.T.Kernel()
-	if ok {
-		state, _ = k.Peek(b.Addr()+uint64(off), 4)
-	}
-	var left int64
-	switch state {
-	case taskRunning:
+	state, addr := currentState(c, worldOf(c))
+	if state == taskRunning {
 		c.T.Schedule()
 		return timeout
-	case taskInterruptible:
-		left = c.T.SleepTimeout("schedule_timeout", ksync.Interruptible, timeout)
-	default: // TASK_UNINTERRUPTIBLE, TASK_KILLABLE, TASK_IDLE: no signal ends them here
-		left = c.T.SleepTimeout("schedule_timeout", ksync.Uninterruptible, timeout)
 	}
-	if ok {
-		k.Poke(b.Addr()+uint64(off), 4, taskRunning)
-	}
+	left := sleepInState(c, "schedule_timeout", state, timeout)
+	c.T.Kernel().Poke(addr, 4, taskRunning)
 	return left
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/sched"
 )
 
 // tkTraceOps runs body in insmod and lists the operations of its trace (a BUG at
@@ -116,4 +117,46 @@ func TestScheduleTimeoutForever(t *testing.T) {
 	assert.False(t, returned)
 	assert.Equal(t, []string{"INFO: task insmod:2 blocked for more than 120 seconds."}, tkTitles(res),
 		"the hung-task detector's report")
+}
+
+// set_current_state then schedule(): with no waker the task sleeps for good, which
+// the kernel reports for TASK_UNINTERRUPTIBLE only; a signal may end an
+// interruptible or killable sleep.
+func TestScheduleInTheStateSet(t *testing.T) {
+	const killable = 0x102
+	for _, tc := range []struct {
+		name     string
+		state    int64
+		signals  bool
+		titles   []string
+		returned map[bool]bool
+	}{
+		{"TASK_UNINTERRUPTIBLE", 2, false, []string{"INFO: task insmod:2 blocked for more than 120 seconds."}, map[bool]bool{false: true}},
+		{"TASK_INTERRUPTIBLE", 1, false, []string{"deadlock: 1 task(s) asleep forever (interruptible or killable: no kernel report)"}, map[bool]bool{false: true}},
+		{"TASK_INTERRUPTIBLE with signals", 1, true, nil, map[bool]bool{true: true}},
+		{"TASK_KILLABLE", killable, false, []string{"deadlock: 1 task(s) asleep forever (interruptible or killable: no kernel report)"}, map[bool]bool{false: true}},
+		{"TASK_RUNNING", 0, false, nil, map[bool]bool{true: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tkUse(t, newTkWorld())
+			returned := map[bool]bool{}
+			var state uint64
+			res := tkExplore(t, ksync.Config{Signals: tc.signals}, func(k *ksync.Kernel) {
+				done := false
+				k.Execution().OnEnd(func(sched.Outcome) { returned[done] = true })
+				k.KernelThread("insmod", func(task *ksync.Task) {
+					tkCall(t, task, "s.c:3", "set_current_state", tc.state)
+					cur := tkCall(t, task, "s.c:4", "get_current")
+					tkCall(t, task, "s.c:5", "schedule")
+					state = tkField(k, cur, "task_struct.__state", 4)
+					done = true
+				})
+			})
+			assert.Equal(t, tc.titles, tkTitles(res))
+			assert.Equal(t, tc.returned, returned)
+			if returned[true] {
+				assert.Zero(t, state, "TASK_RUNNING after the wakeup")
+			}
+		})
+	}
 }

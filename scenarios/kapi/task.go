@@ -66,7 +66,13 @@ func init() {
 			Impl: getCurrent},
 		interp.Builtin{Name: "schedule", Header: "linux/sched.h",
 			Decl: "void schedule(void);",
-			Impl: func(c *interp.Call) int64 { c.T.Schedule(); return 0 }},
+			Impl: schedule},
+		interp.Builtin{Name: "set_current_state", Header: "linux/sched.h",
+			Decl: "void set_current_state(unsigned int state);",
+			Impl: setCurrentState},
+		interp.Builtin{Name: "__set_current_state", Header: "linux/sched.h",
+			Decl: "void __set_current_state(unsigned int state);",
+			Impl: setCurrentState},
 		interp.Builtin{Name: "yield", Header: "linux/sched.h",
 			Decl: "void yield(void);",
 			// kernel/sched/syscalls.c: set_current_state(TASK_RUNNING), then
@@ -243,4 +249,52 @@ func argTypeIsPointer(t cc.Type) bool {
 		return true
 	}
 	return false
+}
+
+// currentState is current->__state, and where it is (0 when the header has no
+// __state). A task whose task_struct nobody has asked for never set its state: it
+// is TASK_RUNNING.
+func currentState(c *interp.Call, w taskWorld) (state, addr uint64) {
+	off, ok := w.Offsetof("task_struct", "__state")
+	if !ok {
+		return taskRunning, 0
+	}
+	b := c.T.Current().TaskStruct(nil)
+	if b == nil {
+		return taskRunning, 0
+	}
+	addr = b.Addr() + uint64(off)
+	state, _ = c.T.Kernel().Peek(addr, 4)
+	return state, addr
+}
+
+// setCurrentState is set_current_state(state) and __set_current_state(state)
+// (include/linux/sched.h): current->__state = state, a store of its own (the kernel's
+// smp_store_mb, or WRITE_ONCE).
+func setCurrentState(c *interp.Call) int64 {
+	w := worldOf(c)
+	off, ok := w.Offsetof("task_struct", "__state")
+	if !ok {
+		return 0
+	}
+	b := taskStruct(c, w, c.T.Current())
+	c.T.WriteOnceAt(b.Addr()+uint64(off), 4, uint64(uint32(c.Args[0])))
+	return 0
+}
+
+// schedule is schedule() (kernel/sched/core.c). In TASK_RUNNING the task gives up
+// its CPU and stays runnable. In another state (set_current_state before it) it
+// sleeps until woken; ksim models no wake_up_process yet, so only a signal (with
+// Config.Signals, for TASK_INTERRUPTIBLE or TASK_KILLABLE) ends that sleep, and
+// otherwise the task sleeps forever, as it would in the kernel with no waker. The
+// wakeup sets TASK_RUNNING.
+func schedule(c *interp.Call) int64 {
+	state, addr := currentState(c, worldOf(c))
+	if state == taskRunning || c.T.InInterrupt() {
+		c.T.Schedule()
+		return 0
+	}
+	sleepInState(c, "schedule", state, ksync.MaxScheduleTimeout)
+	c.T.Kernel().Poke(addr, 4, taskRunning)
+	return 0
 }
