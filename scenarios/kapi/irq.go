@@ -50,16 +50,12 @@ func requestIRQ(c *interp.Call) int64 {
 	if c.Addr(1) == 0 || c.Args[2]&irqfShared != 0 && dev == 0 {
 		return -ksync.EINVAL
 	}
-	w := worldOf(c)
-	f := threadFunc(c, w, c.Addr(1))
-	if f == nil {
-		return 0
-	}
+	run := runFunc(worldOf(c), c.Addr(1), irq, dev)
 	name := ""
 	if a := c.Addr(3); a != 0 {
 		name = c.T.CString("request_irq", a, 64)
 	}
 	return int64(c.T.RequestIRQ(int(irq), name, func(h *ksync.Task) ksync.IRQReturn {
-		return ksync.IRQReturn(int32(w.Run(h, f, irq, dev)))
+		return ksync.IRQReturn(int32(run(h)))
 	}))
 }

@@ -103,14 +103,18 @@ func taskFlag(b bool) int64 {
 	return 0
 }
 
-// threadFunc is the C function of a thread function pointer, nil (after the oops a
-// call through it is) when addr is not one.
-func threadFunc(c *interp.Call, w taskWorld, addr uint64) *interp.Func {
+// runFunc is a task body (a thread, a handler) that runs the C function at addr
+// with args: when addr points at no function, the call through it faults in that
+// task, as the kernel's does in the new thread or the handler.
+func runFunc(w taskWorld, addr uint64, args ...int64) func(*ksync.Task) int64 {
 	f := w.FuncAt(addr)
-	if f == nil {
-		callOops(c.T, addr)
+	return func(t *ksync.Task) int64 {
+		if f == nil {
+			callOops(t, addr)
+			return 0
+		}
+		return w.Run(t, f, args...)
 	}
-	return f
 }
 
 // callOops is the kernel's fault of calling through addr, a pointer to no function:
@@ -129,16 +133,12 @@ func callOops(t *ksync.Task, addr uint64) {
 // thread's task_struct.
 func kthreadRun(c *interp.Call) int64 {
 	w := worldOf(c)
-	f := threadFunc(c, w, c.Addr(0))
-	if f == nil {
-		return 0
-	}
-	data := c.Args[1]
+	run := runFunc(w, c.Addr(0), c.Args[1])
 	name := ""
 	if len(c.Args) > 2 {
 		name = diagFormat(c, 2)
 	}
-	child := c.T.KthreadRun(name, func(ct *ksync.Task) { w.Run(ct, f, data) })
+	child := c.T.KthreadRun(name, func(ct *ksync.Task) { run(ct) })
 	if child == nil {
 		return spawnFails(c, name, "ERR_PTR(-EAGAIN)")
 	}
@@ -149,23 +149,23 @@ func kthreadRun(c *interp.Call) int64 {
 // (include/linux/sched/task.h), and kernel_thread(fn, arg, flags) as kernels before
 // 5.18 did: the declaration takes both, and the third argument tells them apart (a
 // pointer is 6.12's name). With a name, the thread is called that; 6.12 with NULL
-// keeps the parent's comm (copy_process); the old form names it after fn, as ksim
-// always has. It returns the new thread's pid.
+// keeps the parent's comm (copy_process), as old kernels always did; the old form
+// names it after fn, as ksim always has (traces name the module's threads so). It
+// returns the new thread's pid.
 func kernelThread(c *interp.Call) int64 {
 	w := worldOf(c)
-	f := threadFunc(c, w, c.Addr(0))
-	if f == nil {
-		return 0
+	run := runFunc(w, c.Addr(0), c.Args[1])
+	name := c.T.Current().Comm // the kernel's: the parent's (dup_task_struct)
+	if f := w.FuncAt(c.Addr(0)); f != nil {
+		name = f.Name() // ksim's: the function's, as traces always showed it
 	}
-	arg := c.Args[1]
-	name := f.Name()
 	if len(c.Args) > 2 && argIsPointer(c, 2) {
 		name = c.T.Current().Comm
 		if a := c.Addr(2); a != 0 {
 			name = c.T.CString("kernel_thread", a, taskCommLen-1)
 		}
 	}
-	child := c.T.KthreadRun(name, func(ct *ksync.Task) { w.Run(ct, f, arg) })
+	child := c.T.KthreadRun(name, func(ct *ksync.Task) { run(ct) })
 	if child == nil {
 		return spawnFails(c, name, "-EAGAIN")
 	}

@@ -246,3 +246,19 @@ func TestInterpWorldIsATaskWorld(t *testing.T) {
 		t.Skip("interp.World has no Offsetof yet: the interpreter's branch adds it")
 	}
 }
+
+// A thread started on a pointer to no function faults in the new thread, as the
+// kernel's kthread() does when it calls it; kthread_run itself succeeds.
+func TestKthreadRunOnABadPointerOopsesInTheThread(t *testing.T) {
+	tkUse(t, newTkWorld())
+	var ret int64
+	res := tkExplore(t, ksync.Config{}, func(k *ksync.Kernel) {
+		k.KernelThread("insmod", func(task *ksync.Task) {
+			ret = tkCall(t, task, "kt.c:3", "kthread_run", 0, 0, tkString(k, "bad"))
+		})
+	})
+	assert.NotZero(t, ret)
+	require.NotEmpty(t, res.Problems)
+	assert.Equal(t, "BUG: kernel NULL pointer dereference", res.Problems[0].Title)
+	assert.Contains(t, res.Problems[0].Report, "Comm: bad")
+}
