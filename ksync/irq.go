@@ -61,6 +61,7 @@ type IRQLine struct {
 	pending []bool
 	active  bool
 	running int // handlers of the line in hardirq context now: free_irq waits for them
+	depth   int // desc->depth: disable_irq calls not matched by enable_irq; it fires only at 0
 }
 
 // Enabled reports whether no handler of the line runs: synchronize_irq waits for that.
@@ -119,11 +120,89 @@ func (t *Task) FreeIRQ(n int) {
 	}
 	l.active = false
 	clear(l.pending)
+	t.k.setIRQDepth(n, 1)             // irq_shutdown of the line's last action
 	if l.running > 0 && t.line != l { // a handler freeing its own line does not wait for itself
 		t.note("waits for the running handler")
 		t.op("synchronize_irq", 0, sched.None, l)
 	}
 }
+
+// activeLine is the requested line n, nil if there is none.
+func (k *Kernel) activeLine(n int) *IRQLine {
+	for _, l := range k.irqs {
+		if l.n == n && l.active {
+			return l
+		}
+	}
+	return nil
+}
+
+// irqDepth is desc->depth of line n: a requested line's own (request_irq's
+// irq_startup makes it 0); a line never requested, or freed, is disabled: 1
+// (desc_set_defaults, irq_shutdown), or what disable_irq and enable_irq made it
+// since.
+func (k *Kernel) irqDepth(n int) int {
+	if l := k.activeLine(n); l != nil {
+		return l.depth
+	}
+	if d, ok := k.tmem.irqDepth[n]; ok {
+		return d
+	}
+	return 1
+}
+
+func (k *Kernel) setIRQDepth(n, d int) {
+	if l := k.activeLine(n); l != nil {
+		l.depth = d
+		return
+	}
+	if k.tmem.irqDepth == nil {
+		k.tmem.irqDepth = map[int]int{}
+	}
+	k.tmem.irqDepth[n] = d
+}
+
+// DisableIRQNosync is disable_irq_nosync() (kernel/irq/manage.c): the line's depth
+// goes up; while it is not 0 the line does not fire. (The kernel marks an edge that
+// arrives meanwhile pending and resends it at enable_irq; in ksim the line simply
+// fires later, at any point after enable_irq, as often as it had left.)
+func (t *Task) DisableIRQNosync(n int) {
+	t.op("disable_irq_nosync", 0, sched.None, nil)
+	t.k.setIRQDepth(n, t.k.irqDepth(n)+1)
+}
+
+// DisableIRQ is disable_irq(): might_sleep, disable_irq_nosync, then
+// synchronize_irq: it waits for a handler of the line still running on another CPU
+// (in the line's own handler it waits for itself, forever, as the kernel's does).
+func (t *Task) DisableIRQ(n int) {
+	t.mightSleep("kernel/irq/manage.c:739", "disable_irq")
+	t.op("disable_irq", 0, sched.None, nil)
+	t.k.setIRQDepth(n, t.k.irqDepth(n)+1)
+	if l := t.k.activeLine(n); l != nil && l.running > 0 {
+		t.note("waits for the running handler")
+		saved := t.wait
+		t.wait = waiting{kind: "irq handler", pos: t.pos}
+		t.op("synchronize_irq", 0, sched.None, l)
+		t.wait = saved
+	}
+}
+
+// EnableIRQ is enable_irq() (__enable_irq): the line's depth goes down, and at 0 it
+// fires again. At depth 0 already it is the kernel's warning "Unbalanced enable for
+// IRQ n".
+func (t *Task) EnableIRQ(n int) {
+	t.op("enable_irq", 0, sched.None, nil)
+	switch d := t.k.irqDepth(n); d {
+	case 0:
+		t.warn(fmt.Sprintf("Unbalanced enable for IRQ %d", n), "kernel/irq/manage.c:791", "__enable_irq",
+			fmt.Sprintf("unbalanced enable_irq(%d) at %s", n, t.where()))
+	default:
+		t.k.setIRQDepth(n, d-1)
+	}
+}
+
+// IRQDepth is the depth of line n (see DisableIRQ): 0 when it may fire.
+func (k *Kernel) IRQDepth(n int) int { return k.irqDepth(n) }
 
 // irqTarget is one way an interrupt can arrive: line l on cpu.
 type irqTarget struct {
@@ -155,7 +234,7 @@ func (t *Task) interruptChoice() {
 	cands := buf[:0]
 	idle, idleKnown := uint64(0), false // the idle CPUs, found once for all lines
 	for _, l := range k.irqs {
-		if !l.active || l.fired >= l.times || !k.roomForThread() {
+		if !l.active || l.depth > 0 || l.fired >= l.times || !k.roomForThread() {
 			continue
 		}
 		if (l.cpu < 0 || l.cpu == t.cpu) && !l.pending[t.cpu] {
@@ -227,7 +306,7 @@ func (t *Task) deliverPending() {
 		return
 	}
 	for _, l := range t.k.irqs {
-		if l.pending[t.cpu] {
+		if l.pending[t.cpu] && l.depth == 0 {
 			l.pending[t.cpu] = false
 			if l.active && t.k.roomForThread() {
 				t.interrupt(l)
@@ -361,6 +440,7 @@ type Tasklet struct {
 	running   bool // TASKLET_STATE_RUN: its function runs now
 	cpu       int
 	runs      int
+	disabled  int // count: tasklet_disable minus tasklet_enable; it runs only at 0
 }
 
 // DeclareTasklet is DECLARE_TASKLET(name, fn) or tasklet_init.
@@ -374,10 +454,60 @@ func (tl *Tasklet) SetFunc(fn func(t *Task)) { tl.fn = fn }
 // Runs is how often the tasklet's function has run in this execution.
 func (tl *Tasklet) Runs() int { return tl.runs }
 
-// Init is tasklet_init(): it (re)sets the function.
+// Init is tasklet_init(): it (re)sets the function, and the count to 0 (enabled).
 func (tl *Tasklet) Init(t *Task, fn func(t *Task)) {
 	t.op("tasklet_init", tl.id, sched.Write, nil)
 	tl.fn = fn
+	tl.disabled = 0
+}
+
+// SetDisabled sets the tasklet's count outside any task: DECLARE_TASKLET_DISABLED's
+// ATOMIC_INIT(1), as the tasklet's memory says when ksim first meets it.
+func (tl *Tasklet) SetDisabled(count int) { tl.disabled = count }
+
+// Disabled is the tasklet's count: how many tasklet_disable calls are not yet
+// matched by a tasklet_enable.
+func (tl *Tasklet) Disabled() int { return tl.disabled }
+
+// TaskletDisableNosync is tasklet_disable_nosync() (include/linux/interrupt.h): the
+// count goes up, and while it is not 0 the tasklet does not run; scheduled, it stays
+// pending (tasklet_action_common puts a disabled tasklet back on the list).
+func (t *Task) TaskletDisableNosync(tl *Tasklet) {
+	t.op("tasklet_disable_nosync", tl.id, sched.Write, nil)
+	tl.disabled++
+}
+
+// TaskletDisable is tasklet_disable(): tasklet_disable_nosync, then
+// tasklet_unlock_spin_wait's busy wait until the tasklet's function no longer runs
+// (on another CPU; called from the tasklet itself, it spins forever).
+func (t *Task) TaskletDisable(tl *Tasklet) {
+	t.op("tasklet_disable", tl.id, sched.Write, nil)
+	tl.disabled++
+	if tl.running {
+		t.note("waits for the running tasklet")
+		saved := t.wait
+		t.wait = waiting{kind: "tasklet", pos: t.pos}
+		t.op("tasklet_unlock_spin_wait", tl.id, sched.Read, taskletIdle{tl})
+		t.wait = saved
+	}
+}
+
+// taskletIdle lets tasklet_disable's wait end once the tasklet's function returns.
+type taskletIdle struct{ tl *Tasklet }
+
+func (g taskletIdle) Enabled(*sched.Op) bool { return !g.tl.running }
+
+// TaskletEnable is tasklet_enable(): the count goes down; at 0 a tasklet still
+// pending may run again, and ksoftirqd (which kept re-raising the softirq for it)
+// runs it once nothing else on its CPU does, if nothing else does first. An enable
+// without a disable makes the count negative, as atomic_dec does; the tasklet then
+// runs only once it is back at 0.
+func (t *Task) TaskletEnable(tl *Tasklet) {
+	t.op("tasklet_enable", tl.id, sched.Write, nil)
+	tl.disabled--
+	if tl.disabled == 0 && tl.scheduled {
+		t.k.wakeSoftirqd(tl.cpu, t)
+	}
 }
 
 // TaskletSchedule is tasklet_schedule(): the tasklet becomes pending on this CPU,
@@ -419,7 +549,9 @@ func (t *Task) TaskletKill(tl *Tasklet) {
 	}
 	saved := t.wait
 	t.wait = waiting{kind: "tasklet", pos: t.pos}
+	t.state = Uninterruptible // wait_var_event: TASK_UNINTERRUPTIBLE, for reports
 	t.op("tasklet_kill", tl.id, sched.Write, tl)
+	t.state = Running
 	t.wait = saved
 }
 
@@ -433,10 +565,10 @@ func (k *Kernel) removeSoftirq(tl *Tasklet) {
 }
 
 // nextSoftirq is the first tasklet pending on cpu that is not running elsewhere (a
-// tasklet never runs on two CPUs at once), or nil.
+// tasklet never runs on two CPUs at once) and is not disabled, or nil.
 func (k *Kernel) nextSoftirq(cpu int) *Tasklet {
 	for _, tl := range k.softirqs {
-		if tl.cpu == cpu && !tl.running {
+		if tl.cpu == cpu && !tl.running && tl.disabled == 0 {
 			return tl
 		}
 	}

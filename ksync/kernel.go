@@ -111,6 +111,7 @@ type kstate struct {
 	handlers   []*Task          // irq contexts that have run (handlers, with their softirqs)
 	softirqs   []*Tasklet       // scheduled tasklets, in order
 	memx       memState         // the memory model's and printk's own state (mem_*.go)
+	tmem       taskMem          // the kernel API's per-boot state: task_structs, WARN_ONCE sites, irq depths (task_mem.go)
 }
 
 // A Kernel, and the primitives defined on it, live as long as their execution and

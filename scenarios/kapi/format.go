@@ -32,10 +32,6 @@ const (
 // below it.
 const pageSize = 4096
 
-// maxErrno is MAX_ERRNO (include/linux/err.h): IS_ERR_VALUE is an address in the
-// last 4095 bytes.
-const maxErrno = 4095
-
 // spec is struct printf_spec.
 type spec struct {
 	flags     int
@@ -490,5 +486,3 @@ func hex(x uint64) string {
 	return string(tmp[i:])
 }
 
-// isErrValue is IS_ERR_VALUE: an address in the last MAX_ERRNO bytes.
-func isErrValue(p uint64) bool { return p >= 1<<64-maxErrno }

@@ -17,7 +17,7 @@ func init() {
 			// mutex_init(m): one static lock_class_key per call site (the macro's
 			// __key), so every mutex initialised there shares a class.
 			Impl: func(c *interp.Call) int64 {
-				if p, _ := initPrim(c, 0, kindMutex, c.Addr(2), str(c, 1)).(*ksync.Mutex); p != nil {
+				if p, _ := initPrim(c, 0, kindMutex, c.Addr(2), initName(c, 1)).(*ksync.Mutex); p != nil {
 					p.Init(c.T)
 				}
 				return 0

@@ -210,9 +210,9 @@ func peekString(k *ksync.Kernel, addr uint64) string {
 	return string(out)
 }
 
-// str is the string argument i (a name passed to an *_init call: a literal, no
+// initName is the string argument i (a name passed to an *_init call: a literal, no
 // step), "" for NULL.
-func str(c *interp.Call, i int) string {
+func initName(c *interp.Call, i int) string {
 	if c.Addr(i) == 0 {
 		return ""
 	}

@@ -17,7 +17,7 @@ func init() {
 		interp.Builtin{Name: "__rwlock_init", Header: hRWLock,
 			Decl: "void __rwlock_init(rwlock_t *lock, const char *name, struct lock_class_key *key);",
 			Impl: func(c *interp.Call) int64 {
-				if p, _ := initPrim(c, 0, kindRWLock, c.Addr(2), str(c, 1)).(*ksync.RWLock); p != nil {
+				if p, _ := initPrim(c, 0, kindRWLock, c.Addr(2), initName(c, 1)).(*ksync.RWLock); p != nil {
 					p.Init(c.T)
 				}
 				return 0

@@ -16,7 +16,7 @@ func init() {
 		interp.Builtin{Name: "__init_rwsem", Header: hRWSem,
 			Decl: "void __init_rwsem(struct rw_semaphore *sem, const char *name, struct lock_class_key *key);",
 			Impl: func(c *interp.Call) int64 {
-				if p, _ := initPrim(c, 0, kindRWSem, c.Addr(2), str(c, 1)).(*ksync.RWSem); p != nil {
+				if p, _ := initPrim(c, 0, kindRWSem, c.Addr(2), initName(c, 1)).(*ksync.RWSem); p != nil {
 					p.Init(c.T)
 				}
 				return 0

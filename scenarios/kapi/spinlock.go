@@ -19,7 +19,7 @@ func init() {
 		interp.Builtin{Name: "__raw_spin_lock_init", Header: hSpinlock,
 			Decl: "void __raw_spin_lock_init(spinlock_t *lock, const char *name, struct lock_class_key *key, short inner);",
 			Impl: func(c *interp.Call) int64 {
-				if p, _ := initPrim(c, 0, kindSpinlock, c.Addr(2), str(c, 1)).(*ksync.Spinlock); p != nil {
+				if p, _ := initPrim(c, 0, kindSpinlock, c.Addr(2), initName(c, 1)).(*ksync.Spinlock); p != nil {
 					p.Init(c.T)
 				}
 				return 0
