@@ -95,6 +95,10 @@ func (k *Kernel) placeAt(b *Buffer, r Region, addr uint64) {
 
 // insert adds b to the address-ordered objects.
 func (k *Kernel) insert(b *Buffer) {
+	b.gr = 8
+	for len(b.data) > 32*b.gr {
+		b.gr *= 2
+	}
 	a := &k.mem
 	i := sort.Search(len(a.objs), func(i int) bool { return a.objs[i].addr > b.addr })
 	a.objs = append(a.objs, nil)
@@ -190,7 +194,7 @@ func (b *Buffer) extent() uint64 {
 
 // loc is the sched object of the word at off.
 func (b *Buffer) loc(k *Kernel, off int) sched.ObjID {
-	w := off &^ 7
+	w := off &^ (b.grain() - 1)
 	if w == 0 && len(b.data) <= 8 {
 		return b.id
 	}
@@ -204,6 +208,18 @@ func (b *Buffer) loc(k *Kernel, off int) sched.ObjID {
 	}
 	return id
 }
+
+// grain is the size of b's locations: an 8-byte word for an object of up to 256
+// bytes (32 words), and for a larger one the power of two that cuts it into at most
+// 32 to 64 locations, so that freeing it (a step per location, see freeOp) stays
+// cheap. Coarser locations only make more accesses dependent: sound.
+// It is fixed when the object is placed: krealloc may grow an object in place, and
+// a location must stay the same bytes for the object's whole life.
+func (b *Buffer) grain() int { return b.gr }
+
+// freedAt reports whether the location holding off has been freed: a free takes a
+// step per location (freeOp), and each location is freed at its own step.
+func (b *Buffer) freedAt(off int) bool { return b.freed || off < b.freedBytes }
 
 // LoadAt reads size bytes (1, 2, 4 or 8) at addr, little-endian, as a visible
 // operation (a plain read) unless the memory is private to t. A NULL or wild address
@@ -258,11 +274,13 @@ func (t *Task) check(name string, addr uint64, size int, acc sched.Access) (*Buf
 		return nil, 0, false
 	}
 	if b.owner == nil || b.owner != t {
-		for w := off &^ 7; w < off+size; w += 8 {
+		g := b.grain()
+		for w := off &^ (g - 1); w < off+size; w += g {
 			t.op(name, b.loc(t.k, w), acc, nil)
 		}
 	}
 	inside := off >= 0 && off+size <= len(b.data)
+	freed := b.freedAt(off)
 	write := acc == sched.Write
 	switch {
 	case write && (b.region == RegionRodata || b.region == RegionText):
@@ -270,16 +288,16 @@ func (t *Task) check(name string, addr uint64, size int, acc sched.Access) (*Buf
 		// (arch/x86/mm/fault.c), with KASAN silent (the shadow says valid).
 		t.permFault(addr)
 		return nil, 0, false
-	case b.freed && b.region == RegionStack && inside:
+	case freed && b.region == RegionStack && inside:
 		// A local of a frame that has returned. The compiler's stack
 		// instrumentation unpoisons a frame when it returns and KASAN_GENERIC has
 		// no use-after-return detection in the kernel: the access reaches the
 		// stack below the stack pointer, silently, as in the kernel. ksim keeps
 		// the local's last value there.
 		t.th.Note("the local's frame has returned: KASAN cannot see it")
-	case !inside || b.freed:
+	case !inside || freed:
 		t.kasanAccess(addr, size, write, "")
-		if b.freed && b.region == RegionVmalloc {
+		if freed && b.region == RegionVmalloc {
 			// vfree unmapped the area (remove_vm_area -> vunmap): after KASAN's
 			// report the access faults.
 			t.nullDeref(write, int(int64(addr)))
@@ -409,4 +427,23 @@ func (t *Task) CString(name string, addr uint64, max int) string {
 		addr += uint64(w)
 	}
 	return string(out)
+}
+
+// freeOp announces the end of b's life (kfree, vfree, kmem_cache_free): a write to
+// every location of b, one step each, so that the free races with every access to
+// the object, whichever field it touches. Each location is freed at its own step
+// (freedAt): an access ordered after that step finds it freed, one ordered before
+// does not, and no reordering DPOR considers equivalent can change which. The
+// caller marks the whole object freed afterwards.
+func (t *Task) freeOp(name string, b *Buffer) {
+	if len(b.data) <= 8 {
+		t.op(name, b.id, sched.Write, nil)
+		b.freedBytes = len(b.data)
+		return
+	}
+	g := b.grain()
+	for w := 0; w < len(b.data); w += g {
+		t.op(name, b.loc(t.k, w), sched.Write, nil)
+		b.freedBytes = w + g
+	}
 }

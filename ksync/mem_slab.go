@@ -330,14 +330,14 @@ func (t *Task) KfreeAt(addr uint64) {
 	b, off := t.k.Find(addr)
 	switch {
 	case b != nil && b.region == RegionHeap && !b.isLarge():
-		t.op("kfree", b.id, sched.Write, nil)
+		t.freeOp("kfree", b)
 		if off != 0 {
 			t.kasanFree(addr, b, "kfree", "check_slab_allocation", "__kasan_slab_pre_free")
 			return
 		}
 		t.freeBuffer(addr, b, "kfree")
 	case b != nil && b.region == RegionHeap && off >= 0 && off < len(b.data):
-		t.op("kfree", b.id, sched.Write, nil)
+		t.freeOp("kfree", b)
 		if off&(PageSize-1) == 0 && b.freed {
 			// A freed large object's pages are order-0 free pages now.
 			t.freeLargeWarn(addr)
@@ -603,7 +603,7 @@ func (t *Task) KmemCacheFree(c *KmemCache, addr uint64) {
 		t.warn("virt_to_cache: Object is not a Slab page!", file, "kmem_cache_free+0x3d5/0x4e0", site)
 		return
 	}
-	t.op("kmem_cache_free", b.id, sched.Write, nil)
+	t.freeOp("kmem_cache_free", b)
 	own, _ := b.objectCache()
 	if c != nil && b.cache != c {
 		site := "kmem_cache_free to the wrong cache at " + t.where()
@@ -761,7 +761,7 @@ func (t *Task) Vfree(addr uint64) {
 		t.warn(fmt.Sprintf("Trying to vfree() nonexistent vm area (%016x)", HashPointer(addr)), "mm/vmalloc.c:3426", "vfree+0x3a1/0x4d0", site)
 		return
 	}
-	t.op("vfree", b.id, sched.Write, nil)
+	t.freeOp("vfree", b)
 	b.freed, b.freeFn = true, "vfree"
 	b.freePID, b.freeStack = t.PID, t.stackLines()
 	t.k.kmem -= len(b.data)

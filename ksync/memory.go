@@ -78,7 +78,10 @@ type Buffer struct {
 	name   string
 	region Region
 	owner  *Task               // a private stack object's task (see NewStack)
-	locs   map[int]sched.ObjID // the sched object of each word but the first (see loc)
+	locs   map[int]sched.ObjID // the sched object of each location (see loc)
+	// freedBytes: how much of the object a free in progress has freed (freeOp).
+	freedBytes int
+	gr         int // the size of its locations (grain)
 	// For KASAN's report: where it was allocated and freed (kasan_save_track), by
 	// which task, and the kmalloc function that allocated it.
 	allocPID, freePID     int
@@ -196,7 +199,7 @@ func (t *Task) Kfree(b *Buffer) {
 		t.op("kfree", 0, sched.None, nil)
 		return
 	}
-	t.op("kfree", b.id, sched.Write, nil)
+	t.freeOp("kfree", b)
 	t.freeBuffer(b.addr, b, "kfree")
 }
 
