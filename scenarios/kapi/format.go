@@ -485,4 +485,3 @@ func hex(x uint64) string {
 	}
 	return string(tmp[i:])
 }
-
