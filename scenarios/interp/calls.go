@@ -141,7 +141,7 @@ func (c *compiler) call(x *cc.PostfixExpression) evalFn {
 			if f == nil {
 				return zeroFn
 			}
-			fns, types, texts := c.args(ft, args)
+			fns, types, texts := c.args(x, ft, args)
 			if f.builtin != nil {
 				if isAggregate(rt) {
 					c.errorf(x, "not modelled: %s returns a struct", name)
@@ -158,7 +158,7 @@ func (c *compiler) call(x *cc.PostfixExpression) evalFn {
 		}
 	}
 	fe := c.expr(x.PostfixExpression)
-	fns, types, texts := c.args(ft, args)
+	fns, types, texts := c.args(x, ft, args)
 	n := len(fns)
 	cv := cvNone
 	if isScalar(rt) {
@@ -196,7 +196,13 @@ func (c *compiler) call(x *cc.PostfixExpression) evalFn {
 
 // args compiles a call's arguments, converted to the parameter types (default
 // promotions past them), with their types and source texts.
-func (c *compiler) args(ft *cc.FunctionType, args []cc.ExpressionNode) (fns []evalFn, types []cc.Type, texts []string) {
+func (c *compiler) args(n cc.Node, ft *cc.FunctionType, args []cc.ExpressionNode) (fns []evalFn, types []cc.Type, texts []string) {
+	switch {
+	case len(args) < ft.MinArgs():
+		c.errorf(n, "too few arguments to function call")
+	case ft.MaxArgs() >= 0 && len(args) > ft.MaxArgs():
+		c.errorf(n, "too many arguments to function call")
+	}
 	var params []*cc.Parameter
 	for _, pa := range ft.Parameters() {
 		if pa.Type().Kind() != cc.Void {
