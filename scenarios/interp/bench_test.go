@@ -16,7 +16,7 @@ func benchRun(b *testing.B, src string, iters int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p, err := Compile(ast, Options{Lookup: testAPI(obs)})
+	p, err := Compile(ast, Options{Lookup: testAPI(obs), Files: isTestC})
 	if err != nil {
 		b.Fatal(err)
 	}

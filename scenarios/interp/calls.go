@@ -68,6 +68,10 @@ func (c *compiler) fnByName(n cc.Node, name string) *Func {
 	if observesLocks.MatchString(name) {
 		c.p.roundTrips = true
 	}
+	if c.calls[c.fnName] == nil {
+		c.calls[c.fnName] = map[string]bool{}
+	}
+	c.calls[c.fnName][name] = true
 	if f := c.p.byName[name]; f != nil {
 		if f.code != nil || c.defs[name] != nil {
 			if name != c.fnName {

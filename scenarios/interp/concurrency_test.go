@@ -136,6 +136,7 @@ func TestCompileErrors(t *testing.T) {
 		{`int v(int n, ...) { return n; } void f(void) { v(1, 2); }`, "not modelled: a variadic function (v)"},
 		{`void f(void) { asm("nop"); }`, "not modelled: asm"},
 		{`int g; int h = g; void f(void) { }`, "initializer element is not constant"},
+		{`void f(void) { unused_helper(); }`, "test.h:13:48: not modelled: floating point"},
 	} {
 		assert.Contains(t, compileErr(t, tt.src), tt.want, tt.src)
 	}

@@ -42,6 +42,9 @@ extern unsigned long volatile jiffies;
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) do { *(volatile __typeof__(x) *)&(x) = (v); } while (0)
 #define offsetof(t, m) __builtin_offsetof(t, m)
+static inline int unused_helper(void) { double d = 1.5; return nope_undefined(); }
+int nope_undefined(void);
+static inline int header_helper(int x) { return x * 2; }
 #define container_of(ptr, type, member) ({ void *__mptr = (void *)(ptr); ((type *)(__mptr - offsetof(type, member))); })
 `
 
@@ -125,7 +128,7 @@ func compile(t *testing.T, src string, obs *observations) *Program {
 	t.Helper()
 	ast, err := parse(src)
 	require.NoError(t, err)
-	p, err := Compile(ast, Options{Lookup: testAPI(obs), Files: func(f string) bool { return f == "test.c" }})
+	p, err := Compile(ast, Options{Lookup: testAPI(obs), Files: isTestC})
 	require.NoError(t, err)
 	return p
 }
@@ -134,7 +137,7 @@ func compileErr(t *testing.T, src string) string {
 	t.Helper()
 	ast, err := parse(src)
 	require.NoError(t, err)
-	_, err = Compile(ast, Options{Lookup: testAPI(&observations{}), Files: func(f string) bool { return f == "test.c" }})
+	_, err = Compile(ast, Options{Lookup: testAPI(&observations{}), Files: isTestC})
 	require.Error(t, err)
 	return err.Error()
 }
@@ -183,3 +186,5 @@ func titles(res *sched.Result) string {
 	}
 	return strings.Join(s, "\n")
 }
+
+func isTestC(f string) bool { return f == "test.c" }

@@ -75,7 +75,7 @@ func TestBuiltinPointersAndReentrancy(t *testing.T) {
 			}}
 		}
 		return api(name)
-	}})
+	}, Files: isTestC})
 	require.NoError(t, err)
 	res := explore(t, p, obs, ksync.Config{}, sched.Options{}, "f")
 	assert.Empty(t, titles(res))

@@ -155,6 +155,11 @@ type compiler struct {
 	static   bool       // compiling a static initialiser: no loads, no calls
 	floatPos map[*pos]bool
 	refd     map[string]bool // functions named outside their own body
+	// calls maps a function (or "" for the initialisers of globals) to the
+	// functions its code names; lazy holds the errors of the functions the headers
+	// define, reported only when the user's code can reach them.
+	calls map[string]map[string]bool
+	lazy  map[string]ErrorList
 	cases    map[*cc.LabeledStatement]bool
 }
 
@@ -184,6 +189,8 @@ func newCompiler(opt Options) *compiler {
 		strIdx:    map[string]int{},
 		floatPos:  map[*pos]bool{},
 		refd:      map[string]bool{},
+		calls:     map[string]map[string]bool{},
+		lazy:      map[string]ErrorList{},
 		cases:     map[*cc.LabeledStatement]bool{},
 	}
 }
@@ -307,6 +314,7 @@ func (c *compiler) translationUnit(ast *cc.AST) {
 		c.compileFunc(fd)
 	}
 	c.fn, c.fnName, c.locals = nil, "", nil
+	c.reachableErrors(defs)
 	for _, fd := range defs {
 		d := fd.Declarator
 		dp := d.Position()
@@ -343,4 +351,29 @@ func (c *compiler) collectTypes(d *cc.Declaration) {
 		}
 		return true
 	})
+}
+
+// reachableErrors reports the errors of the header functions that the user's
+// functions or the initialisers of globals can reach: an unused static inline
+// function of a header is no error.
+func (c *compiler) reachableErrors(defs []*cc.FunctionDefinition) {
+	seen := map[string]bool{}
+	todo := []string{""}
+	for _, fd := range defs {
+		if c.opt.Files(fd.Declarator.Position().Filename) {
+			todo = append(todo, fd.Declarator.Name())
+		}
+	}
+	for len(todo) > 0 {
+		n := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		c.errs = append(c.errs, c.lazy[n]...)
+		for m := range c.calls[n] {
+			todo = append(todo, m)
+		}
+	}
 }

@@ -48,8 +48,8 @@ func TestSemantics(t *testing.T) {
 		{"recursion and function pointers", `int fact(int n) { return n <= 1 ? 1 : n * fact(n - 1); }
 			int twice(int (*g)(int), int v) { return g(g(v)); } int inc(int v) { return v + 1; }
 			struct ops { int (*op)(int); } tab[] = { { inc }, { .op = fact } };
-			void f(void) { observe(fact(5)); observe(twice(inc, 1)); observe(tab[1].op(4)); int (*p)(int) = &inc; observe((*p)(1)); }`,
-			[]int64{120, 3, 24, 2}},
+			void f(void) { observe(header_helper(2)); observe(fact(5)); observe(twice(inc, 1)); observe(tab[1].op(4)); int (*p)(int) = &inc; observe((*p)(1)); }`,
+			[]int64{4, 120, 3, 24, 2}},
 		{"statement expressions and compound literals", `struct pt { int x, y; };
 			void f(void) { int v = ({ int t = 3; t * 2; }); observe(v); struct pt p = (struct pt){ .y = 4 }; observe(p.x + p.y); int *q = (int[]){ 7, 8 }; observe(q[1]); }`,
 			[]int64{6, 4, 8}},
@@ -79,4 +79,11 @@ func TestSemantics(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestDoWhileZero(t *testing.T) {
+	got, res := runOne(t, `void f(void) { int x = 0; do { x = 1; if (x) break; x = 2; } while (0); observe(x);
+		do { x = 3; continue; x = 4; } while (0); observe(x); }`)
+	assert.Empty(t, titles(res))
+	assert.Equal(t, []int64{1, 3}, got)
 }

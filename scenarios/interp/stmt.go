@@ -35,6 +35,13 @@ func (c *compiler) compileFunc(fd *cc.FunctionDefinition) {
 	c.scopes, c.sx, c.breaks, c.conts = nil, nil, 0, 0
 	c.taken = addrTaken(fd.CompoundStatement)
 	user := c.opt.Files(dp.Filename)
+	if !user {
+		n := len(c.errs)
+		defer func() {
+			c.lazy[name] = append(c.lazy[name], c.errs[n:]...)
+			c.errs = c.errs[:n]
+		}()
+	}
 	if ft == nil {
 		c.errorf(d, "not modelled: %s", name)
 		return
@@ -419,6 +426,17 @@ func (c *compiler) iteration(s *cc.IterationStatement) execFn {
 	c.breaks--
 	c.conts--
 	if s.Case == cc.IterationStatementDo {
+		if v, ok := constant(s.ExpressionList); ok && v == 0 {
+			// do { ... } while (0), the shape of every statement-like macro: the
+			// body once, no loop.
+			return func(r *runner, f *frame) ctl {
+				switch c := body(r, f); c {
+				case ctlReturn, ctlGoto:
+					return c
+				}
+				return ctlNone
+			}
+		}
 		line := c.pos(s.ExpressionList).line
 		return func(r *runner, f *frame) ctl {
 			lp := r.loopEnter(f, p)
