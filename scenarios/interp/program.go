@@ -160,7 +160,7 @@ type compiler struct {
 	// define, reported only when the user's code can reach them.
 	calls map[string]map[string]bool
 	lazy  map[string]ErrorList
-	cases    map[*cc.LabeledStatement]bool
+	cases map[*cc.LabeledStatement]bool
 }
 
 type sxMark struct{ scopes, breaks, conts int }
