@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -58,4 +59,70 @@ func BenchmarkListWalk(b *testing.B) {
 	benchRun(b, `struct node { long v; struct node *next; }; struct node nodes[64]; long out;
 		void f(void) { for (int i = 0; i < 63; i++) nodes[i].next = &nodes[i + 1];
 			long s = 0; for (int r = 0; r < 10; r++) for (struct node *n = nodes; n; n = n->next) s += n->v; out = s; }`, 640)
+}
+
+// BenchmarkPhilosophers5 explores 5 philosophers taking two mutexes each, written
+// in C, on a fake mutex_lock/mutex_unlock API over ksync mutexes living at their
+// address, with lockdep on and 5 CPUs, and reports ns/step and "x-go": the ratio
+// to the same exploration written in Go on ksync directly (ksync's
+// BenchmarkPhilosophers5Lockdep), both measured in every iteration.
+func BenchmarkPhilosophers5(b *testing.B) {
+	api := map[string]*Builtin{}
+	mutex := func(c *Call) *ksync.Mutex {
+		a := c.Addr(0)
+		if m, ok := c.K().PrimAt(a).(*ksync.Mutex); ok {
+			return m
+		}
+		buf, off := c.K().Find(a)
+		m := c.K().DefineMutex(fmt.Sprintf("%s+%d", buf.Name(), off))
+		c.K().SetPrimAt(a, m)
+		return m
+	}
+	api["mutex_lock"] = &Builtin{Name: "mutex_lock", Impl: func(c *Call) int64 { mutex(c).Lock(c.T); return 0 }}
+	api["mutex_unlock"] = &Builtin{Name: "mutex_unlock", Impl: func(c *Call) int64 { mutex(c).Unlock(c.T); return 0 }}
+	ast, err := parse(`struct mutex { long owner; }; struct mutex forks[5];
+		void mutex_lock(struct mutex *m); void mutex_unlock(struct mutex *m);
+		void phil(long i) { struct mutex *l = &forks[i], *r = &forks[(i + 1) % 5];
+			mutex_lock(l); mutex_lock(r); mutex_unlock(r); mutex_unlock(l); }`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := Compile(ast, Options{Lookup: func(n string) *Builtin { return api[n] }, Files: isTestC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cprog := ksync.Program(ksync.Config{CPUs: 5}, func(k *ksync.Kernel) {
+		w := p.NewWorld(k)
+		f := w.Func("phil")
+		for i := range 5 {
+			k.KernelThread(fmt.Sprintf("phil%d", i), func(t *ksync.Task) { w.Run(t, f, int64(i)) })
+		}
+	})
+	goprog := ksync.Program(ksync.Config{CPUs: 5}, func(k *ksync.Kernel) {
+		forks := make([]*ksync.Mutex, 5)
+		for i := range forks {
+			forks[i] = k.DefineMutex(fmt.Sprintf("forks+%d", 8*i))
+		}
+		for i := range 5 {
+			l, r := forks[i], forks[(i+1)%5]
+			k.KernelThread(fmt.Sprintf("phil%d", i), func(t *ksync.Task) {
+				l.Lock(t)
+				r.Lock(t)
+				r.Unlock(t)
+				l.Unlock(t)
+			})
+		}
+	})
+	var cNS, goNS, cSteps, goSteps int64
+	for b.Loop() {
+		start := time.Now()
+		cSteps += sched.Explore(cprog, sched.Options{}).Stats.Steps
+		mid := time.Now()
+		goSteps += sched.Explore(goprog, sched.Options{}).Stats.Steps
+		cNS += mid.Sub(start).Nanoseconds()
+		goNS += time.Since(mid).Nanoseconds()
+	}
+	ns := float64(cNS) / float64(cSteps)
+	b.ReportMetric(ns, "ns/step")
+	b.ReportMetric(ns/(float64(goNS)/float64(goSteps)), "x-go")
 }

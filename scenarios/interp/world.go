@@ -18,7 +18,7 @@ type World struct {
 	gaddr   []int64 // each global's address (0 for one never defined)
 	saddr   []int64 // each string literal's
 	faddr   []int64 // each function's (its text object), increasing
-	runners map[*ksync.Task]*runner
+	runners []*runner // one per task that has run C code (few: a slice beats a map)
 	noAwait bool
 }
 
@@ -26,7 +26,7 @@ type World struct {
 // string literal and function as an object of k's address space and applies the
 // static initialisers.
 func (p *Program) NewWorld(k *ksync.Kernel) *World {
-	w := &World{k: k, p: p, runners: map[*ksync.Task]*runner{}, noAwait: k.Config().NoAwait,
+	w := &World{k: k, p: p, noAwait: k.Config().NoAwait,
 		gaddr: make([]int64, len(p.globals)), saddr: make([]int64, len(p.strs)), faddr: make([]int64, len(p.funcs))}
 	for i, f := range p.funcs {
 		w.faddr[i] = int64(k.NewObject(f.name, 1, ksync.RegionText).Addr())
@@ -102,12 +102,14 @@ func (w *World) Offsetof(structTag, field string) (int, bool) {
 
 // runner is the runner of task t, created the first time t runs C code.
 func (w *World) runner(t *ksync.Task) *runner {
-	r := w.runners[t]
-	if r == nil {
-		r = &runner{w: w, k: w.k, t: t}
-		t.SetStack(r.frames)
-		w.runners[t] = r
+	for _, r := range w.runners {
+		if r.t == t {
+			return r
+		}
 	}
+	r := &runner{w: w, k: w.k, t: t}
+	t.SetStack(r.frames)
+	w.runners = append(w.runners, r)
 	return r
 }
 
