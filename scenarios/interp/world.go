@@ -15,9 +15,9 @@ import (
 type World struct {
 	k       *ksync.Kernel
 	p       *Program
-	gaddr   []int64 // each global's address (0 for one never defined)
-	saddr   []int64 // each string literal's
-	faddr   []int64 // each function's (its text object), increasing
+	gaddr   []int64   // each global's address (0 for one never defined)
+	saddr   []int64   // each string literal's
+	faddr   []int64   // each function's (its text object), increasing
 	runners []*runner // one per task that has run C code (few: a slice beats a map)
 	noAwait bool
 }
