@@ -135,6 +135,11 @@ func (c *compiler) call(x *cc.PostfixExpression) evalFn {
 				if len(args) == 2 {
 					return c.expr(args[0])
 				}
+			case "__ccgo__types_compatible_p": // cc's expansion of __builtin_types_compatible_p
+				if len(args) == 2 {
+					a, b := undecayed(args[0].Type()), undecayed(args[1].Type())
+					return constFn(b2i(a.IsCompatible(b) || b.IsCompatible(a)))
+				}
 			case "__builtin_constant_p":
 				if len(args) == 1 {
 					_, ok := constant(args[0])

@@ -87,3 +87,32 @@ func TestDoWhileZero(t *testing.T) {
 	assert.Empty(t, titles(res))
 	assert.Equal(t, []int64{1, 3}, got)
 }
+
+func TestMoreSemantics(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []int64
+	}{
+		{"builtins of gcc", `void f(void) { observe(__builtin_types_compatible_p(int, int)); observe(__builtin_constant_p(3)); int x = 4; observe(__builtin_expect(x, 0)); }`,
+			[]int64{1, 1, 4}},
+		{"static bitfields and 2D arrays", `struct b { unsigned a:4, c:12; int s:3; } sb = { 3, 1000, -2 }; int m[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } }; int inc[] = { 1, 2, 3, 4 };
+			void f(void) { observe(sb.a); observe(sb.c); observe(sb.s); observe(m[1][2]); int (*row)[3] = m; observe(row[1][0]); observe(sizeof inc); }`,
+			[]int64{3, 1000, -2, 6, 4, 16}},
+		{"pointer to pointer and arrays of pointers", `int a = 1, b = 2; int *ptrs[2] = { &a, &b };
+			void swap(int **x, int **y) { int *t = *x; *x = *y; *y = t; }
+			void f(void) { swap(&ptrs[0], &ptrs[1]); observe(*ptrs[0]); int **pp = ptrs; observe(**(pp + 1)); }`,
+			[]int64{2, 1}},
+		{"char arithmetic and strings through pointers", `void f(void) { char buf[6]; const char *s = "abcde"; char *d = buf; while ((*d++ = *s++)) ; observe(buf[4]); observe(d - buf); }`,
+			[]int64{'e', 6}},
+		{"unsigned long long and negative shifts", `void f(void) { unsigned long long x = 1ULL << 63; observe(x >> 62); long y = -8; observe(y >> 1); observe((unsigned long)y >> 60); }`,
+			[]int64{2, -4, 15}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, res := runOne(t, tt.src)
+			assert.Empty(t, titles(res))
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
