@@ -304,16 +304,25 @@ func (r *runner) builtin(f *frame, p *pos, b *Builtin, site *Site, args []int64)
 	if p.s != "" {
 		r.at(f, p)
 	}
-	if r.ncall == len(r.calls) {
-		r.calls = append(r.calls, &Call{})
+	// A Call of its own, with its own copy of the arguments, in one allocation: an
+	// implementation may keep it (a kernel thread's closure that reads its data
+	// argument when it runs), and may re-enter the interpreter, which reuses the
+	// argument window.
+	cl := &callBox{}
+	cl.T, cl.W, cl.Site = r.t, r.w, site
+	if len(args) <= len(cl.buf) {
+		cl.Args = cl.buf[:len(args)]
+	} else {
+		cl.Args = make([]int64, len(args))
 	}
-	cl := r.calls[r.ncall]
-	r.ncall++
-	cl.T, cl.W, cl.Args, cl.Site = r.t, r.w, args, site
-	v := b.Impl(cl)
-	r.ncall--
-	cl.Args, cl.Site = nil, nil
-	return v
+	copy(cl.Args, args)
+	return b.Impl(&cl.Call)
+}
+
+// callBox is a Call with room for its arguments.
+type callBox struct {
+	Call
+	buf [6]int64
 }
 
 // callBuiltinDirect runs a kernel API function reached through a pointer from Go

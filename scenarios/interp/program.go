@@ -105,7 +105,7 @@ func (p *Program) Funcs() []*FuncInfo { return p.infos }
 // Global reports whether the module defines a variable of that name at file scope.
 func (p *Program) Global(name string) bool {
 	i, ok := p.gByName[name]
-	return ok && !p.globals[i].jiffy
+	return ok && !p.globals[i].jiffy && p.globals[i].size >= 0
 }
 
 // Compile lowers a type-checked translation unit into a Program. It reports every

@@ -57,8 +57,6 @@ type runner struct {
 	label int         // the target of a goto being taken
 	loops int         // loop iterations since the last forced scheduling point
 	args  []int64     // arguments being passed, a window per call in progress
-	calls []*Call     // kernel API calls in progress, by nesting
-	ncall int
 	lpool []*loop
 }
 
