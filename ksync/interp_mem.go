@@ -1,6 +1,11 @@
 package ksync
 
-import "github.com/ksim-dev/ksim/sched"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
+)
 
 // Helpers for the C interpreter (scenarios/interp): the address-space questions it
 // asks on its hot path, answered from the region layout without a lookup.
@@ -41,4 +46,18 @@ func (t *Task) FreeStack(b *Buffer) {
 	}
 	b.freed = true
 	b.freePID = t.PID
+}
+
+// WriteReadOnly is the oops of a write to read-only data (a string literal, a const
+// global): with CONFIG_STRICT_KERNEL_RWX the page is mapped read-only, and the
+// write faults on a present page (arch/x86/mm/fault.c: show_fault_oops, error code
+// X86_PF_WRITE|X86_PF_PROT). The task dies where it stands.
+func (t *Task) WriteReadOnly(addr uint64) {
+	t.op("write", 0, sched.None, nil)
+	var b strings.Builder
+	title := fmt.Sprintf("BUG: unable to handle page fault for address: %016x", addr)
+	b.WriteString(title + "\n")
+	b.WriteString("#PF: supervisor write access in kernel mode\n#PF: error_code(0x0003) - permissions violation\n")
+	b.WriteString(t.dieHeader("Oops", 3))
+	t.die(&b, "page fault at "+t.where(), "BUG: unable to handle page fault", int64(addr))
 }

@@ -101,6 +101,8 @@ func TestRuntimeFaults(t *testing.T) {
 		{`int r(int n) { return r(n + 1) + 1; } void f(void) { r(0); }`, "stack guard page"},
 		{`void (*fp)(void); void f(void) { fp(); }`, "NULL pointer dereference"},
 		{`void f(void) { char *p = alloc(4); release(p); p[1] = 1; }`, "use-after-free"},
+		{`void f(void) { char *s = "abc"; s[0] = 'x'; }`, "unable to handle page fault"},
+		{`const int c = 1; void f(void) { *(int *)&c = 2; }`, "unable to handle page fault"},
 	} {
 		_, res := runOne(t, tt.src)
 		assert.Contains(t, titles(res), tt.want, tt.src)

@@ -118,6 +118,11 @@ func (r *runner) store(f *frame, p *pos, addr int64, size int, v int64, volatile
 		return
 	}
 	r.at(f, p)
+	if ksync.InRodata(a) {
+		if b, _ := r.k.Find(a); b != nil && b.Region() == ksync.RegionRodata {
+			r.t.WriteReadOnly(a)
+		}
+	}
 	if volatile {
 		r.t.WriteOnceAt(a, size, uint64(v))
 	} else {
@@ -154,6 +159,9 @@ func (r *runner) storeBytes(f *frame, p *pos, addr int64, data []byte) {
 		return
 	}
 	r.at(f, p)
+	if ksync.InRodata(a) && into != nil && into.Region() == ksync.RegionRodata {
+		r.t.WriteReadOnly(a)
+	}
 	r.t.StoreBytes("write", a, data)
 }
 
