@@ -13,6 +13,10 @@ type lval struct {
 	jiffy bool   // the kernel's jiffies
 	bf    *cc.Field
 	p     *pos
+	// reinterp: a slot read and written as another type of its size; slotCv is
+	// the conversion to the slot's own type.
+	reinterp bool
+	slotCv   cvt
 }
 
 func constFn(v int64) evalFn { return func(*runner, *frame) int64 { return v } }

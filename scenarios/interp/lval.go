@@ -108,6 +108,9 @@ func (c *compiler) lvalue(n cc.ExpressionNode) *lval {
 			cp := *lv
 			cp.vol = true
 			cp.typ = strip(n).Type()
+			if cp.slot >= 0 && cvtOf(cp.typ) != cvtOf(lv.typ) {
+				cp.slotCv, cp.reinterp = cvtOf(lv.typ), true // *(unsigned *)&i
+			}
 			return &cp
 		}
 		return nil
@@ -229,6 +232,14 @@ func (c *compiler) access(lv *lval) (ref evalFn, get binGet, set binSet) {
 			r.t.ReadClock()
 			return int64(r.k.Jiffies())
 		}, func(r *runner, f *frame, _ int64, v int64) int64 { return v }
+	case lv.slot >= 0 && lv.reinterp:
+		i, scv := lv.slot, lv.slotCv
+		return zeroFn, func(r *runner, f *frame, _ int64) int64 { return cv.apply(f.slots[i]) },
+			func(r *runner, f *frame, _ int64, v int64) int64 {
+				v = cv.apply(v)
+				f.slots[i] = scv.apply(v)
+				return v
+			}
 	case lv.slot >= 0:
 		i := lv.slot
 		return zeroFn, func(r *runner, f *frame, _ int64) int64 { return f.slots[i] },
@@ -308,11 +319,11 @@ func (c *compiler) load(lv *lval) evalFn {
 		return zeroFn
 	}
 	ref, get, _ := c.access(lv)
-	if lv.slot >= 0 {
+	if lv.slot >= 0 && !lv.reinterp {
 		i := lv.slot
 		return func(r *runner, f *frame) int64 { return f.slots[i] }
 	}
-	if lv.jiffy {
+	if lv.jiffy || lv.slot >= 0 {
 		return func(r *runner, f *frame) int64 { return get(r, f, 0) }
 	}
 	if lv.bf == nil && !lv.vol {

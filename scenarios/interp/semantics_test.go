@@ -105,6 +105,8 @@ func TestMoreSemantics(t *testing.T) {
 			[]int64{2, 1}},
 		{"char arithmetic and strings through pointers", `void f(void) { char buf[6]; const char *s = "abcde"; char *d = buf; while ((*d++ = *s++)) ; observe(buf[4]); observe(d - buf); }`,
 			[]int64{'e', 6}},
+		{"reinterpreting a local", `void f(void) { int i = -1; observe(READ_ONCE(*(unsigned *)&i)); *(unsigned *)&i = 0xfffffffe; observe(i); }`,
+			[]int64{4294967295, -2}},
 		{"unsigned long long and negative shifts", `void f(void) { unsigned long long x = 1ULL << 63; observe(x >> 62); long y = -8; observe(y >> 1); observe((unsigned long)y >> 60); }`,
 			[]int64{2, -4, 15}},
 	}

@@ -106,7 +106,11 @@ func addrTaken(body cc.Node) map[*cc.Declarator]bool {
 				return false
 			}
 		case cc.UnaryExpressionAddrof:
-			if p, ok := strip(u.CastExpression).(*cc.PrimaryExpression); ok && p.Case == cc.PrimaryExpressionIdent {
+			x := strip(u.CastExpression)
+			if inner := derefOfAddr(x); inner != nil {
+				x = inner // &*(T *)&v takes v's address after all
+			}
+			if p, ok := x.(*cc.PrimaryExpression); ok && p.Case == cc.PrimaryExpressionIdent {
 				if d, ok := p.ResolvedTo().(*cc.Declarator); ok {
 					m[d] = true
 				}
