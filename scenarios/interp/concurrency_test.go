@@ -102,6 +102,8 @@ func TestRuntimeFaults(t *testing.T) {
 		{`void (*fp)(void); void f(void) { fp(); }`, "NULL pointer dereference"},
 		{`void f(void) { char *p = alloc(4); release(p); p[1] = 1; }`, "use-after-free"},
 		{`void f(void) { char *s = "abc"; s[0] = 'x'; }`, "unable to handle page fault"},
+		{`static int a[2]; static void f(void) { int i = 2; a[i] = 1; }`, "UBSAN: array-index-out-of-bounds in test.c:1:53"},
+		{`struct s { char *p[3]; int m[2][4]; } g; void f(void) { int i = 4; g.m[1][i] = 1; }`, "UBSAN: array-index-out-of-bounds"},
 		{`const int c = 1; void f(void) { *(int *)&c = 2; }`, "unable to handle page fault"},
 	} {
 		_, res := runOne(t, tt.src)

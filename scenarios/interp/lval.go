@@ -1,6 +1,10 @@
 package interp
 
 import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
 	"modernc.org/cc/v4"
 )
 
@@ -134,6 +138,23 @@ func (c *compiler) lvalue(n cc.ExpressionNode) *lval {
 			es := elemSize(bt)
 			b, i := c.expr(base), c.expr(idx)
 			vol := volatileDeref(base) || isVolatile(t)
+			if at, ok := undecayed(base.Type()).(*cc.ArrayType); ok && at.Len() > 0 {
+				// CONFIG_UBSAN_BOUNDS: an index out of a declared array's bounds
+				// is reported (lib/ubsan.c: __ubsan_handle_out_of_bounds), and the
+				// access goes on to whatever lies there.
+				n, typ := at.Len(), ubsanType(at)
+				ip := idx.Position()
+				where := fmt.Sprintf("%s:%d:%d", filepath.Base(ip.Filename), ip.Line, ip.Column)
+				unsigned := !isSigned(idx.Type())
+				return &lval{typ: t, slot: -1, p: p, vol: vol, addr: func(r *runner, f *frame) int64 {
+					a, x := b(r, f), i(r, f)
+					if x < 0 && !unsigned || uint64(x) >= uint64(n) {
+						r.at(f, p)
+						r.t.IndexOutOfBounds(where, int(x), typ)
+					}
+					return a + x*es
+				}}
+			}
 			return &lval{typ: t, slot: -1, p: p, vol: vol, addr: func(r *runner, f *frame) int64 { return b(r, f) + i(r, f)*es }}
 		case cc.PostfixExpressionSelect, cc.PostfixExpressionPSelect:
 			fd := x.Field()
@@ -360,4 +381,56 @@ func (c *compiler) addrOf(n cc.ExpressionNode) evalFn {
 		return zeroFn
 	}
 	return lv.addr
+}
+
+// ubsanType is an array type as UBSAN's report names it: 'int [2]', 'char *[1]',
+// 'int [3][4]'.
+func ubsanType(t *cc.ArrayType) string {
+	dims := ""
+	var e cc.Type = t
+	for {
+		a, ok := e.(*cc.ArrayType)
+		if !ok {
+			break
+		}
+		dims += fmt.Sprintf("[%d]", a.Len())
+		e = a.Elem()
+	}
+	s := cTypeName(e)
+	if !strings.HasSuffix(s, "*") {
+		s += " "
+	}
+	return s + dims
+}
+
+// cTypeName is a type as C (and the kernel's reports) spell it.
+func cTypeName(t cc.Type) string {
+	if d := t.Typedef(); d != nil {
+		return d.Name()
+	}
+	switch x := t.(type) {
+	case *cc.PointerType:
+		s := cTypeName(x.Elem())
+		if !strings.HasSuffix(s, "*") {
+			s += " "
+		}
+		return s + "*"
+	case *cc.StructType:
+		tag := x.Tag()
+		return "struct " + tag.SrcStr()
+	case *cc.UnionType:
+		tag := x.Tag()
+		return "union " + tag.SrcStr()
+	case *cc.EnumType:
+		tag := x.Tag()
+		return "enum " + tag.SrcStr()
+	}
+	names := map[cc.Kind]string{cc.Void: "void", cc.Bool: "_Bool", cc.Char: "char", cc.SChar: "signed char",
+		cc.UChar: "unsigned char", cc.Short: "short", cc.UShort: "unsigned short", cc.Int: "int",
+		cc.UInt: "unsigned int", cc.Long: "long", cc.ULong: "unsigned long", cc.LongLong: "long long",
+		cc.ULongLong: "unsigned long long"}
+	if n, ok := names[t.Kind()]; ok {
+		return n
+	}
+	return t.String()
 }
