@@ -139,6 +139,7 @@ func TestCompileErrors(t *testing.T) {
 		{`void f(void) { jiffies = 5; }`, "not modelled: writing jiffies"},
 		{`int v(int n, ...) { return n; } void f(void) { v(1, 2); }`, "not modelled: a variadic function (v)"},
 		{`void f(void) { asm("nop"); }`, "not modelled: asm"},
+		{`void un(int *p) { unlock(p); } int l; void f(void) { int *g __attribute__((cleanup(un))) = &l; lock(&l); }`, "not modelled: __attribute__((cleanup))"},
 		{`int g; int h = g; void f(void) { }`, "initializer element is not constant"},
 		{`void f(void) { unused_helper(); }`, "test.h:13:48: not modelled: floating point"},
 	} {

@@ -145,6 +145,11 @@ func (c *compiler) localVar(dd *cc.Declarator, in *cc.Initializer) execFn {
 		return nil
 	case !c.checkType(dd, t):
 		return nil
+	case hasCleanup(t):
+		// guard(mutex)(&m) and scoped_guard expand to it: running the body without
+		// the cleanup would leave the lock held.
+		c.errorf(dd, "not modelled: __attribute__((cleanup)) (guard, scoped_guard)")
+		return nil
 	case dd.IsStatic():
 		g := &global{name: dd.Name(), size: t.Size(), rodata: isConst(t) && !isVolatile(t)}
 		if in != nil {
@@ -232,4 +237,9 @@ func (c *compiler) complit(x *cc.PostfixExpression) evalFn {
 		applyInits(r, f, a, leaves)
 		return a
 	}
+}
+
+func hasCleanup(t cc.Type) bool {
+	a := t.Attributes()
+	return a != nil && (a.IsAttrSet("cleanup") || a.IsAttrSet("__cleanup__"))
 }
