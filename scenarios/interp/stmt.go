@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 
 	"modernc.org/cc/v4"
+
+	"github.com/ksim-dev/ksim/ksync"
 )
 
 // labelAt is a goto target in a statement list: the item it labels.
@@ -77,6 +79,9 @@ func (c *compiler) compileFunc(fd *cc.FunctionDefinition) {
 		case isScalar(pt):
 			off, size, cv := l.off, int(pt.Size()), cvtOf(pt)
 			fn.params = append(fn.params, param{init: func(r *runner, f *frame, v int64) {
+				if size == 8 && ksync.InStack(uint64(v)) {
+					r.k.EscapeAt(uint64(v), f.stack)
+				}
 				r.k.Poke(uint64(f.base+off), size, uint64(cv.apply(v)))
 			}})
 		default: // a struct passed by value: v is the address of the caller's copy
