@@ -8,8 +8,10 @@ import (
 )
 
 // loop is a loop being run: the kernel model's view of its iteration (what it read,
-// whether it changed anything) and the frame's locals when the iteration began:
-// its Go slots and the bytes of its stack object.
+// whether it changed anything) and the task's locals when the iteration began: the
+// loop's frame's Go slots, and the bytes of every frame's stack object (a loop can
+// change a caller's local through a pointer, and a private local's accesses are no
+// steps ksync could see).
 type loop struct {
 	k     *ksync.Loop
 	slots []int64
@@ -32,10 +34,7 @@ func (r *runner) loopEnter(f *frame, p *pos) *loop {
 	}
 	lp.k = r.t.LoopEnter(p.s)
 	lp.slots = append(lp.slots[:0], f.slots...)
-	lp.mem = lp.mem[:0]
-	if f.stack != nil {
-		lp.mem = append(lp.mem, f.stack.Bytes()...)
-	}
+	lp.mem = r.snapshot(lp.mem[:0])
 	return lp
 }
 
@@ -54,13 +53,11 @@ func (r *runner) loopNext(f *frame, lp *loop, p *pos) {
 		r.loopTick(f, p)
 		return
 	}
-	same := slices.Equal(f.slots, lp.slots) && (f.stack == nil || bytes.Equal(f.stack.Bytes(), lp.mem))
+	same := slices.Equal(f.slots, lp.slots) && r.sameMem(lp.mem)
 	r.at(f, p)
 	lp.k.Iterated(same, r.w.p.roundTrips)
 	copy(lp.slots, f.slots)
-	if f.stack != nil {
-		copy(lp.mem, f.stack.Bytes())
-	}
+	lp.mem = r.snapshot(lp.mem[:0])
 	r.loopTick(f, p)
 }
 
@@ -73,4 +70,29 @@ func (r *runner) loopTick(f *frame, p *pos) {
 		r.at(f, p)
 		r.t.CPURelax("cpu_relax")
 	}
+}
+
+// snapshot appends the bytes of every frame's stack object to buf.
+func (r *runner) snapshot(buf []byte) []byte {
+	for _, fr := range r.stack {
+		if fr.stack != nil {
+			buf = append(buf, fr.stack.Bytes()...)
+		}
+	}
+	return buf
+}
+
+// sameMem reports whether the frames' stack objects hold what snapshot saw.
+func (r *runner) sameMem(snap []byte) bool {
+	off := 0
+	for _, fr := range r.stack {
+		if fr.stack != nil {
+			b := fr.stack.Bytes()
+			if off+len(b) > len(snap) || !bytes.Equal(b, snap[off:off+len(b)]) {
+				return false
+			}
+			off += len(b)
+		}
+	}
+	return off == len(snap)
 }

@@ -101,3 +101,11 @@ func TestConstGlobalsAreRodata(t *testing.T) {
 	}
 	assert.Equal(t, steps(`void f(void) { observe(1); }`), steps(`const int tab[3] = { 1, 2, 3 }; static const char *const names[] = { "a" }; void f(void) { observe(tab[1] + names[0][0]); }`))
 }
+
+// A loop that changes a caller's local through a pointer makes progress: the
+// locals compared are every frame's, not only the loop's.
+func TestLoopOnCallersLocal(t *testing.T) {
+	got, res := runOne(t, `void count(int *c) { while (*c < 10) (*c)++; } void f(void) { int n = 0; count(&n); observe(n); }`)
+	assert.Empty(t, titles(res))
+	assert.Equal(t, []int64{10}, got)
+}
