@@ -116,9 +116,14 @@ func (w *World) runner(t *ksync.Task) *runner {
 // Run runs f in task t with args (converted to f's parameter types; missing ones
 // are 0, extra ones dropped, as a kernel callback of another shape would see them)
 // and returns its result: a kernel thread's body, an interrupt handler, a tasklet,
-// a work item. It returns when f returns, or never if the task dies in it.
+// a work item. It returns when f returns, or never if the task dies in it; a nil f
+// (FuncAt of something that is no function) is a call to NULL, an oops.
 func (w *World) Run(t *ksync.Task, f *Func, args ...int64) int64 {
 	r := w.runner(t)
+	if f == nil {
+		t.NullDeref(false) // a callback that is no function: the kernel jumps to 0
+		return 0
+	}
 	if f.code == nil {
 		return r.callBuiltinDirect(f, args)
 	}
