@@ -65,9 +65,6 @@ func (c *compiler) str(b []byte) int {
 // function resolves a name that designates a function: a definition, or a kernel
 // API entry (nil after an error).
 func (c *compiler) fnByName(n cc.Node, name string) *Func {
-	if observesLocks.MatchString(name) {
-		c.p.roundTrips = true
-	}
 	if c.calls[c.fnName] == nil {
 		c.calls[c.fnName] = map[string]bool{}
 	}

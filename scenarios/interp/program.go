@@ -355,7 +355,7 @@ func (c *compiler) collectTypes(d *cc.Declaration) {
 
 // reachableErrors reports the errors of the header functions that the user's
 // functions or the initialisers of globals can reach: an unused static inline
-// function of a header is no error.
+// function of a header is no error. The same code decides Program.roundTrips.
 func (c *compiler) reachableErrors(defs []*cc.FunctionDefinition) {
 	seen := map[string]bool{}
 	todo := []string{""}
@@ -373,6 +373,9 @@ func (c *compiler) reachableErrors(defs []*cc.FunctionDefinition) {
 		seen[n] = true
 		c.errs = append(c.errs, c.lazy[n]...)
 		for m := range c.calls[n] {
+			if observesLocks.MatchString(m) {
+				c.p.roundTrips = true
+			}
 			todo = append(todo, m)
 		}
 	}
