@@ -95,8 +95,8 @@ type global struct {
 // observesLocks names the calls that see a lock held without waiting for it (see
 // Program.roundTrips): spin_trylock, mutex_trylock, down_trylock,
 // spin_trylock_irqsave, mutex_is_locked, spin_is_locked ... Any function whose name
-// says so counts, whether or not it is called: erring that way only makes a loop
-// run on.
+// says so counts when code the user's can reach names it, whether or not it is
+// called: erring that way only makes a loop run on.
 var observesLocks = regexp.MustCompile(`trylock|is_locked`)
 
 // Funcs lists the function definitions of the user's files, in source order.
