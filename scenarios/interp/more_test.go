@@ -109,3 +109,35 @@ func TestLoopOnCallersLocal(t *testing.T) {
 	assert.Empty(t, titles(res))
 	assert.Equal(t, []int64{10}, got)
 }
+
+// Control flow across loops: goto out of nested loops, a backward goto inside a
+// loop body, continue in a switch in a loop.
+func TestGotoAndLoops(t *testing.T) {
+	got, res := runOne(t, `void f(void) {
+		int i, j, n = 0;
+		for (i = 0; i < 5; i++)
+			for (j = 0; j < 5; j++)
+				if (i * j == 6) goto found;
+		observe(-1);
+	found:
+		observe(i * 10 + j);
+		for (i = 0; i < 3; i++) { int k = 0; again: if (++k < 3) goto again; n += k; }
+		observe(n);
+		for (i = 0; i < 4; i++) { switch (i) { case 1: continue; default: n++; } n += 10; }
+		observe(n);
+	}`)
+	assert.Empty(t, titles(res))
+	assert.Equal(t, []int64{23, 9, 42}, got)
+}
+
+// With awaits off (ksync.Config.NoAwait) a spin loop runs, and still ends when the
+// flag is set.
+func TestNoAwait(t *testing.T) {
+	obs := &observations{}
+	p := compile(t, `int flag; void t1(void) { while (!READ_ONCE(flag)) ; observe(1); } void t2(void) { WRITE_ONCE(flag, 1); }`, obs)
+	res := explore(t, p, obs, ksync.Config{NoAwait: true}, sched.Options{Strategy: sched.Random, Seed: 1, MaxExecutions: 5, MaxSteps: 5000}, "t1", "t2")
+	for _, pr := range res.Problems {
+		assert.NotEqual(t, sched.KindPanic, pr.Kind)
+	}
+	assert.NotEmpty(t, obs.all)
+}
