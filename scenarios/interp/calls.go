@@ -1,6 +1,8 @@
 package interp
 
 import (
+	"strings"
+
 	"modernc.org/cc/v4"
 
 	"github.com/ksim-dev/ksim/ksync"
@@ -78,6 +80,9 @@ func (c *compiler) fnByName(n cc.Node, name string) *Func {
 		return f
 	}
 	b := c.opt.Lookup(name)
+	if b == nil && strings.HasPrefix(name, "__builtin_") {
+		b = c.opt.Lookup(strings.TrimPrefix(name, "__builtin_")) // __builtin_memcpy is memcpy
+	}
 	if b == nil || b.Impl == nil {
 		c.errorf(n, "not modelled: %s", name)
 		return nil

@@ -94,8 +94,8 @@ func TestMoreSemantics(t *testing.T) {
 		src  string
 		want []int64
 	}{
-		{"builtins of gcc", `void f(void) { observe(__builtin_types_compatible_p(int, int)); observe(__builtin_constant_p(3)); int x = 4; observe(__builtin_expect(x, 0)); }`,
-			[]int64{1, 1, 4}},
+		{"builtins of gcc", `void __builtin_observe(long); void f(void) { __builtin_observe(9); observe(__builtin_types_compatible_p(int, int)); observe(__builtin_constant_p(3)); int x = 4; observe(__builtin_expect(x, 0)); }`,
+			[]int64{9, 1, 1, 4}},
 		{"static bitfields and 2D arrays", `struct b { unsigned a:4, c:12; int s:3; } sb = { 3, 1000, -2 }; int m[2][3] = { { 1, 2, 3 }, { 4, 5, 6 } }; int inc[] = { 1, 2, 3, 4 };
 			void f(void) { observe(sb.a); observe(sb.c); observe(sb.s); observe(m[1][2]); int (*row)[3] = m; observe(row[1][0]); observe(sizeof inc); }`,
 			[]int64{3, 1000, -2, 6, 4, 16}},
