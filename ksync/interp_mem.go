@@ -1,12 +1,5 @@
 package ksync
 
-import (
-	"fmt"
-	"strings"
-
-	"github.com/ksim-dev/ksim/sched"
-)
-
 // Helpers for the C interpreter (scenarios/interp): the address-space questions it
 // asks on its hot path, answered from the region layout without a lookup.
 
@@ -36,28 +29,16 @@ func (k *Kernel) EscapeAt(addr uint64, into *Buffer) {
 }
 
 // FreeStack ends the life of a stack object: its frame returns. Nothing another task
-// can see happens when a private object dies; an escaped one is written, word by
-// word, so that an access racing with the return is ordered against it.
+// can see happens when a private object dies; an escaped one is freed location by
+// location (freeOp), so that an access racing with the return is ordered against it.
 func (t *Task) FreeStack(b *Buffer) {
 	if b.owner == nil {
-		for w := 0; w < len(b.data); w += 8 {
-			t.op("return", b.loc(t.k, w), sched.Write, nil)
-		}
+		t.freeOp("return", b)
 	}
 	b.freed = true
 	b.freePID = t.PID
 }
 
 // WriteReadOnly is the oops of a write to read-only data (a string literal, a const
-// global): with CONFIG_STRICT_KERNEL_RWX the page is mapped read-only, and the
-// write faults on a present page (arch/x86/mm/fault.c: show_fault_oops, error code
-// X86_PF_WRITE|X86_PF_PROT). The task dies where it stands.
-func (t *Task) WriteReadOnly(addr uint64) {
-	t.op("write", 0, sched.None, nil)
-	var b strings.Builder
-	title := fmt.Sprintf("BUG: unable to handle page fault for address: %016x", addr)
-	b.WriteString(title + "\n")
-	b.WriteString("#PF: supervisor write access in kernel mode\n#PF: error_code(0x0003) - permissions violation\n")
-	b.WriteString(t.dieHeader("Oops", 3))
-	t.die(&b, "page fault at "+t.where(), "BUG: unable to handle page fault", int64(addr))
-}
+// global): see permFault.
+func (t *Task) WriteReadOnly(addr uint64) { t.permFault(addr) }

@@ -87,11 +87,13 @@ func TestLocalLoopTicks(t *testing.T) {
 	assert.NotEmpty(t, res.Problems)
 }
 
-// A pointer to a local that outlives its frame: KASAN reports the access.
+// A pointer to a local that outlives its frame: 6.12's generic KASAN has no
+// use-after-return detection (the compiler unpoisons a frame as it returns), so the
+// access reads what the local last held, silently, as in the kernel.
 func TestDanglingStackPointer(t *testing.T) {
-	_, res := runOne(t, `int *leak(void) { int x = 1; int *p = &x; return p; } void f(void) { int *p = leak(); observe(*p); }`)
-	assert.Contains(t, titles(res), "KASAN")
-	assert.Contains(t, titles(res), "use-after-free")
+	obs, res := runOne(t, `int *leak(void) { int x = 1; int *p = &x; return p; } void f(void) { int *p = leak(); observe(*p); }`)
+	assert.Empty(t, titles(res))
+	assert.Equal(t, []int64{1}, obs)
 }
 
 func TestRuntimeFaults(t *testing.T) {

@@ -100,6 +100,15 @@ func (w *World) Offsetof(structTag, field string) (int, bool) {
 	return fieldOffset(t, field)
 }
 
+// Sizeof is the size of a struct, union or typedef of the program ("task_struct").
+func (w *World) Sizeof(structTag string) (int, bool) {
+	t := w.p.types[structTag]
+	if t == nil || t.Size() <= 0 {
+		return 0, false
+	}
+	return int(t.Size()), true
+}
+
 // runner is the runner of task t, created the first time t runs C code.
 func (w *World) runner(t *ksync.Task) *runner {
 	for _, r := range w.runners {

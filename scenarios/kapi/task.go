@@ -21,28 +21,19 @@ type taskWorld interface {
 	FuncAt(addr uint64) *interp.Func
 	Run(t *ksync.Task, f *interp.Func, args ...int64) int64
 	Offsetof(structTag, field string) (int, bool)
-}
-
-// worldOf is the World of c as the task entries use it. Tests replace it with a
-// World of their own. (interp.World gains Offsetof on the interpreter's branch;
-// once both are merged this is `return c.W`, checked by the compiler.)
-var worldOf = func(c *interp.Call) taskWorld {
-	w, ok := any(c.W).(taskWorld)
-	if !ok {
-		panic("kapi: *interp.World lacks a method of taskWorld (FuncAt, Run, Offsetof)")
-	}
-	return w
-}
-
-// structSizer is implemented by a World that knows the size of a header struct.
-type structSizer interface {
 	Sizeof(structTag string) (int, bool)
 }
 
-// taskStructMinSize is the size ksim gives a struct task_struct when the World
-// cannot say: at least every field the header declares. The kernel's is some 10 KiB;
-// the header declares the few fields modules read through current, so any size past
-// them is as good as the real one.
+// worldOf is the World of c as the task entries use it. Tests replace it with a
+// World of their own.
+var worldOf = func(c *interp.Call) taskWorld { return c.W }
+
+var _ taskWorld = (*interp.World)(nil)
+
+// taskStructMinSize is the size ksim gives a struct task_struct when the headers do
+// not say: at least every field they declare. The kernel's is some 10 KiB; the
+// header declares the few fields modules read through current, so any size past them
+// is as good as the real one.
 const taskStructMinSize = 1024
 
 // taskCommLen is TASK_COMM_LEN (include/linux/sched.h): comm's size, NUL included.
@@ -217,10 +208,8 @@ func taskStruct(c *interp.Call, w taskWorld, cur *ksync.Task) *ksync.Buffer {
 	return cur.TaskStruct(func(cur *ksync.Task) *ksync.Buffer {
 		k := cur.Kernel()
 		size := taskStructMinSize
-		if s, ok := w.(structSizer); ok {
-			if n, ok := s.Sizeof("task_struct"); ok {
-				size = n
-			}
+		if n, ok := w.Sizeof("task_struct"); ok {
+			size = n
 		}
 		b := k.NewObject("task_struct", size, ksync.RegionHeap)
 		put := func(field string, n int, v uint64) {
