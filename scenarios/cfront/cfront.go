@@ -1,0 +1,498 @@
+package cfront
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/cc/v4"
+)
+
+// Options configures Parse.
+type Options struct {
+	// Headers is the generated text of each header, keyed by path
+	// ("linux/mutex.h"), from kapi.Headers(): the kernel API's declarations
+	// and constants. It is appended to ksim's hand-written header of that
+	// path, or makes a header of its own when there is none.
+	Headers map[string]string
+	// Dir is the directory of the user's file, for #include "x.h" (nil: the
+	// user's file has no headers of its own).
+	Dir fs.FS
+	// Modelled reports whether the kernel API implements the function name
+	// (kapi.Lookup(name) != nil). A function declared but defined nowhere
+	// must be modelled. Nil means none is.
+	Modelled func(name string) bool
+}
+
+// Unit is a parsed and type-checked C file.
+type Unit struct {
+	Name    string   // the file name as given to Parse ("abba.c" or a path)
+	Source  []byte   // the source as given
+	AST     *cc.AST  // the type-checked translation unit, the prelude included
+	Pragmas []Pragma // every `#pragma ksim ...` line of the file, in order
+}
+
+// Pragma is a `#pragma ksim ...` line.
+type Pragma struct {
+	Pos  Pos      // of the word "ksim"
+	Args []string // the words after "ksim"
+}
+
+// MaxFileSize is the largest source Parse accepts, 1 MiB: a kernel module's
+// worth of C. Each header of the user's own (through Options.Dir) has the same
+// limit.
+const MaxFileSize = 1 << 20
+
+// ExpansionLimit bounds the work macro expansion may do in one Parse (cc/v4's
+// Config.ExpansionLimit, tokens processed). The prelude of ksim's headers and a
+// large module take well under a tenth of it; a macro bomb reaches it in
+// milliseconds.
+const ExpansionLimit = 4 << 20
+
+// includeRoot is where ksim's headers live in the file system cc/v4 sees. It
+// is not a host path: cc/v4 reads only through Config.FS (FSOnly).
+const includeRoot = "/ksim/include"
+
+// guardLines is the number of lines the include guard adds before a header's
+// text (see headerText).
+const guardLines = 2
+
+//go:embed include
+var embedded embed.FS
+
+var (
+	handOnce sync.Once
+	hand     map[string]string // embedded header path ("linux/mutex.h") -> text
+)
+
+func handHeaders() map[string]string {
+	handOnce.Do(func() {
+		hand = map[string]string{}
+		err := fs.WalkDir(embedded, "include", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".h") {
+				return nil
+			}
+			b, err := embedded.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			hand[strings.TrimPrefix(p, "include/")] = string(b)
+			return nil
+		})
+		if err != nil {
+			panic("cfront: embedded headers: " + err.Error())
+		}
+	})
+	return hand
+}
+
+// HeaderNames returns the paths of ksim's hand-written headers ("linux/mutex.h"),
+// sorted.
+func HeaderNames() []string {
+	var names []string
+	for n := range handHeaders() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// sourceCache keeps the scanned prelude and headers between Parse calls.
+var sourceCache cc.SourceCache
+
+// Parse preprocesses, parses and type-checks the kernel C file src with ksim's
+// headers force-included, then applies ksim's own checks (calls of functions
+// nothing declares or nothing implements, constructs the interpreter cannot
+// run). The error, if any, is an ErrorList: one line per problem, at the
+// user's file:line:col, at most ten then "too many errors". Parse does not
+// panic on any input; the result Unit is nil when there are errors.
+func Parse(name string, src []byte, opt Options) (u *Unit, err error) {
+	p := &parse{name: name, opt: opt}
+	defer func() {
+		if r := recover(); r != nil {
+			buf := make([]byte, 4096)
+			buf = buf[:runtime.Stack(buf, false)]
+			var list ErrorList
+			list.Add(name, Pos{}, fmt.Sprintf("internal error in ksim's C front end (a bug in ksim): %v\n%s", r, buf))
+			u, err = nil, list
+		}
+	}()
+	ast, list := p.run(src)
+	if len(list) != 0 {
+		return nil, list
+	}
+	return &Unit{Name: name, Source: src, AST: ast, Pragmas: p.pragmas}, nil
+}
+
+// parse is the state of one Parse call.
+type parse struct {
+	name    string
+	dir     string // filepath.Dir(name), how cc/v4 joins #include "x.h"
+	opt     Options
+	pragmas []Pragma
+	collect bool            // collect pragmas (the Translate pass, not the nesting pass)
+	once    map[string]bool // files that said #pragma once
+	errs    ErrorList       // errors found outside cc/v4 (user headers)
+	missing map[string]bool // header paths asked for and not found
+}
+
+func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
+	if len(src) > MaxFileSize {
+		return nil, ErrorList{{Filename: p.name,
+			Msg: "input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB"}}
+	}
+	p.dir = filepath.Dir(p.name)
+	fixed, msg, pos := prepare(src)
+	if msg != "" {
+		return nil, ErrorList{{Filename: p.name, Pos: pos, Msg: msg}}
+	}
+
+	cfg := &cc.Config{
+		ABI:             abi(),
+		FS:              &overlay{p: p},
+		FSOnly:          true,
+		SysIncludePaths: []string{includeRoot},
+		IncludePaths:    []string{"", includeRoot},
+		ExpansionLimit:  ExpansionLimit,
+		PragmaHandler:   p.pragma,
+		ABILayout:       true,
+		SourceCache:     &sourceCache,
+	}
+	cfg.Predefined = predefined
+	if err := cfg.ApplyOptions("-std=gnu11", "-fno-builtin"); err != nil {
+		panic(err)
+	}
+	sources := []cc.Source{
+		{Name: "<predefined>", Value: predefined + modName(p.name)},
+		{Name: "<builtin>", Value: cc.Builtin},
+		{Name: "<ksim prelude>", Value: prelude(p.opt.Headers)},
+		{Name: p.name, Value: fixed},
+	}
+
+	// First pass: preprocess only, to bound the nesting macro expansion can
+	// build before cc/v4's recursive descent parser sees it.
+	p.reset()
+	nw := &nestWriter{}
+	if err := cc.Preprocess(cfg, sources, nw); err != nil || nw.tooDeep || len(p.errs) != 0 {
+		var list ErrorList
+		if nw.tooDeep {
+			list.Add(p.name, Pos{}, "after macro expansion: "+tooDeep())
+		} else if err != nil {
+			p.ccErrors(&list, err)
+		}
+		list = append(list, p.errs...)
+		return nil, p.finish(list)
+	}
+
+	p.reset()
+	p.collect = true
+	ast, err := cc.Translate(cfg, sources)
+	var list ErrorList
+	if err != nil {
+		p.ccErrors(&list, err)
+		list = append(list, p.errs...)
+		return nil, p.finish(list)
+	}
+	list = append(list, p.errs...)
+	list = append(list, p.check(ast)...)
+	return ast, p.finish(list)
+}
+
+func (p *parse) reset() {
+	p.pragmas = nil
+	p.once = map[string]bool{}
+	p.errs = nil
+	p.missing = map[string]bool{}
+	p.collect = false
+}
+
+// prepare runs the pre-pass over a source: nesting limit and the named
+// variadic rewrite. msg is the error, if any, at pos.
+func prepare(src []byte) (fixed []byte, msg string, pos Pos) {
+	toks := scanTokens(src)
+	if pos, ok := checkNesting(toks, src); !ok {
+		return nil, tooDeep(), pos
+	}
+	return fixNamedVariadic(src, toks), "", Pos{}
+}
+
+// finish sorts the list, keeps the first error of each line, drops an
+// "unexpected end of file" that follows other errors (a follow-on: cc/v4 lost
+// its way earlier), and caps the list at ten errors and a "too many errors"
+// line.
+func (p *parse) finish(list ErrorList) ErrorList {
+	list.RemoveMultiples()
+	if len(list) > 1 {
+		kept := list[:0]
+		for i, e := range list {
+			if i > 0 && strings.HasPrefix(e.Msg, "unexpected end of file") {
+				continue
+			}
+			kept = append(kept, e)
+		}
+		list = kept
+	}
+	out := list[:0]
+	for i, e := range list {
+		if i > 0 {
+			q := out[len(out)-1]
+			if q.Filename == e.Filename && q.Pos.Line == e.Pos.Line && e.Pos.IsValid() {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	if len(out) > maxErrors {
+		out[maxErrors] = &Error{Filename: out[maxErrors].Filename, Pos: out[maxErrors].Pos, Msg: "too many errors"}
+		out = out[:maxErrors+1]
+	}
+	return out
+}
+
+const maxErrors = 10
+
+var (
+	abiOnce sync.Once
+	theABI  *cc.ABI
+)
+
+// abi is cc/v4's linux/amd64 ABI: x86-64 LP64, little-endian, the kernel's.
+func abi() *cc.ABI {
+	abiOnce.Do(func() {
+		var err error
+		if theABI, err = cc.NewABI("linux", "amd64"); err != nil {
+			panic(err)
+		}
+	})
+	return theABI
+}
+
+// modName defines KBUILD_MODNAME as kbuild does for a module built from name:
+// the base name without .c, '-' replaced by '_' (scripts/Makefile.lib's
+// modname-define, name-fix).
+func modName(name string) string {
+	base := path.Base(filepath.ToSlash(name))
+	base = strings.TrimSuffix(base, ".c")
+	base = strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, base)
+	return "#define KBUILD_MODNAME \"" + base + "\"\n#define KBUILD_BASENAME \"" + base + "\"\n"
+}
+
+// prelude includes every header, ksim's and the generated ones, as gcc -include
+// would: pasted snippets with no #include lines see the whole API.
+func prelude(gen map[string]string) string {
+	names := HeaderNames()
+	for n := range gen {
+		if _, ok := handHeaders()[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "#include <%s>\n", n)
+	}
+	return b.String()
+}
+
+// headerText is the text cc/v4 reads for the header rel: the hand-written part,
+// then the generated part, in an include guard of guardLines lines.
+func (p *parse) headerText(rel string) (string, bool) {
+	h, ok := handHeaders()[rel]
+	g, gok := p.opt.Headers[rel]
+	if !ok && !gok {
+		return "", false
+	}
+	guard := "__KSIM_HEADER_" + strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, rel)
+	var b strings.Builder
+	fmt.Fprintf(&b, "#ifndef %s\n#define %s\n", guard, guard)
+	b.WriteString(h)
+	if h != "" && !strings.HasSuffix(h, "\n") {
+		b.WriteByte('\n')
+	}
+	if gok {
+		fmt.Fprintf(&b, "/* generated by ksim's kernel API (kapi) */\n%s\n", g)
+	}
+	b.WriteString("#endif\n")
+	return b.String(), true
+}
+
+// pragma is cc/v4's PragmaHandler: toks follow "#pragma".
+func (p *parse) pragma(toks []cc.Token) error {
+	var words []cc.Token
+	for _, t := range toks {
+		if t.Ch == ' ' || t.Ch == '\n' {
+			continue
+		}
+		words = append(words, t)
+	}
+	if len(words) == 0 {
+		return nil
+	}
+	pos := words[0].Position()
+	switch words[0].SrcStr() {
+	case "once":
+		// gcc's #pragma once, which cc/v4 leaves to its user.
+		if p.once[pos.Filename] {
+			return cc.SkipSource
+		}
+		p.once[pos.Filename] = true
+	case "ksim":
+		if !p.collect || pos.Filename != p.name {
+			return nil
+		}
+		pr := Pragma{Pos: Pos{Line: pos.Line, Col: pos.Column}}
+		for _, w := range words[1:] {
+			pr.Args = append(pr.Args, w.SrcStr())
+		}
+		p.pragmas = append(p.pragmas, pr)
+	}
+	// Other pragmas (GCC diagnostic, pack, ...) are accepted silently, as
+	// gcc accepts the ones it does not know.
+	return nil
+}
+
+// nestWriter receives the preprocessed tokens, one Write per token, and stops
+// the preprocessor when brackets nest deeper than MaxNesting.
+type nestWriter struct {
+	depth   int
+	tooDeep bool
+}
+
+func (w *nestWriter) Write(b []byte) (int, error) {
+	if len(b) == 1 {
+		switch b[0] {
+		case '(', '[', '{':
+			w.depth++
+			if w.depth > MaxNesting {
+				w.tooDeep = true
+				return 0, errTooDeep
+			}
+		case ')', ']', '}':
+			if w.depth > 0 {
+				w.depth--
+			}
+		}
+	}
+	return len(b), nil
+}
+
+var errTooDeep = fmt.Errorf("%s", tooDeep())
+
+// overlay is the file system cc/v4 reads: ksim's headers under includeRoot,
+// the user's directory (Options.Dir) elsewhere.
+type overlay struct{ p *parse }
+
+func (o *overlay) Open(name string) (fs.File, error) {
+	p := o.p
+	if rel, ok := strings.CutPrefix(name, includeRoot+"/"); ok {
+		text, ok := p.headerText(rel)
+		if !ok {
+			p.missing[rel] = true
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+		return newMemFile(name, []byte(text)), nil
+	}
+	if p.opt.Dir == nil {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	rel := filepath.ToSlash(filepath.Clean(name))
+	if p.dir != "." {
+		r, err := filepath.Rel(p.dir, name)
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+		rel = filepath.ToSlash(r)
+	}
+	if !fs.ValidPath(rel) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	f, err := p.opt.Dir.Open(rel)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || fi.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxFileSize {
+		p.errs.Add(name, Pos{}, "header is larger than 1 MiB; ksim reads headers of at most 1 MiB")
+		return newMemFile(name, nil), nil
+	}
+	fixed, msg, pos := prepare(b)
+	if msg != "" {
+		p.errs.Add(name, pos, msg)
+		return newMemFile(name, nil), nil
+	}
+	return newMemFile(name, fixed), nil
+}
+
+type memFile struct {
+	*bytes.Reader
+	name string
+	size int64
+}
+
+func newMemFile(name string, b []byte) *memFile {
+	return &memFile{Reader: bytes.NewReader(b), name: name, size: int64(len(b))}
+}
+
+func (f *memFile) Stat() (fs.FileInfo, error) { return f, nil }
+func (f *memFile) Close() error               { return nil }
+func (f *memFile) Name() string               { return path.Base(f.name) }
+func (f *memFile) Size() int64                { return f.size }
+func (f *memFile) Mode() fs.FileMode          { return 0o444 }
+func (f *memFile) ModTime() time.Time         { return time.Time{} }
+func (f *memFile) IsDir() bool                { return false }
+func (f *memFile) Sys() any                   { return nil }
+
+// ccPos matches the position cc/v4 puts before its messages.
+var ccPos = regexp.MustCompile(`^(.*?):(\d+):(\d+): ?(.*)$`)
+
+// splitPos splits "file:line:col: msg".
+func splitPos(s string) (file string, pos Pos, msg string, ok bool) {
+	m := ccPos.FindStringSubmatch(s)
+	if m == nil {
+		return "", Pos{}, s, false
+	}
+	line, _ := strconv.Atoi(m[2])
+	col, _ := strconv.Atoi(m[3])
+	return m[1], Pos{Line: line, Col: col}, m[4], true
+}
+
+// ccErrors turns cc/v4's error, one message per line, into the list.
+func (p *parse) ccErrors(list *ErrorList, err error) {
+	for _, s := range strings.Split(err.Error(), "\n") {
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		p.addCC(list, s)
+	}
+}

@@ -1,0 +1,115 @@
+package cfront
+
+import (
+	"regexp"
+	"strings"
+
+	"modernc.org/token"
+)
+
+// addAt adds msg at the cc/v4 position pos, mapped to what the user sees.
+func (p *parse) addAt(list *ErrorList, pos token.Position, msg string) {
+	p.add(list, pos.Filename, Pos{Line: pos.Line, Col: pos.Column}, msg)
+}
+
+// addCC adds one line of cc/v4's error text, "file:line:col: message".
+func (p *parse) addCC(list *ErrorList, s string) {
+	file, pos, msg, ok := splitPos(strings.TrimSpace(s))
+	if !ok {
+		// No position: cc/v4 says this of the whole translation unit.
+		file, pos = p.name, Pos{}
+	}
+	// Some messages carry a second position (where something was declared
+	// before); keep the first only, and no trailing colon.
+	msg = reInternal.ReplaceAllString(msg, "")
+	msg = strings.TrimSuffix(strings.TrimSpace(msg), ":")
+	if msg == "" || strings.HasPrefix(msg, "TODO") {
+		// cc/v4's "TODO ... missed/failed type check" lines follow a real
+		// error, which is reported on its own.
+		return
+	}
+	p.add(list, file, pos, msg)
+}
+
+// add maps an error in file at pos to the user's view: errors in ksim's
+// headers are ksim's bugs (the user's code cannot reach into them: they are
+// included before it, so none of its macros applies), and cc/v4's wording is
+// made plain.
+func (p *parse) add(list *ErrorList, file string, pos Pos, msg string) {
+	msg = plain(p, file, msg)
+	if msg == "" {
+		return
+	}
+	if rel, ok := strings.CutPrefix(file, includeRoot+"/"); ok {
+		line := pos.Line - guardLines
+		where := "<" + rel + ">"
+		if line > 0 {
+			where += " line " + itoa(line)
+		}
+		list.Add(p.name, Pos{}, "in ksim's header "+where+": "+msg+" (a bug in ksim's headers, not in your code)")
+		return
+	}
+	if strings.HasPrefix(file, "<") {
+		list.Add(p.name, Pos{}, "in ksim's "+file+" source: "+msg+" (a bug in ksim, not in your code)")
+		return
+	}
+	list.Add(file, pos, msg)
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	for i > 0 {
+		b = append([]byte{digits[i%10]}, b...)
+		i /= 10
+	}
+	if neg {
+		b = append([]byte{'-'}, b...)
+	}
+	return string(b)
+}
+
+var (
+	reIncludeNotFound = regexp.MustCompile(`^include file not found: (.*)$`)
+	reExpansion       = regexp.MustCompile(`^macro expansion limit exceeded`)
+	reUndefined       = regexp.MustCompile(`^undefined: (\S+)$`)
+	reInternal        = regexp.MustCompile(`\s*\([a-z0-9_]+\.go:\d+:[^)]*\)`)
+	reNoMember        = regexp.MustCompile(`^type ((?:struct|union) \w+) \{.*\} has no member named (\w+)$`)
+	reEOF             = regexp.MustCompile(`^unexpected <EOF>`)
+)
+
+// plain rewrites cc/v4's messages where they are cryptic or name cc/v4's
+// internals. "" drops the message.
+func plain(p *parse, file, msg string) string {
+	if m := reIncludeNotFound.FindStringSubmatch(msg); m != nil {
+		arg := m[1]
+		if strings.HasPrefix(arg, "<") {
+			return "not modelled: " + arg + " (ksim's kernel headers do not have it)"
+		}
+		nm := strings.Trim(arg, `"`)
+		if p.opt.Dir == nil {
+			return "cannot include " + arg + ": ksim's kernel headers do not have " + nm + " and ksim reads no files of yours besides this one"
+		}
+		return "cannot include " + arg + ": no such file next to " + file + ", and ksim's kernel headers do not have it"
+	}
+	if reExpansion.MatchString(msg) {
+		return "macro expansion too large: more than " + itoa(ExpansionLimit) + " tokens of work (ksim's limit; a macro that expands to itself many times over?)"
+	}
+	if m := reNoMember.FindStringSubmatch(msg); m != nil {
+		return m[1] + " has no member named " + m[2]
+	}
+	if reEOF.MatchString(msg) {
+		return "unexpected end of file" + strings.TrimPrefix(msg, "unexpected <EOF>")
+	}
+	if m := reUndefined.FindStringSubmatch(msg); m != nil {
+		return "undefined: " + m[1] + " (no variable, function, constant or kernel API of that name is declared)"
+	}
+	return msg
+}
