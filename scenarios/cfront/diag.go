@@ -109,7 +109,9 @@ func plain(p *parse, file, msg string) string {
 		return "unexpected end of file" + strings.TrimPrefix(msg, "unexpected <EOF>")
 	}
 	if m := reUndefined.FindStringSubmatch(msg); m != nil {
-		return "undefined: " + m[1] + " (no variable, function, constant or kernel API of that name is declared)"
+		// Neither the user's code nor ksim's headers declare it: most often
+		// a kernel API (a macro or a function) ksim does not model.
+		return "not modelled: " + m[1] + " (no kernel header ksim has declares it)"
 	}
 	return msg
 }
