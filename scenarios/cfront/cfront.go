@@ -230,29 +230,33 @@ func prepare(src []byte) (fixed []byte, msg string, pos Pos) {
 	return fixNamedVariadic(src, toks), "", Pos{}
 }
 
-// finish sorts the list, keeps the first error of each line, drops an
-// "unexpected end of file" that follows other errors (a follow-on: cc/v4 lost
-// its way earlier), and caps the list at ten errors and a "too many errors"
-// line.
+// finish keeps the first error reported for each line (cc/v4 reports the
+// cause first, then what it makes of the broken expression), sorts the list,
+// drops an "unexpected end of file" that follows other errors (a follow-on:
+// cc/v4 lost its way earlier), and caps the list at ten errors and a "too many
+// errors" line.
 func (p *parse) finish(list ErrorList) ErrorList {
-	list.RemoveMultiples()
-	if len(list) > 1 {
-		kept := list[:0]
-		for i, e := range list {
-			if i > 0 && strings.HasPrefix(e.Msg, "unexpected end of file") {
-				continue
-			}
-			kept = append(kept, e)
-		}
-		list = kept
+	type line struct {
+		file string
+		line int
 	}
-	out := list[:0]
-	for i, e := range list {
-		if i > 0 {
-			q := out[len(out)-1]
-			if q.Filename == e.Filename && q.Pos.Line == e.Pos.Line && e.Pos.IsValid() {
+	seen := map[line]bool{}
+	kept := ErrorList{}
+	for _, e := range list {
+		if e.Pos.IsValid() {
+			k := line{e.Filename, e.Pos.Line}
+			if seen[k] {
 				continue
 			}
+			seen[k] = true
+		}
+		kept = append(kept, e)
+	}
+	kept.RemoveMultiples()
+	out := kept[:0]
+	for i, e := range kept {
+		if i > 0 && strings.HasPrefix(e.Msg, "unexpected end of file") {
+			continue
 		}
 		out = append(out, e)
 	}

@@ -2,6 +2,7 @@ package cfront
 
 import (
 	"reflect"
+	"strconv"
 	"strings"
 
 	"modernc.org/cc/v4"
@@ -67,7 +68,11 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 					return
 				}
 				if p.opt.Modelled == nil || !p.opt.Modelled(name) {
-					notModelled(x.Position(), name, " (declared, but ksim's kernel API does not implement it)")
+					notModelled(x.Position(), name, " (declared but defined nowhere, and not a kernel API ksim implements)")
+				}
+			case *cc.PostfixExpression:
+				if x.Case == cc.PostfixExpressionCall {
+					checkArgs(p, &list, x)
 				}
 			case *cc.Asm:
 				construct(x.Position(), "inline assembly")
@@ -90,6 +95,47 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 		})
 	}
 	return list
+}
+
+// checkArgs reports a call with more or fewer arguments than the prototype
+// of the function takes, which gcc rejects and cc/v4 v4.35.0 accepts.
+func checkArgs(p *parse, list *ErrorList, call *cc.PostfixExpression) {
+	callee := call.PostfixExpression
+	if callee == nil || callee.Type() == nil {
+		return
+	}
+	t := callee.Type()
+	if pt, ok := t.(*cc.PointerType); ok {
+		t = pt.Elem()
+	}
+	ft, ok := t.(*cc.FunctionType)
+	if !ok {
+		return
+	}
+	n := 0
+	for l := call.ArgumentExpressionList; l != nil; l = l.ArgumentExpressionList {
+		n++
+	}
+	name := "the function"
+	if pe, ok := callee.(*cc.PrimaryExpression); ok && pe.Case == cc.PrimaryExpressionIdent {
+		name = pe.Token.SrcStr()
+	}
+	takes := func(k int) string {
+		if k == 1 {
+			return "1 argument"
+		}
+		return strconv.Itoa(k) + " arguments"
+	}
+	switch min, max := ft.MinArgs(), ft.MaxArgs(); {
+	case n < min:
+		if max == min {
+			p.addAt(list, call.Position(), "too few arguments in call to "+name+" (it takes "+takes(min)+")")
+		} else {
+			p.addAt(list, call.Position(), "too few arguments in call to "+name+" (it takes at least "+takes(min)+")")
+		}
+	case max >= 0 && n > max:
+		p.addAt(list, call.Position(), "too many arguments in call to "+name+" (it takes "+takes(max)+")")
+	}
 }
 
 // checkType reports the type kinds the interpreter cannot run.

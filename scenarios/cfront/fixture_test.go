@@ -104,7 +104,8 @@ int cond_resched(void);
 void might_sleep(void);`,
 	"linux/gfp_types.h": `#define GFP_ATOMIC 0x820
 #define GFP_KERNEL 0xcc0
-#define GFP_NOWAIT 0x800`,
+#define GFP_NOWAIT 0x800
+#define __GFP_NOWARN 0x2000`,
 	"linux/slab.h": `void *kmalloc(size_t size, gfp_t flags);
 void *kzalloc(size_t size, gfp_t flags);
 void *kcalloc(size_t n, size_t size, gfp_t flags);
