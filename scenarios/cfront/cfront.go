@@ -43,7 +43,8 @@ type Unit struct {
 	Pragmas []Pragma // every `#pragma ksim ...` line of the file, in order
 }
 
-// Pragma is a `#pragma ksim ...` line.
+// Pragma is a `#pragma ksim ...` line of the user's file (not of its headers;
+// a _Pragma("ksim ...") operator has no line of its own and is ignored).
 type Pragma struct {
 	Pos  Pos      // of the word "ksim"
 	Args []string // the words after "ksim"
@@ -141,6 +142,7 @@ func Parse(name string, src []byte, opt Options) (u *Unit, err error) {
 // parse is the state of one Parse call.
 type parse struct {
 	name    string
+	src     []byte // the user's source as given
 	dir     string // filepath.Dir(name), how cc/v4 joins #include "x.h"
 	opt     Options
 	pragmas []Pragma
@@ -155,6 +157,7 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 		return nil, ErrorList{{Filename: p.name,
 			Msg: "input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB"}}
 	}
+	p.src = src
 	p.dir = filepath.Dir(p.name)
 	fixed, msg, pos := prepare(src)
 	if msg != "" {
@@ -242,7 +245,16 @@ func (p *parse) finish(list ErrorList) ErrorList {
 	}
 	seen := map[line]bool{}
 	kept := ErrorList{}
+	inHeader := false
 	for _, e := range list {
+		if strings.HasPrefix(e.Msg, inKsimHeader) {
+			// The first error in ksim's headers is the one to fix; cc/v4's
+			// recovery from it says nothing more.
+			if inHeader {
+				continue
+			}
+			inHeader = true
+		}
 		if e.Pos.IsValid() {
 			k := line{e.Filename, e.Pos.Line}
 			if seen[k] {
@@ -252,10 +264,26 @@ func (p *parse) finish(list ErrorList) ErrorList {
 		}
 		kept = append(kept, e)
 	}
-	kept.RemoveMultiples()
+	// Sort by position only: errors without one stay in cc/v4's order.
+	sort.SliceStable(kept, func(i, j int) bool {
+		a, b := kept[i], kept[j]
+		if a.Filename != b.Filename {
+			return a.Filename < b.Filename
+		}
+		return a.Pos.Before(b.Pos)
+	})
+	// An unexpected end of the input after another error is a follow-on:
+	// cc/v4 lost its way at the first.
+	real := false
+	for _, e := range kept {
+		real = real || !reEOFAny.MatchString(e.Msg)
+	}
 	out := kept[:0]
-	for i, e := range kept {
-		if i > 0 && strings.HasPrefix(e.Msg, "unexpected end of file") {
+	for _, e := range kept {
+		if real && reEOFAny.MatchString(e.Msg) {
+			continue
+		}
+		if n := len(out); n > 0 && *out[n-1] == *e {
 			continue
 		}
 		out = append(out, e)
@@ -477,11 +505,18 @@ func (f *memFile) ModTime() time.Time         { return time.Time{} }
 func (f *memFile) IsDir() bool                { return false }
 func (f *memFile) Sys() any                   { return nil }
 
+// reEOFAny matches cc/v4's ways of saying the input ended too soon.
+var reEOFAny = regexp.MustCompile(`unexpected (<EOF>|EOF|end of file)`)
+
 // ccPos matches the position cc/v4 puts before its messages.
 var ccPos = regexp.MustCompile(`^(.*?):(\d+):(\d+): ?(.*)$`)
 
 // splitPos splits "file:line:col: msg".
 func splitPos(s string) (file string, pos Pos, msg string, ok bool) {
+	if f, rest, ok := strings.Cut(s, ": -: "); ok {
+		// cc/v4's form for a token without a line: the end of the input.
+		return f, Pos{}, rest, true
+	}
 	m := ccPos.FindStringSubmatch(s)
 	if m == nil {
 		return "", Pos{}, s, false

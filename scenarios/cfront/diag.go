@@ -36,7 +36,7 @@ func (p *parse) addCC(list *ErrorList, s string) {
 // included before it, so none of its macros applies), and cc/v4's wording is
 // made plain.
 func (p *parse) add(list *ErrorList, file string, pos Pos, msg string) {
-	msg = plain(p, file, msg)
+	msg = plain(p, file, pos, msg)
 	if msg == "" {
 		return
 	}
@@ -46,7 +46,7 @@ func (p *parse) add(list *ErrorList, file string, pos Pos, msg string) {
 		if line > 0 {
 			where += " line " + itoa(line)
 		}
-		list.Add(p.name, Pos{}, "in ksim's header "+where+": "+msg+" (a bug in ksim's headers, not in your code)")
+		list.Add(p.name, Pos{}, inKsimHeader+where+": "+msg+" (a bug in ksim's headers, not in your code)")
 		return
 	}
 	if strings.HasPrefix(file, "<") {
@@ -76,6 +76,8 @@ func itoa(i int) string {
 	return string(b)
 }
 
+const inKsimHeader = "in ksim's header "
+
 var (
 	reIncludeNotFound = regexp.MustCompile(`^include file not found: (.*)$`)
 	reExpansion       = regexp.MustCompile(`^macro expansion limit exceeded`)
@@ -87,7 +89,7 @@ var (
 
 // plain rewrites cc/v4's messages where they are cryptic or name cc/v4's
 // internals. "" drops the message.
-func plain(p *parse, file, msg string) string {
+func plain(p *parse, file string, pos Pos, msg string) string {
 	if m := reIncludeNotFound.FindStringSubmatch(msg); m != nil {
 		arg := m[1]
 		if strings.HasPrefix(arg, "<") {
@@ -99,6 +101,10 @@ func plain(p *parse, file, msg string) string {
 		}
 		return "cannot include " + arg + ": no such file next to " + file + ", and ksim's kernel headers do not have it"
 	}
+	if file == p.name && p.isDirective(pos, "error") {
+		return "#error " + msg
+	}
+	msg = strings.Replace(msg, "expected unary expression", "expected expression", 1)
 	if reExpansion.MatchString(msg) {
 		return "macro expansion too large: more than " + itoa(ExpansionLimit) + " tokens of work (ksim's limit; a macro that expands to itself many times over?)"
 	}
@@ -114,4 +120,23 @@ func plain(p *parse, file, msg string) string {
 		return "not modelled: " + m[1] + " (no kernel header ksim has declares it)"
 	}
 	return msg
+}
+
+// isDirective reports whether the user's source has the directive name (as in
+// "#error") at pos, where cc/v4 puts the position of a directive's message.
+func (p *parse) isDirective(pos Pos, name string) bool {
+	if !pos.IsValid() {
+		return false
+	}
+	src := p.src
+	line := 1
+	i := 0
+	for i < len(src) && line < pos.Line {
+		if src[i] == '\n' {
+			line++
+		}
+		i++
+	}
+	i += pos.Col - 1
+	return i >= 0 && i+len(name) <= len(src) && string(src[i:i+len(name)]) == name
 }
