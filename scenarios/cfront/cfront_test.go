@@ -196,6 +196,33 @@ struct s { int a; char b; };
 static_assert(sizeof(struct s) == 8);
 static void f(void) { BUILD_BUG_ON(sizeof(int) != 4); }
 `, nil},
+		{"GNU C the kernel uses", `
+static int f1(int x) { return ({ int y = x; y + 1; }); }
+#if __has_attribute(__fallthrough__)
+#endif
+int __UNIQUE_ID(x);
+int __UNIQUE_ID(x);
+static int f2(int x) { switch (x) { case 1 ... 3: return 1; default: fallthrough; case 9: return 0; } }
+struct p { char c; int i; } __packed;
+_Static_assert(sizeof(struct p) == 5, "packed");
+struct fl { int n; int data[]; };
+struct z { int n; int d[0]; };
+static void f3(void) { __auto_type x = 1; typeof(x) y = x; (void)y; }
+static const char *f4(void) { return __FILE__ ":" __stringify(__LINE__); }
+struct bf { unsigned a:3, b:5; };
+static int f5(void) { int x = likely(1) + unlikely(0) + __builtin_expect(1, 1); return x ?: 1; }
+static int arr[] = { [0 ... 3] = 1, [5] = 2 };
+static struct { int a, b; } s = { .b = 1 };
+static int f6(void) { return (int){ 3 }; }
+typedef int (*fn_t)(void *);
+static int g(void *d) { return 0; }
+static fn_t tbl[] = { g, NULL };
+static void f7(void) { pr_info("%s %d\n", __func__, __LINE__); pr_debug("x"); pr_info_once("y"); }
+static void f8(void) { unsigned long x = 0; swap(x, x); x = clamp(x, 1UL, 2UL); x = max_t(int, 1, 2); x = DIV_ROUND_UP(x, 2); }
+enum color { RED, GREEN = 5 };
+typedef enum color color_t;
+static color_t c = GREEN;
+`, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

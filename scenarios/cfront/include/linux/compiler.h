@@ -64,3 +64,6 @@
  * the object's own type. */
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, val) do { *(volatile __typeof__(x) *)&(x) = (val); } while (0)
+
+/* gcc's branch hint: only the value matters to ksim. */
+#define __builtin_expect(x, expected) (x)
