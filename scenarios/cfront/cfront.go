@@ -208,6 +208,11 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 	if err != nil {
 		p.ccErrors(&list, err)
 		list = append(list, p.errs...)
+		if len(list) == 0 {
+			// cc/v4 said only internal things ("TODO ..."), with no
+			// position: find what it stumbled on, or say so plainly.
+			list = p.unexplained(src)
+		}
 		return nil, p.finish(list)
 	}
 	list = append(list, p.errs...)
@@ -504,6 +509,25 @@ func (f *memFile) Mode() fs.FileMode          { return 0o444 }
 func (f *memFile) ModTime() time.Time         { return time.Time{} }
 func (f *memFile) IsDir() bool                { return false }
 func (f *memFile) Sys() any                   { return nil }
+
+// reNumber is a valid C integer or floating constant (C11 6.4.4.1, 6.4.4.2,
+// with gcc's binary constants).
+var reNumber = regexp.MustCompile(`^(?:(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)(?:[uU](?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU]?)?|(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)[fFlL]?)$`)
+
+// unexplained is the error for a file cc/v4 rejected without a message fit for
+// the user: the first invalid number in the user's source (cc/v4 reports
+// those internally), or a plain statement.
+func (p *parse) unexplained(src []byte) ErrorList {
+	var list ErrorList
+	for _, t := range scanTokens(src) {
+		if t.kind == ptokNumber && !reNumber.Match(src[t.start:t.end]) {
+			list.Add(p.name, t.pos, "invalid number: "+string(src[t.start:t.end]))
+			return list
+		}
+	}
+	list.Add(p.name, Pos{}, "ksim's C front end (cc/v4) rejected this file without saying where or why: a gap in ksim")
+	return list
+}
 
 // reEOFAny matches cc/v4's ways of saying the input ended too soon.
 var reEOFAny = regexp.MustCompile(`unexpected (<EOF>|EOF|end of file)`)

@@ -421,3 +421,11 @@ func TestKbuildModname(t *testing.T) {
 		t.Errorf("%v", err)
 	}
 }
+
+func TestInvalidNumber(t *testing.T) {
+	_, errs := parseTest(t, "static void f(int x)\n{\n\tf(6ET_IRQ);\n}\n", nil)
+	want := []string{"x.c:3:4: invalid number: 6ET_IRQ"}
+	if !reflect.DeepEqual(errs, want) {
+		t.Errorf("got %q, want %q", errs, want)
+	}
+}
