@@ -2,6 +2,7 @@ package cfront
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 
 	"modernc.org/token"
@@ -44,7 +45,7 @@ func (p *parse) add(list *ErrorList, file string, pos Pos, msg string) {
 		line := pos.Line - guardLines
 		where := "<" + rel + ">"
 		if line > 0 {
-			where += " line " + itoa(line)
+			where += " line " + strconv.Itoa(line)
 		}
 		list.Add(p.name, Pos{}, inKsimHeader+where+": "+msg+" (a bug in ksim's headers, not in your code)")
 		return
@@ -56,26 +57,6 @@ func (p *parse) add(list *ErrorList, file string, pos Pos, msg string) {
 	list.Add(file, pos, msg)
 }
 
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i == 0 {
-		return "0"
-	}
-	var b []byte
-	neg := i < 0
-	if neg {
-		i = -i
-	}
-	for i > 0 {
-		b = append([]byte{digits[i%10]}, b...)
-		i /= 10
-	}
-	if neg {
-		b = append([]byte{'-'}, b...)
-	}
-	return string(b)
-}
-
 const inKsimHeader = "in ksim's header "
 
 var (
@@ -85,6 +66,8 @@ var (
 	reInternal        = regexp.MustCompile(`\s*\([a-z0-9_]+\.go:\d+:[^)]*\)`)
 	reNoMember        = regexp.MustCompile(`^type ((?:struct|union) \w+) \{.*\} has no member named (\w+)$`)
 	reEOF             = regexp.MustCompile(`^unexpected <EOF>`)
+	reConflict        = regexp.MustCompile(`^conflicting types for '([^']*)', previous declaration at (.*?):(\d+):\d+:?, (.*) and (.*)$`)
+	reRedecl          = regexp.MustCompile(`^incompatible redeclaration of '((?:struct|union|enum) \w+)[^']*' at (.*?):(\d+):\d+:?$`)
 )
 
 // plain rewrites cc/v4's messages where they are cryptic or name cc/v4's
@@ -106,7 +89,13 @@ func plain(p *parse, file string, pos Pos, msg string) string {
 	}
 	msg = strings.Replace(msg, "expected unary expression", "expected expression", 1)
 	if reExpansion.MatchString(msg) {
-		return "macro expansion too large: more than " + itoa(ExpansionLimit) + " tokens of work (ksim's limit; a macro that expands to itself many times over?)"
+		return "macro expansion too large: more than " + strconv.Itoa(ExpansionLimit) + " tokens of work (ksim's limit; a macro that expands to itself many times over?)"
+	}
+	if m := reConflict.FindStringSubmatch(msg); m != nil {
+		return "conflicting types for " + m[1] + ": " + m[5] + " here, " + m[4] + " in " + p.where(m[2], m[3])
+	}
+	if m := reRedecl.FindStringSubmatch(msg); m != nil {
+		return "redefinition of " + m[1] + " (" + p.where(m[2], m[3]) + " defines it)"
 	}
 	if m := reNoMember.FindStringSubmatch(msg); m != nil {
 		return m[1] + " has no member named " + m[2]
@@ -139,4 +128,14 @@ func (p *parse) isDirective(pos Pos, name string) bool {
 	}
 	i += pos.Col - 1
 	return i >= 0 && i+len(name) <= len(src) && string(src[i:i+len(name)]) == name
+}
+
+// where names a place another message refers to: a line of ksim's header or
+// of the user's files.
+func (p *parse) where(file, line string) string {
+	if rel, ok := strings.CutPrefix(file, includeRoot+"/"); ok {
+		n, _ := strconv.Atoi(line)
+		return "ksim's <" + rel + "> line " + strconv.Itoa(n-guardLines)
+	}
+	return file + ":" + line
 }

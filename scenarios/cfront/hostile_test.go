@@ -1,6 +1,7 @@
 package cfront
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +12,7 @@ import (
 func TestHostile(t *testing.T) {
 	bomb := "#define a0 x x\n"
 	for i := 1; i < 40; i++ {
-		bomb += "#define a" + itoa(i) + " a" + itoa(i-1) + " a" + itoa(i-1) + "\n"
+		bomb += "#define a" + strconv.Itoa(i) + " a" + strconv.Itoa(i-1) + " a" + strconv.Itoa(i-1) + "\n"
 	}
 	bomb += "int y = a39;\n"
 	deepMacro := "#define P(x) ((((((((((x))))))))))\nint z = " + strings.Repeat("P(", 30) + "1" + strings.Repeat(")", 30) + ";\n"
