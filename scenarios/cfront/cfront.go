@@ -149,7 +149,6 @@ type parse struct {
 	collect bool            // collect pragmas (the Translate pass, not the nesting pass)
 	once    map[string]bool // files that said #pragma once
 	errs    ErrorList       // errors found outside cc/v4 (user headers)
-	missing map[string]bool // header paths asked for and not found
 }
 
 func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
@@ -224,7 +223,6 @@ func (p *parse) reset() {
 	p.pragmas = nil
 	p.once = map[string]bool{}
 	p.errs = nil
-	p.missing = map[string]bool{}
 	p.collect = false
 }
 
@@ -448,7 +446,6 @@ func (o *overlay) Open(name string) (fs.File, error) {
 	if rel, ok := strings.CutPrefix(name, includeRoot+"/"); ok {
 		text, ok := p.headerText(rel)
 		if !ok {
-			p.missing[rel] = true
 			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 		}
 		return newMemFile(name, []byte(text)), nil
