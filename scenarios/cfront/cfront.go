@@ -331,18 +331,23 @@ func modName(name string) string {
 	return "#define KBUILD_MODNAME \"" + base + "\"\n#define KBUILD_BASENAME \"" + base + "\"\n"
 }
 
-// prelude includes every header, ksim's and the generated ones, as gcc -include
-// would: pasted snippets with no #include lines see the whole API.
+// prelude includes every header, ksim's and then the generated-only ones, as
+// gcc -include would: pasted snippets with no #include lines see the whole
+// API. ksim's headers come first so that a generated-only header finds the
+// types it uses declared.
 func prelude(gen map[string]string) string {
-	names := HeaderNames()
+	var b strings.Builder
+	for _, n := range HeaderNames() {
+		fmt.Fprintf(&b, "#include <%s>\n", n)
+	}
+	var extra []string
 	for n := range gen {
 		if _, ok := handHeaders()[n]; !ok {
-			names = append(names, n)
+			extra = append(extra, n)
 		}
 	}
-	sort.Strings(names)
-	var b strings.Builder
-	for _, n := range names {
+	sort.Strings(extra)
+	for _, n := range extra {
 		fmt.Fprintf(&b, "#include <%s>\n", n)
 	}
 	return b.String()

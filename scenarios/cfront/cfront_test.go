@@ -433,3 +433,31 @@ func TestInvalidNumber(t *testing.T) {
 		t.Errorf("got %q, want %q", errs, want)
 	}
 }
+
+// TestConcurrent: Parse may run in several goroutines at once (they share the
+// source cache).
+func TestConcurrent(t *testing.T) {
+	srcs := []string{
+		"static DEFINE_MUTEX(m);\nstatic void f(void) { mutex_lock(&m); mutex_unlock(&m); }\n",
+		"static void f(void) { gpio_request(1, \"x\"); }\n",
+		"static LIST_HEAD(l);\nstatic int f(void) { return list_empty(&l); }\n",
+	}
+	done := make(chan []string)
+	for i := 0; i < 6; i++ {
+		go func(src string) {
+			_, err := Parse("x.c", []byte(src), Options{Headers: testHeaders, Modelled: testModelled})
+			var out []string
+			if err != nil {
+				out = append(out, err.Error())
+			}
+			done <- out
+		}(srcs[i%len(srcs)])
+	}
+	failed := 0
+	for i := 0; i < 6; i++ {
+		failed += len(<-done)
+	}
+	if failed != 2 {
+		t.Errorf("%d of 6 parses failed, want the 2 that call gpio_request", failed)
+	}
+}

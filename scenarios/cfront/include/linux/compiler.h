@@ -16,7 +16,7 @@
 #define __maybe_unused
 #define __always_unused
 #define __used __attribute__((__used__))
-#define __always_inline inline
+#define __always_inline
 #define __inline__ inline
 #define __inline inline
 #define noinline
