@@ -95,13 +95,16 @@ func TestCorpusLKMPG(t *testing.T) {
 	t.Logf("LKMPG corpus:\n%s", table.String())
 }
 
-// TestLibrary: the bundled scenarios and the differential tests' generated
-// style load with no error.
+// TestLibrary: the bundled scenarios, the seed articles' code as ksim extracts
+// it (scenarios/testdata) and the differential tests' generated style load with
+// no error.
 func TestLibrary(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(repoRoot(t), "scenarios", "library", "*.c"))
 	if len(files) == 0 {
 		t.Fatal("no bundled library scenarios")
 	}
+	seeds, _ := filepath.Glob(filepath.Join(repoRoot(t), "scenarios", "testdata", "*.c"))
+	files = append(files, seeds...)
 	files = append(files, filepath.Join("testdata", "difftest-style.c"))
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

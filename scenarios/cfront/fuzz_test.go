@@ -18,6 +18,7 @@ func FuzzParse(f *testing.F) {
 	var seeds []string
 	for _, pattern := range []string{
 		filepath.Join(root, "scenarios", "library", "*.c"),
+		filepath.Join(root, "scenarios", "testdata", "*.c"),
 		filepath.Join(root, "..", "shared", "corpus", "lkmpg", "*.c"),
 		filepath.Join("testdata", "*.c"),
 	} {
