@@ -392,8 +392,8 @@ func TestHeaderNames(t *testing.T) {
 	}
 }
 
-// TestEachHeaderAlone: every header can be included first, on its own, and
-// works without the generated part (no kapi), as the prelude includes it.
+// TestEachHeaderAlone: ksim's headers load without the generated part (no
+// kapi), and including any of them again is harmless.
 func TestEachHeaderAlone(t *testing.T) {
 	for _, h := range HeaderNames() {
 		if _, err := Parse("x.c", []byte("#include <"+h+">\nint x;\n"), Options{}); err != nil {
@@ -460,4 +460,27 @@ func TestConcurrent(t *testing.T) {
 	if failed != 2 {
 		t.Errorf("%d of 6 parses failed, want the 2 that call gpio_request", failed)
 	}
+}
+
+// TestHeaderPositions: code in ksim's headers has its own file and line, as
+// traces print it.
+func TestHeaderPositions(t *testing.T) {
+	u, errs := parseTest(t, "int x;\n", nil)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	text := handHeaders()["linux/list.h"]
+	want := 1 + strings.Count(text[:strings.Index(text, "static inline void list_del(")], "\n")
+	for tu := u.AST.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+		fd := tu.ExternalDeclaration.FunctionDefinition
+		if fd == nil || fd.Declarator.Name() != "list_del" {
+			continue
+		}
+		pos := fd.Position()
+		if pos.Filename != "include/linux/list.h" || pos.Line != want {
+			t.Errorf("list_del at %s:%d, want include/linux/list.h:%d", pos.Filename, pos.Line, want)
+		}
+		return
+	}
+	t.Error("no list_del")
 }

@@ -173,7 +173,11 @@ func checkType(t cc.Type, pos token.Position, construct func(token.Position, str
 // isUser reports whether file is the user's file or one of its headers (not
 // ksim's, not cc/v4's built-in sources).
 func (p *parse) isUser(file string) bool {
-	return file == p.name || file != "" && !strings.HasPrefix(file, includeRoot+"/") && !strings.HasPrefix(file, "<")
+	if file == p.name {
+		return true
+	}
+	_, header := p.headerSource(file)
+	return file != "" && !header && !strings.HasPrefix(file, "<")
 }
 
 var nodeType = reflect.TypeOf((*cc.Node)(nil)).Elem()

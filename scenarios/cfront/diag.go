@@ -41,11 +41,10 @@ func (p *parse) add(list *ErrorList, file string, pos Pos, msg string) {
 	if msg == "" {
 		return
 	}
-	if rel, ok := strings.CutPrefix(file, includeRoot+"/"); ok {
-		line := pos.Line - guardLines
+	if rel, ok := p.headerSource(file); ok {
 		where := "<" + rel + ">"
-		if line > 0 {
-			where += " line " + strconv.Itoa(line)
+		if pos.Line > 0 {
+			where += " line " + strconv.Itoa(pos.Line)
 		}
 		list.Add(p.name, Pos{}, inKsimHeader+where+": "+msg+" (a bug in ksim's headers, not in your code)")
 		return
@@ -133,9 +132,18 @@ func (p *parse) isDirective(pos Pos, name string) bool {
 // where names a place another message refers to: a line of ksim's header or
 // of the user's files.
 func (p *parse) where(file, line string) string {
-	if rel, ok := strings.CutPrefix(file, includeRoot+"/"); ok {
-		n, _ := strconv.Atoi(line)
-		return "ksim's <" + rel + "> line " + strconv.Itoa(n-guardLines)
+	if rel, ok := p.headerSource(file); ok {
+		return "ksim's <" + rel + "> line " + line
 	}
 	return file + ":" + line
+}
+
+// headerSource reports whether file is the source name of one of ksim's
+// headers, and its path ("linux/list.h").
+func (p *parse) headerSource(file string) (string, bool) {
+	rel, ok := strings.CutPrefix(file, headerDir)
+	if !ok || file == p.name || !p.isHeader(rel) {
+		return "", false
+	}
+	return rel, true
 }
