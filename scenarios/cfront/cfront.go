@@ -140,6 +140,10 @@ func Parse(name string, src []byte, opt Options) (u *Unit, err error) {
 	if len(list) != 0 {
 		return nil, list
 	}
+	if ast == nil {
+		list.Add(name, Pos{}, "internal error in ksim's C front end (a bug in ksim): no AST and no error")
+		return nil, list
+	}
 	return &Unit{Name: name, Source: src, AST: ast, Pragmas: p.pragmas}, nil
 }
 
@@ -204,6 +208,9 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 			p.ccErrors(&list, err)
 		}
 		list = append(list, p.errs...)
+		if len(list) == 0 {
+			list = p.unexplained(src)
+		}
 		return nil, p.finish(list)
 	}
 
