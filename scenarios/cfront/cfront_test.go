@@ -255,6 +255,8 @@ func TestParseErrors(t *testing.T) {
 			nil, []string{"x.c:4:2: not modelled: helper (declared but defined nowhere, and not a kernel API ksim implements)"}},
 		{"declared and defined later is fine, a macro use is at the user's line", "int helper(int);\n#define CALL() nope()\nstatic void f(void)\n{\n\thelper(1);\n\tCALL();\n}\nint helper(int x) { return x; }\n",
 			nil, []string{"x.c:6:2: not modelled: nope (no kernel header ksim has declares it)"}},
+		{"kernel variable ksim lacks", "static u64 f(void)\n{\n\treturn jiffies_64 + jiffies;\n}\nextern int mine;\nint mine = 1;\nstatic int g(void) { return mine; }\n",
+			nil, []string{"x.c:3:9: not modelled: jiffies_64 (declared extern but defined nowhere, and not a kernel variable ksim provides)"}},
 		{"floating point, once per function", "static int f(void)\n{\n\tdouble d = 1.5;\n\treturn d * 2;\n}\nstatic float g;\n",
 			nil, []string{
 				"x.c:3:9: not modelled: floating point (ksim's interpreter does not run it)",

@@ -15,7 +15,8 @@ import (
 // code must not use what the interpreter cannot run.
 func (p *parse) check(ast *cc.AST) ErrorList {
 	var list ErrorList
-	defined := map[string]bool{}
+	defined := map[string]bool{}    // functions defined
+	objDefined := map[string]bool{} // objects defined (not only declared extern)
 	var user []*cc.ExternalDeclaration
 	for tu := ast.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
 		ed := tu.ExternalDeclaration
@@ -24,6 +25,13 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 		}
 		if fd := ed.FunctionDefinition; fd != nil && fd.Declarator != nil {
 			defined[fd.Declarator.Name()] = true
+		}
+		if d := ed.Declaration; d != nil {
+			for l := d.InitDeclaratorList; l != nil; l = l.InitDeclaratorList {
+				if id := l.InitDeclarator; id != nil && id.Declarator != nil && !id.Declarator.IsExtern() {
+					objDefined[id.Declarator.Name()] = true
+				}
+			}
 		}
 		if p.isUser(ed.Position().Filename) {
 			user = append(user, ed)
@@ -64,7 +72,16 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 					notModelled(x.Position(), name, " (no kernel header ksim has declares it)")
 					return
 				}
-				if _, fn := d.Type().(*cc.FunctionType); !fn || defined[name] {
+				if _, fn := d.Type().(*cc.FunctionType); !fn {
+					// An object: the kernel's own (extern, defined
+					// nowhere here) must be one the kernel API
+					// provides; jiffies is the kernel model's clock.
+					if d.IsExtern() && !objDefined[name] && name != "jiffies" && (p.opt.Modelled == nil || !p.opt.Modelled(name)) {
+						notModelled(x.Position(), name, " (declared extern but defined nowhere, and not a kernel variable ksim provides)")
+					}
+					return
+				}
+				if defined[name] {
 					return
 				}
 				if p.opt.Modelled == nil || !p.opt.Modelled(name) {
