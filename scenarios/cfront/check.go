@@ -1,0 +1,236 @@
+package cfront
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+
+	"modernc.org/cc/v4"
+	"modernc.org/token"
+)
+
+// check applies ksim's own checks to the user's code (the file and its own
+// headers; ksim's headers are trusted): every function called must be declared
+// and either defined in the unit or implemented by the kernel API, and the
+// code must not use what the interpreter cannot run.
+func (p *parse) check(ast *cc.AST) ErrorList {
+	var list ErrorList
+	defined := map[string]bool{}    // functions defined
+	objDefined := map[string]bool{} // objects defined (not only declared extern)
+	var user []*cc.ExternalDeclaration
+	for tu := ast.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+		ed := tu.ExternalDeclaration
+		if ed == nil {
+			continue
+		}
+		if fd := ed.FunctionDefinition; fd != nil && fd.Declarator != nil {
+			defined[fd.Declarator.Name()] = true
+		}
+		if d := ed.Declaration; d != nil {
+			for l := d.InitDeclaratorList; l != nil; l = l.InitDeclaratorList {
+				if id := l.InitDeclarator; id != nil && id.Declarator != nil && !id.Declarator.IsExtern() {
+					objDefined[id.Declarator.Name()] = true
+				}
+			}
+		}
+		if p.isUser(ed.Position().Filename) {
+			user = append(user, ed)
+		}
+	}
+	reported := map[string]bool{}
+	notModelled := func(pos token.Position, name, why string) {
+		if reported[name] {
+			return
+		}
+		reported[name] = true
+		p.addAt(&list, pos, "not modelled: "+name+why)
+	}
+	for _, ed := range user {
+		kinds := map[string]bool{} // construct kinds reported in this declaration
+		construct := func(pos token.Position, what string) {
+			if kinds[what] {
+				return
+			}
+			kinds[what] = true
+			p.addAt(&list, pos, "not modelled: "+what+" (ksim's interpreter does not run it)")
+		}
+		walk(ed, func(n cc.Node) {
+			switch x := n.(type) {
+			case *cc.PrimaryExpression:
+				if x.Case == cc.PrimaryExpressionFloat {
+					construct(x.Position(), "floating point")
+				}
+				if x.Case != cc.PrimaryExpressionIdent {
+					return
+				}
+				d, ok := x.ResolvedTo().(*cc.Declarator)
+				if !ok || d == nil {
+					return
+				}
+				name := x.Token.SrcStr()
+				if d.IsSynthetic() {
+					notModelled(x.Position(), name, " (no kernel header ksim has declares it)")
+					return
+				}
+				if _, fn := d.Type().(*cc.FunctionType); !fn {
+					// An object: the kernel's own (extern, defined
+					// nowhere here) must be one the kernel API
+					// provides; jiffies is the kernel model's clock.
+					if d.IsExtern() && !objDefined[name] && name != "jiffies" && (p.opt.Modelled == nil || !p.opt.Modelled(name)) {
+						notModelled(x.Position(), name, " (declared extern but defined nowhere, and not a kernel variable ksim provides)")
+					}
+					return
+				}
+				if defined[name] {
+					return
+				}
+				if p.opt.Modelled == nil || !p.opt.Modelled(name) {
+					notModelled(x.Position(), name, " (declared but defined nowhere, and not a kernel API ksim implements)")
+				}
+			case *cc.PostfixExpression:
+				if x.Case == cc.PostfixExpressionCall {
+					checkArgs(p, &list, x)
+				}
+			case *cc.Asm:
+				construct(x.Position(), "inline assembly")
+			case *cc.AsmStatement:
+				construct(x.Position(), "inline assembly")
+			case *cc.Declarator:
+				checkType(x.Type(), x.Position(), construct)
+			case *cc.TypeName:
+				checkType(x.Type(), x.Position(), construct)
+			case cc.ExpressionNode:
+				if t := x.Type(); t != nil {
+					switch {
+					case cc.IsComplexType(t):
+						construct(x.Position(), "_Complex")
+					case cc.IsFloatingPointType(t):
+						construct(x.Position(), "floating point")
+					}
+				}
+			}
+		})
+	}
+	return list
+}
+
+// checkArgs reports a call with more or fewer arguments than the prototype
+// of the function takes, which gcc rejects and cc/v4 v4.35.0 accepts.
+func checkArgs(p *parse, list *ErrorList, call *cc.PostfixExpression) {
+	callee := call.PostfixExpression
+	if callee == nil || callee.Type() == nil {
+		return
+	}
+	t := callee.Type()
+	if pt, ok := t.(*cc.PointerType); ok {
+		t = pt.Elem()
+	}
+	ft, ok := t.(*cc.FunctionType)
+	if !ok {
+		return
+	}
+	n := 0
+	for l := call.ArgumentExpressionList; l != nil; l = l.ArgumentExpressionList {
+		n++
+	}
+	name := "the function"
+	if pe, ok := callee.(*cc.PrimaryExpression); ok && pe.Case == cc.PrimaryExpressionIdent {
+		name = pe.Token.SrcStr()
+	}
+	takes := func(k int) string {
+		if k == 1 {
+			return "1 argument"
+		}
+		return strconv.Itoa(k) + " arguments"
+	}
+	switch min, max := ft.MinArgs(), ft.MaxArgs(); {
+	case n < min:
+		if max == min {
+			p.addAt(list, call.Position(), "too few arguments in call to "+name+" (it takes "+takes(min)+")")
+		} else {
+			p.addAt(list, call.Position(), "too few arguments in call to "+name+" (it takes at least "+takes(min)+")")
+		}
+	case max >= 0 && n > max:
+		p.addAt(list, call.Position(), "too many arguments in call to "+name+" (it takes "+takes(max)+")")
+	}
+}
+
+// checkType reports the type kinds the interpreter cannot run.
+func checkType(t cc.Type, pos token.Position, construct func(token.Position, string)) {
+	for i := 0; t != nil && i < 64; i++ {
+		switch {
+		case cc.IsComplexType(t):
+			construct(pos, "_Complex")
+			return
+		case cc.IsFloatingPointType(t):
+			construct(pos, "floating point")
+			return
+		}
+		switch x := t.(type) {
+		case *cc.ArrayType:
+			if x.IsVLA() {
+				construct(pos, "variable length arrays")
+				return
+			}
+			t = x.Elem()
+		case *cc.PointerType:
+			t = x.Elem()
+		case *cc.FunctionType:
+			checkType(x.Result(), pos, construct)
+			for _, p := range x.Parameters() {
+				checkType(p.Type(), pos, construct)
+			}
+			return
+		default:
+			return
+		}
+	}
+}
+
+// isUser reports whether file is the user's file or one of its headers (not
+// ksim's, not cc/v4's built-in sources).
+func (p *parse) isUser(file string) bool {
+	if file == p.name {
+		return true
+	}
+	_, header := p.headerSource(file)
+	return file != "" && !header && !strings.HasPrefix(file, "<")
+}
+
+var nodeType = reflect.TypeOf((*cc.Node)(nil)).Elem()
+
+// walk calls f for n and every node below it, depth first. It follows the
+// exported fields of the generated AST types, which are the children.
+func walk(n cc.Node, f func(cc.Node)) {
+	v := reflect.ValueOf(n)
+	if !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
+		return
+	}
+	f(n)
+	e := v
+	if e.Kind() == reflect.Pointer {
+		e = e.Elem()
+	}
+	if e.Kind() != reflect.Struct {
+		return
+	}
+	t := e.Type()
+	for i := 0; i < e.NumField(); i++ {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		fv := e.Field(i)
+		switch fv.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if fv.IsNil() || !fv.Type().Implements(nodeType) && fv.Kind() != reflect.Interface {
+				continue
+			}
+			c, ok := fv.Interface().(cc.Node)
+			if !ok {
+				continue
+			}
+			walk(c, f)
+		}
+	}
+}

@@ -1,0 +1,1 @@
+#include <uapi/asm-generic/ioctl.h>

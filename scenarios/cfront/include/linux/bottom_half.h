@@ -1,0 +1,2 @@
+/* ksim: local_bh_disable() ... are functions of ksim's kernel API. */
+#include <linux/types.h>

@@ -1,0 +1,2 @@
+/* ksim: error numbers (EPERM ... ERESTARTSYS), the kernel's values. */
+#include <uapi/asm-generic/errno.h>

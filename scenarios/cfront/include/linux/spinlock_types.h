@@ -1,0 +1,23 @@
+/* ksim: spinlock_t, raw_spinlock_t, rwlock_t (include/linux/spinlock_types.h,
+ * rwlock_types.h), with ksim's primitive layout (linux/lockdep_types.h). */
+#include <linux/types.h>
+#include <linux/lockdep_types.h>
+
+typedef struct raw_spinlock {
+	__KSIM_PRIM_HEAD;
+} raw_spinlock_t;
+
+typedef struct spinlock {
+	__KSIM_PRIM_HEAD;
+} spinlock_t;
+
+typedef struct {
+	__KSIM_PRIM_HEAD;
+} rwlock_t;
+
+#define __RAW_SPIN_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname) }
+#define __SPIN_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname) }
+#define __RW_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname) }
+#define DEFINE_RAW_SPINLOCK(x) raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
+#define DEFINE_SPINLOCK(x) spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
+#define DEFINE_RWLOCK(x) rwlock_t x = __RW_LOCK_UNLOCKED(x)

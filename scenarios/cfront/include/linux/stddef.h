@@ -1,0 +1,9 @@
+/* ksim: include/linux/stddef.h. */
+#define NULL ((void *)0)
+enum {
+	false = 0,
+	true = 1
+};
+#define offsetof(TYPE, MEMBER) __builtin_offsetof(TYPE, MEMBER)
+#define sizeof_field(TYPE, MEMBER) sizeof((((TYPE *)0)->MEMBER))
+#define offsetofend(TYPE, MEMBER) (offsetof(TYPE, MEMBER) + sizeof_field(TYPE, MEMBER))
