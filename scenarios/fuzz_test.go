@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
 )
 
 // FuzzLoad checks that Load never panics, that every error it reports has a
@@ -34,7 +34,7 @@ func FuzzLoad(f *testing.F) {
 			if s != nil {
 				t.Fatal("Load returned a scenario and an error")
 			}
-			var list syntax.ErrorList
+			var list cfront.ErrorList
 			if !errors.As(err, &list) || len(list) == 0 {
 				t.Fatalf("error is not a non-empty ErrorList: %v", err)
 			}
@@ -60,33 +60,15 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		if s == nil || s.File == nil {
+		if s == nil || s.Prog == nil || s.Unit == nil {
 			t.Fatal("Load returned neither a scenario nor an error")
-		}
-		for id, sym := range s.Uses {
-			if sym == nil || id == nil {
-				t.Fatal("nil entry in Uses")
-			}
-		}
-		for _, g := range s.Globals {
-			if len(g.Init) != g.Type.Len() {
-				t.Fatalf("global %s: %d initial values for %d elements", g.Name, len(g.Init), g.Type.Len())
-			}
 		}
 		if s.Init == "" && len(s.Threads) == 0 {
 			t.Fatal("a loaded scenario has nothing to run")
 		}
 		for _, th := range s.Threads {
-			if s.FuncInfo[th] == nil {
+			if s.fn(th) == nil {
 				t.Fatalf("thread %s is not a defined function", th)
-			}
-		}
-		for _, name := range s.FuncOrder {
-			info := s.FuncInfo[name]
-			for i, l := range info.Locals {
-				if l.Slot != i {
-					t.Fatalf("%s: local %s has slot %d, want %d", name, l.Name, l.Slot, i)
-				}
 			}
 		}
 		if c := s.Config.CPUs; c < 1 || c > MaxCPUs {

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
 )
 
 // The bundled scenarios live in a folder without Go files, because a Go
@@ -94,8 +94,8 @@ func Resolve(arg string) (filename string, src []byte, err error) {
 	return "", nil, fmt.Errorf("%w %q: not a file, nor a bundled scenario (`ksim list` shows them)", ErrNotFound, arg)
 }
 
-// readSource reads a scenario file, at most syntax.MaxFileSize bytes of it: a
-// larger file is the syntax.TooLarge error, and so is a pipe that never ends,
+// readSource reads a scenario file, at most cfront.MaxFileSize bytes of it: a
+// larger file is the tooLarge error, and so is a pipe that never ends,
 // which is read one byte past the limit and no further.
 func readSource(name string) ([]byte, error) {
 	f, err := os.Open(name)
@@ -103,12 +103,12 @@ func readSource(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	src, err := io.ReadAll(io.LimitReader(f, syntax.MaxFileSize+1))
+	src, err := io.ReadAll(io.LimitReader(f, cfront.MaxFileSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(src) > syntax.MaxFileSize {
-		return nil, syntax.TooLarge(name)
+	if len(src) > cfront.MaxFileSize {
+		return nil, tooLarge(name)
 	}
 	return src, nil
 }
@@ -136,4 +136,12 @@ func Summary(src []byte) string {
 		return text[:i+1]
 	}
 	return text
+}
+
+// tooLarge is the error for a source of more than cfront.MaxFileSize bytes: "FILE:
+// input is larger than 1 MiB; …", with no line or column, as it is about the whole
+// file.
+func tooLarge(filename string) cfront.ErrorList {
+	return cfront.ErrorList{{Filename: filename,
+		Msg: "input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB"}}
 }

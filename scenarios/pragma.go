@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
 )
 
 // MaxCPUs bounds `#pragma ksim cpus`: the kernel model keeps per-CPU state
@@ -19,37 +19,39 @@ const MaxIRQ = 1023
 const directiveList = "want cpus, threads, memory pressure, expect, lockdep off, irq"
 
 // pragmas turns the `#pragma ksim` lines into s.Config. Thread names are
-// only recorded here; checkThreads validates them once the functions are
-// known.
-func (c *checker) pragmas() {
-	cfg := &c.s.Config
+// only recorded here; threads validates them once the functions are known.
+func (s *Scenario) pragmas(list *cfront.ErrorList) {
+	c := &pragmaChecker{s: s, list: list}
+	cfg := &s.Config
 	cfg.CPUs = DefaultCPUs
-	cfg.Pos = map[string]syntax.Pos{}
-	cpuPos := map[int]syntax.Pos{} // irq N cpu C, checked against the final CPU count
-	for _, p := range c.s.File.Pragmas {
-		w := p.Words
+	cfg.Pos = map[string]cfront.Pos{}
+	cpuPos := map[int]cfront.Pos{} // irq N cpu C, checked against the final CPU count
+	for i := range s.Unit.Pragmas {
+		p := s.Unit.Pragmas[i]
+		p.Pos = s.directivePos(p.Pos)
+		w := p.Args
 		if len(w) == 0 {
-			c.errorf(p.Hash, "empty ksim directive (%s)", directiveList)
+			c.errorf(p.Pos, "empty ksim directive (%s)", directiveList)
 			continue
 		}
 		// once records the directive, reporting a repeated one.
 		once := func(key string) bool {
 			if prev, dup := cfg.Pos[key]; dup {
-				c.errorf(p.Hash, "duplicate #pragma ksim %s (first at %s)", key, prev)
+				c.errorf(p.Pos, "duplicate #pragma ksim %s (first at %s)", key, prev)
 				return false
 			}
-			cfg.Pos[key] = p.Hash
+			cfg.Pos[key] = p.Pos
 			return true
 		}
 		switch w[0] {
 		case "cpus":
 			if len(w) != 2 {
-				c.errorf(p.Hash, "#pragma ksim cpus wants one number: #pragma ksim cpus 2")
+				c.errorf(p.Pos, "#pragma ksim cpus wants one number: #pragma ksim cpus 2")
 				continue
 			}
 			n, err := strconv.Atoi(w[1])
 			if err != nil || n < 1 || n > MaxCPUs {
-				c.errorf(p.Hash, "invalid CPU count %q (want a number from 1 to %d)", w[1], MaxCPUs)
+				c.errorf(p.Pos, "invalid CPU count %q (want a number from 1 to %d)", w[1], MaxCPUs)
 				continue
 			}
 			if once("cpus") {
@@ -57,7 +59,7 @@ func (c *checker) pragmas() {
 			}
 		case "threads":
 			if len(w) < 2 {
-				c.errorf(p.Hash, "#pragma ksim threads wants at least one function name: #pragma ksim threads reader writer")
+				c.errorf(p.Pos, "#pragma ksim threads wants at least one function name: #pragma ksim threads reader writer")
 				continue
 			}
 			if once("threads") {
@@ -65,7 +67,7 @@ func (c *checker) pragmas() {
 			}
 		case "memory":
 			if len(w) != 2 || w[1] != "pressure" {
-				c.errorf(p.Hash, "unknown ksim directive %q (did you mean \"memory pressure\"?)", strings.Join(w, " "))
+				c.errorf(p.Pos, "unknown ksim directive %q (did you mean \"memory pressure\"?)", strings.Join(w, " "))
 				continue
 			}
 			if once("memory pressure") {
@@ -73,18 +75,18 @@ func (c *checker) pragmas() {
 			}
 		case "lockdep":
 			if len(w) != 2 || w[1] != "off" {
-				c.errorf(p.Hash, "unknown ksim directive %q (lockdep is on by default; \"lockdep off\" turns it off)", strings.Join(w, " "))
+				c.errorf(p.Pos, "unknown ksim directive %q (lockdep is on by default; \"lockdep off\" turns it off)", strings.Join(w, " "))
 				continue
 			}
 			if once("lockdep off") {
 				cfg.NoLockdep = true
 			}
 		case "expect":
-			c.expect(p, once)
+			c.expect(&p, once)
 		case "irq":
-			c.irq(p, cpuPos)
+			c.irq(&p, cpuPos)
 		default:
-			c.errorf(p.Hash, "unknown ksim directive %q (%s)", w[0], directiveList)
+			c.errorf(p.Pos, "unknown ksim directive %q (%s)", w[0], directiveList)
 		}
 	}
 	for irq, pos := range cpuPos {
@@ -94,10 +96,10 @@ func (c *checker) pragmas() {
 	}
 }
 
-func (c *checker) expect(p *syntax.Pragma, once func(string) bool) {
-	w := p.Words
+func (c *pragmaChecker) expect(p *cfront.Pragma, once func(string) bool) {
+	w := p.Args
 	if len(w) < 2 {
-		c.errorf(p.Hash, "#pragma ksim expect wants a result: ok, or some of deadlock lockup bug warning hang")
+		c.errorf(p.Pos, "#pragma ksim expect wants a result: ok, or some of deadlock lockup bug warning hang")
 		return
 	}
 	var kinds []string
@@ -105,17 +107,17 @@ func (c *checker) expect(p *syntax.Pragma, once func(string) bool) {
 	for _, k := range w[1:] {
 		switch {
 		case !slices.Contains(ExpectKinds, k):
-			c.errorf(p.Hash, "unknown expected result %q (want ok, or some of deadlock lockup bug warning hang)", k)
+			c.errorf(p.Pos, "unknown expected result %q (want ok, or some of deadlock lockup bug warning hang)", k)
 			bad = true
 		case slices.Contains(kinds, k):
-			c.errorf(p.Hash, "expected result %q listed twice", k)
+			c.errorf(p.Pos, "expected result %q listed twice", k)
 			bad = true
 		default:
 			kinds = append(kinds, k)
 		}
 	}
 	if slices.Contains(kinds, "ok") && len(kinds) > 1 {
-		c.errorf(p.Hash, "\"expect ok\" cannot be combined with other results (ok means no problem at all)")
+		c.errorf(p.Pos, "\"expect ok\" cannot be combined with other results (ok means no problem at all)")
 		bad = true
 	}
 	if !bad && once("expect") {
@@ -124,23 +126,23 @@ func (c *checker) expect(p *syntax.Pragma, once func(string) bool) {
 }
 
 // irq parses `irq N times K` and `irq N cpu C`.
-func (c *checker) irq(p *syntax.Pragma, cpuPos map[int]syntax.Pos) {
-	w := p.Words
+func (c *pragmaChecker) irq(p *cfront.Pragma, cpuPos map[int]cfront.Pos) {
+	w := p.Args
 	const usage = "#pragma ksim irq wants \"irq N times K\" or \"irq N cpu C\""
 	if len(w) != 4 {
-		c.errorf(p.Hash, usage)
+		c.errorf(p.Pos, usage)
 		return
 	}
 	n, err := strconv.Atoi(w[1])
 	if err != nil || n < 0 || n > MaxIRQ {
-		c.errorf(p.Hash, "invalid interrupt number %q (want 0 to %d)", w[1], MaxIRQ)
+		c.errorf(p.Pos, "invalid interrupt number %q (want 0 to %d)", w[1], MaxIRQ)
 		return
 	}
 	v, err := strconv.Atoi(w[3])
 	cfg := &c.s.Config
 	key := fmt.Sprintf("irq %d %s", n, w[2])
 	if prev, dup := cfg.Pos[key]; dup {
-		c.errorf(p.Hash, "duplicate #pragma ksim %s (first at %s)", key, prev)
+		c.errorf(p.Pos, "duplicate #pragma ksim %s (first at %s)", key, prev)
 		return
 	}
 	if cfg.IRQ == nil {
@@ -153,25 +155,25 @@ func (c *checker) irq(p *syntax.Pragma, cpuPos map[int]syntax.Pos) {
 	switch w[2] {
 	case "times":
 		if err != nil || v < 1 || v > 1000 {
-			c.errorf(p.Hash, "invalid count %q in #pragma ksim irq %d times (want 1 to 1000)", w[3], n)
+			c.errorf(p.Pos, "invalid count %q in #pragma ksim irq %d times (want 1 to 1000)", w[3], n)
 			return
 		}
 		ic.Times = v
 	case "cpu":
 		if err != nil || v < 0 || v >= MaxCPUs {
-			c.errorf(p.Hash, "invalid CPU %q in #pragma ksim irq %d cpu (want 0 to %d)", w[3], n, MaxCPUs-1)
+			c.errorf(p.Pos, "invalid CPU %q in #pragma ksim irq %d cpu (want 0 to %d)", w[3], n, MaxCPUs-1)
 			return
 		}
 		ic.CPU = v
-		cpuPos[n] = p.Hash
+		cpuPos[n] = p.Pos
 	default:
-		c.errorf(p.Hash, usage)
+		c.errorf(p.Pos, usage)
 		return
 	}
 	cfg.IRQ[n] = ic
-	cfg.Pos[key] = p.Hash
+	cfg.Pos[key] = p.Pos
 	if _, ok := cfg.Pos[fmt.Sprintf("irq %d", n)]; !ok {
-		cfg.Pos[fmt.Sprintf("irq %d", n)] = p.Hash
+		cfg.Pos[fmt.Sprintf("irq %d", n)] = p.Pos
 	}
 }
 
@@ -180,4 +182,37 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// pragmaChecker reports the errors of the `#pragma ksim` lines.
+type pragmaChecker struct {
+	s    *Scenario
+	list *cfront.ErrorList
+}
+
+func (c *pragmaChecker) errorf(p cfront.Pos, format string, args ...any) {
+	c.list.Add(c.s.File, p, fmt.Sprintf(format, args...))
+}
+
+// directivePos is the position of the '#' that starts the directive whose word
+// "ksim" is at p: messages about a directive point at its start, as a compiler's
+// do.
+func (s *Scenario) directivePos(p cfront.Pos) cfront.Pos {
+	line := 1
+	start := 0
+	for i, c := range s.Source {
+		if line == p.Line {
+			break
+		}
+		if c == '\n' {
+			line++
+			start = i + 1
+		}
+	}
+	for i := start; i < len(s.Source) && i-start < p.Col; i++ {
+		if s.Source[i] == '#' {
+			return cfront.Pos{Line: p.Line, Col: i - start + 1}
+		}
+	}
+	return p
 }

@@ -6,7 +6,8 @@ import (
 
 	"github.com/ksim-dev/ksim/ksync"
 	"github.com/ksim-dev/ksim/ksync/lockdep"
-	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
+	"github.com/ksim-dev/ksim/scenarios/interp"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -26,15 +27,38 @@ func (s *Scenario) KernelConfig() ksync.Config {
 // kernel configured by cfg. observe, if set, is called with each execution's kernel
 // once its tasks are created (to read dmesg at the end of a replay, for instance).
 func (s *Scenario) Program(cfg ksync.Config, observe func(*ksync.Kernel)) sched.Program {
-	in := newInterp(s)
 	g := lockdep.NewGraph() // one per exploration: lockdep learns across executions
 	return func(e *sched.Execution) {
 		k := ksync.NewShared(e, cfg, g)
-		w := in.newWorld(k)
-		w.start()
+		s.start(s.Prog.NewWorld(k), k)
 		if observe != nil {
 			observe(k)
 		}
+	}
+}
+
+// start creates the execution's first tasks: insmod running module_init, or the
+// thread functions; and rmmod running module_exit once every other task is done.
+// A module_init that fails (returns a negative errno) leaves no module to unload
+// (do_init_module, kernel/module/main.c), so rmmod then does not run module_exit.
+func (s *Scenario) start(w *interp.World, k *ksync.Kernel) {
+	initFailed := false
+	if s.Init != "" {
+		f := w.Func(s.Init)
+		k.KernelThread("insmod", func(t *ksync.Task) { initFailed = int32(w.Run(t, f)) < 0 })
+	} else {
+		for _, name := range s.Threads {
+			f := w.Func(name)
+			k.KernelThread(name, func(t *ksync.Task) { w.Run(t, f, 0) })
+		}
+	}
+	if s.Exit != "" {
+		f := w.Func(s.Exit)
+		k.RunAfterAll("rmmod", func(t *ksync.Task) {
+			if !initFailed {
+				w.Run(t, f)
+			}
+		})
 	}
 }
 
@@ -147,10 +171,10 @@ func AsExpected(expect []string, res *sched.Result) bool {
 // the CPU count: by names what did ("--cpus 1"). The errors are at the pragmas,
 // as the check of a file's own cpus pragma reports them.
 func (s *Scenario) CheckCPUs(n int, by string) error {
-	var list syntax.ErrorList
+	var list cfront.ErrorList
 	for irq, c := range s.Config.IRQ {
 		if c.CPU >= n {
-			list.Add(s.File.Name, s.Config.Pos[fmt.Sprintf("irq %d cpu", irq)],
+			list.Add(s.File, s.Config.Pos[fmt.Sprintf("irq %d cpu", irq)],
 				fmt.Sprintf("irq %d is delivered to CPU %d, but %s leaves the scenario %d CPU%s (CPUs are numbered from 0)",
 					irq, c.CPU, by, n, plural(n)))
 		}

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ksim-dev/ksim/ksync"
 	"github.com/ksim-dev/ksim/scenarios"
-	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -397,7 +397,7 @@ func (e *env) load(arg string, o *options) (*loaded, []string) {
 // printError prints an error list one "file:line:col: message" per line, as
 // compilers do, and any other error after "ksim: ". It returns the messages.
 func (e *env) printError(err error) []string {
-	var list syntax.ErrorList
+	var list cfront.ErrorList
 	if errors.As(err, &list) && len(list) > 0 {
 		fmt.Fprint(e.stderr, list.Detail())
 		msgs := make([]string, len(list))

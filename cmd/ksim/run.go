@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/ksim-dev/ksim/scenarios"
-	"github.com/ksim-dev/ksim/scenarios/syntax"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -121,7 +121,7 @@ type jsonError struct {
 // It reports whether the write succeeded.
 func (e *env) writeJSONError(arg string, l *loaded, msgs []string) bool {
 	j := jsonError{Scenario: strings.TrimSuffix(filepath.Base(arg), ".c"), Error: msgs}
-	var list syntax.ErrorList
+	var list cfront.ErrorList
 	if file, _, err := scenarios.Resolve(arg); err == nil {
 		j.File = file
 	} else if errors.As(err, &list) && len(list) > 0 {

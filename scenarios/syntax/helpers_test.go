@@ -1,5 +1,0 @@
-package syntax
-
-import "fmt"
-
-func fmtType(v any) string { return fmt.Sprintf("%T", v) }
