@@ -198,11 +198,16 @@ func (b *Buffer) loc(k *Kernel, off int) sched.ObjID {
 	if w == 0 && len(b.data) <= 8 {
 		return b.id
 	}
-	if b.locs == nil {
-		b.locs = map[int]sched.ObjID{}
-	}
 	id, ok := b.locs[w]
 	if !ok {
+		if b.freeing {
+			// A location first touched after the object was freed: the access
+			// is ordered against the free's first step (see freeOp).
+			return b.id
+		}
+		if b.locs == nil {
+			b.locs = map[int]sched.ObjID{}
+		}
 		id = k.e.NewObject(fmt.Sprintf("%s+%#x", b.name, w))
 		b.locs[w] = id
 	}
@@ -218,8 +223,21 @@ func (b *Buffer) loc(k *Kernel, off int) sched.ObjID {
 func (b *Buffer) grain() int { return b.gr }
 
 // freedAt reports whether the location holding off has been freed: a free takes a
-// step per location (freeOp), and each location is freed at its own step.
-func (b *Buffer) freedAt(off int) bool { return b.freed || off < b.freedBytes }
+// step per location (freeOp), and each location is freed at its own step; one no
+// access had touched when the free began, at the free's first step.
+func (b *Buffer) freedAt(off int) bool {
+	if b.freed {
+		return true
+	}
+	if !b.freeing {
+		return false
+	}
+	w := off &^ (b.grain() - 1)
+	if _, ok := b.locs[w]; ok {
+		return b.freedLocs[w]
+	}
+	return true
+}
 
 // LoadAt reads size bytes (1, 2, 4 or 8) at addr, little-endian, as a visible
 // operation (a plain read) unless the memory is private to t. A NULL or wild address
@@ -429,21 +447,30 @@ func (t *Task) CString(name string, addr uint64, max int) string {
 	return string(out)
 }
 
-// freeOp announces the end of b's life (kfree, vfree, kmem_cache_free): a write to
-// every location of b, one step each, so that the free races with every access to
-// the object, whichever field it touches. Each location is freed at its own step
-// (freedAt): an access ordered after that step finds it freed, one ordered before
-// does not, and no reordering DPOR considers equivalent can change which. The
-// caller marks the whole object freed afterwards.
+// freeOp announces the end of b's life (kfree, vfree, kmem_cache_free) as a
+// write that races with every access to the object, whichever field it touches:
+// a step on the object itself, then one on each location an access has touched so
+// far. Each location is freed at its own step (freedAt), so an access ordered after
+// that step finds it freed and one ordered before does not; a location first
+// touched after the free began is accessed through the object itself (loc), which
+// orders it against the first step. No reordering DPOR takes for equivalent can
+// change what an access finds. The caller marks the whole object freed afterwards.
 func (t *Task) freeOp(name string, b *Buffer) {
-	if len(b.data) <= 8 {
-		t.op(name, b.id, sched.Write, nil)
-		b.freedBytes = len(b.data)
+	t.op(name, b.id, sched.Write, nil)
+	b.freeing = true
+	if len(b.locs) == 0 {
 		return
 	}
-	g := b.grain()
-	for w := 0; w < len(b.data); w += g {
-		t.op(name, b.loc(t.k, w), sched.Write, nil)
-		b.freedBytes = w + g
+	words := make([]int, 0, len(b.locs))
+	for w := range b.locs {
+		words = append(words, w)
+	}
+	sort.Ints(words)
+	if b.freedLocs == nil {
+		b.freedLocs = make(map[int]bool, len(words))
+	}
+	for _, w := range words {
+		t.op(name, b.locs[w], sched.Write, nil)
+		b.freedLocs[w] = true
 	}
 }

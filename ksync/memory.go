@@ -79,9 +79,10 @@ type Buffer struct {
 	region Region
 	owner  *Task               // a private stack object's task (see NewStack)
 	locs   map[int]sched.ObjID // the sched object of each location (see loc)
-	// freedBytes: how much of the object a free in progress has freed (freeOp).
-	freedBytes int
-	gr         int // the size of its locations (grain)
+	// freeing: a free has begun (freeOp); freedLocs: the locations it has freed.
+	freeing   bool
+	freedLocs map[int]bool
+	gr        int // the size of its locations (grain)
 	// For KASAN's report: where it was allocated and freed (kasan_save_track), by
 	// which task, and the kmalloc function that allocated it.
 	allocPID, freePID     int
