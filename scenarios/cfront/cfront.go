@@ -69,6 +69,16 @@ const ExpansionLimit = 4 << 20
 // header are its own lines.
 const includeRoot = "/ksim/include"
 
+// endSource follows the user's file. cc/v4 v4.35.0 loops forever when the
+// input ends inside a pointer declarator's qualifier list ("int *" at the end
+// of a file, found by FuzzParse): its loop there stops only at a token such as
+// "static". The sentinel gives it one; an error cc/v4 reports in it means the
+// user's file ended too soon. It declares an unused object of its own.
+const (
+	endSource = "<end of input>"
+	endText   = "\nstatic int __ksim_end_of_input;\n"
+)
+
 // headerDir prefixes the source names of ksim's headers, so that positions in
 // them read like the kernel's ("include/linux/list.h:120").
 const headerDir = "include/"
@@ -194,7 +204,7 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 		text, _ := p.headerText(rel)
 		sources = append(sources, cc.Source{Name: headerDir + rel, Value: text})
 	}
-	sources = append(sources, cc.Source{Name: p.name, Value: fixed})
+	sources = append(sources, cc.Source{Name: p.name, Value: fixed}, cc.Source{Name: endSource, Value: endText})
 
 	// First pass: preprocess only, to bound the nesting macro expansion can
 	// build before cc/v4's recursive descent parser sees it.
@@ -567,8 +577,12 @@ var ccPos = regexp.MustCompile(`^(.*?):(\d+):(\d+): ?(.*)$`)
 
 // splitPos splits "file:line:col: msg".
 func splitPos(s string) (file string, pos Pos, msg string, ok bool) {
+	if rest, ok := strings.CutPrefix(s, "-: "); ok {
+		// cc/v4's form for a token without a position: the end of the
+		// input, when its source came from the SourceCache.
+		return "", Pos{}, rest, true
+	}
 	if f, rest, ok := strings.Cut(s, ": -: "); ok {
-		// cc/v4's form for a token without a line: the end of the input.
 		return f, Pos{}, rest, true
 	}
 	m := ccPos.FindStringSubmatch(s)

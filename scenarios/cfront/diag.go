@@ -29,6 +29,9 @@ func (p *parse) addCC(list *ErrorList, s string) {
 		// error, which is reported on its own.
 		return
 	}
+	if !pos.IsValid() && reEOFAny.MatchString(msg) && (file == "" || file == p.name) {
+		file = endSource
+	}
 	p.add(list, file, pos, msg)
 }
 
@@ -47,6 +50,17 @@ func (p *parse) add(list *ErrorList, file string, pos Pos, msg string) {
 			where += " line " + strconv.Itoa(pos.Line)
 		}
 		list.Add(p.name, Pos{}, inKsimHeader+where+": "+msg+" (a bug in ksim's headers, not in your code)")
+		return
+	}
+	if file == endSource {
+		// cc/v4 met the sentinel after the user's file: the file ended
+		// too soon.
+		if _, rest, ok := strings.Cut(msg, ", expected "); ok {
+			msg = "unexpected end of file, expected " + rest
+		} else {
+			msg = "unexpected end of file"
+		}
+		list.Add(p.name, p.endPos(), msg)
 		return
 	}
 	if strings.HasPrefix(file, "<") {
@@ -146,4 +160,18 @@ func (p *parse) headerSource(file string) (string, bool) {
 		return "", false
 	}
 	return rel, true
+}
+
+// endPos is the position just past the last character of the user's file.
+func (p *parse) endPos() Pos {
+	line, col := 1, 1
+	for _, c := range p.src {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return Pos{Line: line, Col: col}
 }
