@@ -33,13 +33,17 @@ const (
 	RegionVmalloc               // vmalloc'ed memory
 )
 
+// regionBase is where each region's objects start: in the ranges x86-64 gives them
+// (Documentation/arch/x86/x86_64/mm.rst: the direct map, vmalloc space, the module
+// area), and none 4 GiB-aligned, so that a pointer truncated to 32 bits is not
+// zero, as it almost never is in a running kernel.
 var regionBase = [...]uint64{
-	RegionHeap:    0xffff888100000000,
+	RegionHeap:    0xffff888102a40000,
 	RegionStatic:  0xffffffffc0a00000,
-	RegionStack:   0xffffc90000000000,
+	RegionStack:   0xffffc90000a18000,
 	RegionRodata:  0xffffffffc0800000,
 	RegionText:    0xffffffffc0000000,
-	RegionVmalloc: 0xffffc90100000000,
+	RegionVmalloc: 0xffffc90040000000,
 }
 
 // addrSpace is one execution's objects, in address order within each region.

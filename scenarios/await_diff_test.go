@@ -118,7 +118,7 @@ func TestAwaitsLoseNothing(t *testing.T) {
 	compared, skipped, equal := 0, 0, 0
 	for i := 0; i < n; i++ {
 		src := randomSpinProgram(r)
-		s, err := Load("t", []byte(src))
+		s, err := Load("t.c", []byte(src))
 		require.NoError(t, err, src)
 		cfg := s.KernelConfig()
 		with := s.Explore(cfg, sched.Options{MaxSteps: 300, MaxExecutions: 5000})

@@ -103,7 +103,7 @@ static int waiter(void *d) { while (READ_ONCE(flag)) msleep(10); return 0; }
 // starved meanwhile that is an unfair schedule, which bounds the search (not complete)
 // but is no hang. Alone, it is a livelock.
 func TestLoopsThatChangeStateAreBoundedFairly(t *testing.T) {
-	s, err := Load("t", []byte(`
+	s, err := Load("t.c", []byte(`
 static int stop, count;
 static int counter(void *d) { while (!READ_ONCE(stop)) count++; return 0; }
 static int stopper(void *d) { WRITE_ONCE(stop, 1); return 0; }
@@ -116,7 +116,7 @@ static int stopper(void *d) { WRITE_ONCE(stop, 1); return 0; }
 	assert.Equal(t, []string{"ok"}, Kinds(res))
 	assert.NotZero(t, res.Stats.Unfair)
 
-	s, err = Load("t", []byte(`
+	s, err = Load("t.c", []byte(`
 static int count;
 static int counter(void *d) { for (;;) count++; return 0; }
 #pragma ksim threads counter

@@ -15,7 +15,7 @@ import (
 // runC loads src as a scenario and explores it exhaustively.
 func runC(t *testing.T, src string) (*Scenario, *sched.Result) {
 	t.Helper()
-	s, err := Load("t", []byte(src))
+	s, err := Load("t.c", []byte(src))
 	require.NoError(t, err)
 	res := s.Explore(s.KernelConfig(), sched.Options{})
 	require.NoError(t, res.Err)
@@ -25,7 +25,7 @@ func runC(t *testing.T, src string) (*Scenario, *sched.Result) {
 // dmesgOf replays nothing: it runs a single-task scenario once and returns its log.
 func dmesgOf(t *testing.T, src string) string {
 	t.Helper()
-	s, err := Load("t", []byte(src))
+	s, err := Load("t.c", []byte(src))
 	require.NoError(t, err)
 	var k *ksync.Kernel
 	res := sched.Explore(s.Program(s.KernelConfig(), func(kk *ksync.Kernel) { k = kk }), sched.Options{MaxExecutions: 1})
@@ -324,7 +324,7 @@ module_init(init);
 	assert.Contains(t, res.Cut, "thread limit reached")
 	assert.Contains(t, res.Verdict(), "not complete: thread limit reached")
 
-	s, err := Load("t", []byte(`
+	s, err := Load("t.c", []byte(`
 static void work(unsigned long data) { }
 static DECLARE_TASKLET(tl, work);
 static int t(void *d) { tasklet_schedule(&tl); msleep(1); return 0; }
@@ -404,7 +404,7 @@ func TestBusyLoopIsAHangNotAFreeze(t *testing.T) {
 		`static void w(void) { int i = 0; again: i++; goto again; }`,
 		`static void w(void) { l: goto l; }`,
 	} {
-		s, err := Load("t", []byte(src))
+		s, err := Load("t.c", []byte(src))
 		require.NoError(t, err)
 		res := s.Explore(s.KernelConfig(), sched.Options{MaxSteps: 50})
 		require.Len(t, res.Problems, 1, src)
@@ -496,14 +496,25 @@ func TestSeedReportsNameTheScenarioSource(t *testing.T) {
 	assert.Contains(t, r, " bad_function (abba.c:20)\n")
 	assert.Contains(t, r, "ksim: bad_function/3 waits for sem2 (last taken by another_functio/4)")
 
+	// The article's my_lock is never initialised: with lock debugging the first
+	// spin_lock is spin_bug's "bad magic", which turns lock debugging off
+	// (debug_locks_off), so the sleep report that follows lists no held locks.
 	src, _ = Source("sleep-atomic")
 	s, err = Load("sleep-atomic", src)
 	require.NoError(t, err)
 	res = s.Explore(s.KernelConfig(), sched.Options{})
-	require.Len(t, res.Problems, 1)
-	r = res.Problems[0].Report
+	var titles []string
+	r = ""
+	for _, p := range res.Problems {
+		titles = append(titles, p.Title)
+		if strings.HasPrefix(p.Title, "BUG: sleeping function called from invalid context") {
+			r = p.Report
+		}
+	}
+	assert.Equal(t, []string{"BUG: spinlock bad magic on CPU#0, faulty_function/2",
+		"BUG: sleeping function called from invalid context at include/linux/sched/mm.h:321"}, titles)
 	assert.Contains(t, r, "preempt_count: 1, expected: 0")
-	assert.Contains(t, r, "(my_lock){+.+.}-{2:2}, at: faulty_function+0x")
+	assert.Contains(t, r, "INFO: lockdep is turned off.")
 	assert.Contains(t, r, " faulty_function (sleep-atomic.c:")
 }
 
@@ -579,7 +590,7 @@ module_init(m_init); module_exit(m_exit);
 	}
 }
 
-// A printk record is cut at PRINTKRB_RECORD_MAX bytes, and a huge field width does
+// A printk record is cut at PRINTKRB_RECORD_MAX - 1 bytes, and a huge field width does
 // not build megabytes of padding first.
 func TestPrintkRecordIsCut(t *testing.T) {
 	out := dmesgOf(t, `
@@ -596,7 +607,9 @@ static void worker(void)
 	for _, l := range lines[:3] {
 		_, msg, ok := strings.Cut(l, "] ")
 		require.True(t, ok, l)
-		assert.Len(t, msg, ksync.PrintkRecordMax)
+		// printk_sprint's vscnprintf into the PRINTKRB_RECORD_MAX-byte
+		// reservation keeps one byte for the NUL.
+		assert.Len(t, msg, ksync.PrintkRecordMax-1)
 		assert.NotContains(t, msg, "|", "the record is cut before the format's end")
 	}
 	assert.True(t, strings.HasSuffix(lines[3], "] after"), lines[3])

@@ -24,7 +24,7 @@ var libraryExpect = map[string][]string{
 	"abba-article-fix":                 {"deadlock"},
 	"sleep-atomic":                     {"bug"},
 	"sleep-atomic-pressure":            {"bug", "lockup"},
-	"sleep-atomic-gfp-atomic":          {"ok"},
+	"sleep-atomic-gfp-atomic":          {"bug"},
 	"sleep-atomic-unlock-alloc-relock": {"ok"},
 	"sleep-atomic-relock-unchecked":    {"bug"},
 	"mutex-abba":                       {"deadlock", "warning"},
@@ -40,6 +40,11 @@ var libraryExpect = map[string][]string{
 	"irq-kmalloc":                      {"bug"},
 	"tasklet-lock":                     {"lockup", "warning"},
 	"tasklet-lock-bh":                  {"ok"},
+	"driver-struct-mutex":              {"ok"},
+	"driver-ops-table":                 {"deadlock", "warning"},
+	"driver-list":                      {"ok"},
+	"driver-list-uaf":                  {"bug"},
+	"driver-lock-uninit":               {"warning"},
 }
 
 func TestLibraryLoads(t *testing.T) {

@@ -83,8 +83,8 @@ var errorCases = []struct {
 	},
 	{
 		name: "too many threads",
-		src:  threadFuncs(40),
-		want: []string{"x.c:1:1: 40 functions could start as threads, but a scenario can run at most 32 tasks (choose some with #pragma ksim threads)"},
+		src:  threadFuncs(70),
+		want: []string{"x.c:1:1: 70 functions could start as threads, but a scenario can run at most 64 tasks (choose some with #pragma ksim threads)"},
 	},
 	{
 		name: "threads with module_init",
@@ -94,12 +94,12 @@ var errorCases = []struct {
 	{
 		name: "header ksim lacks",
 		src:  "#include <linux/nosuch.h>\nstatic void f(void)\n{\n}\n",
-		want: []string{"x.c:1:1: not modelled: <linux/nosuch.h> (ksim's kernel headers do not have it)"},
+		want: []string{"x.c:1:10: not modelled: <linux/nosuch.h> (ksim's kernel headers do not have it)"},
 	},
 	{
 		name: "floating point",
 		src:  "static void f(void)\n{\n\tdouble d = 1.5;\n\t(void)d;\n}\n",
-		want: []string{"x.c:3:2: not modelled: floating point"},
+		want: []string{"x.c:3:9: not modelled: floating point (ksim's interpreter does not run it)"},
 	},
 }
 

@@ -82,7 +82,7 @@ func TestLockdepPredictsCycleFromARunThatDidNotDeadlock(t *testing.T) {
 
 func TestMutexInsideSpinlockBugThenInvalidWaitContext(t *testing.T) {
 	s, err := Load("mutex-in-spin", []byte(`
-spinlock_t my_lock;
+static DEFINE_SPINLOCK(my_lock);
 static DEFINE_MUTEX(m);
 void faulty_function() {
 spin_lock(&my_lock);

@@ -29,6 +29,7 @@ func (s *Scenario) pragmas(list *cfront.ErrorList) {
 	for i := range s.Unit.Pragmas {
 		p := s.Unit.Pragmas[i]
 		p.Pos = s.directivePos(p.Pos)
+		p.Args = joinSigns(p.Args)
 		w := p.Args
 		if len(w) == 0 {
 			c.errorf(p.Pos, "empty ksim directive (%s)", directiveList)
@@ -215,4 +216,19 @@ func (s *Scenario) directivePos(p cfront.Pos) cfront.Pos {
 		}
 	}
 	return p
+}
+
+// joinSigns puts a minus sign back on the number it precedes: the preprocessor
+// hands a pragma's words over as tokens, and "-1" is two of them.
+func joinSigns(args []string) []string {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		if (args[i] == "-" || args[i] == "+") && i+1 < len(args) {
+			out = append(out, args[i]+args[i+1])
+			i++
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
 }

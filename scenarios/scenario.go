@@ -85,6 +85,14 @@ func LoadDir(name string, src []byte, dir fs.FS) (*Scenario, error) {
 	prog, err := interp.Compile(u.AST, interp.Options{
 		Lookup: kapi.Lookup,
 		Files:  func(f string) bool { return f == name },
+		// Traces and reports name the file as the scenario, with .c, whatever
+		// path or name it was loaded under ("abba.c:20").
+		FileName: func(f string) string {
+			if f == name {
+				return s.Name + ".c"
+			}
+			return path.Base(f)
+		},
 	})
 	if err != nil {
 		var il interp.ErrorList

@@ -5,7 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -384,7 +386,13 @@ func (e *env) load(arg string, o *options) (*loaded, []string) {
 	if err != nil {
 		return nil, e.printError(err)
 	}
-	s, err := scenarios.Load(file, src)
+	// A file of the user's may include headers of its own (#include "chardev.h"),
+	// read from its directory; a bundled scenario has none.
+	var dir fs.FS
+	if st, serr := os.Stat(file); serr == nil && !st.IsDir() {
+		dir = os.DirFS(filepath.Dir(file))
+	}
+	s, err := scenarios.LoadDir(file, src, dir)
 	if err == nil && o.set["cpus"] {
 		err = s.CheckCPUs(o.cpus, fmt.Sprintf("--cpus %d", o.cpus))
 	}

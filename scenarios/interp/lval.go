@@ -2,7 +2,6 @@ package interp
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"modernc.org/cc/v4"
@@ -144,7 +143,7 @@ func (c *compiler) lvalue(n cc.ExpressionNode) *lval {
 				// access goes on to whatever lies there.
 				n, typ := at.Len(), ubsanType(at)
 				ip := idx.Position()
-				where := fmt.Sprintf("%s:%d:%d", filepath.Base(ip.Filename), ip.Line, ip.Column)
+				where := fmt.Sprintf("%s:%d:%d", c.fileName(ip.Filename), ip.Line, ip.Column)
 				unsigned := !isSigned(idx.Type())
 				return &lval{typ: t, slot: -1, p: p, vol: vol, addr: func(r *runner, f *frame) int64 {
 					a, x := b(r, f), i(r, f)

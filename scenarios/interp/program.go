@@ -18,6 +18,9 @@ type Options struct {
 	// listed by Program.Funcs. Functions defined in headers (static inline) compile
 	// and run all the same.
 	Files func(filename string) bool
+	// FileName is how traces and reports print a source file (default: its base
+	// name). The CLI prints the user's file as its scenario name with .c.
+	FileName func(filename string) string
 }
 
 // Program is a compiled module: every function lowered to closures, every global
@@ -220,7 +223,7 @@ func (c *compiler) pos(n cc.Node) *pos {
 	if p := m[line]; p != nil {
 		return p
 	}
-	p := &pos{s: filepath.Base(file) + ":" + strconv.Itoa(line), line: line}
+	p := &pos{s: c.fileName(file) + ":" + strconv.Itoa(line), line: line}
 	m[line] = p
 	return p
 }
@@ -379,4 +382,12 @@ func (c *compiler) reachableErrors(defs []*cc.FunctionDefinition) {
 			todo = append(todo, m)
 		}
 	}
+}
+
+// fileName is how positions print file (Options.FileName).
+func (c *compiler) fileName(file string) string {
+	if c.opt.FileName != nil {
+		return c.opt.FileName(file)
+	}
+	return filepath.Base(file)
 }

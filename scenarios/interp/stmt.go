@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"path/filepath"
 
 	"modernc.org/cc/v4"
 
@@ -29,7 +28,7 @@ func (c *compiler) compileFunc(fd *cc.FunctionDefinition) {
 	fo := c.p.byName[name]
 	ft := funcType(d.Type())
 	dp := d.Position()
-	fn := &function{name: name, file: filepath.Base(dp.Filename), line: dp.Line,
+	fn := &function{name: name, file: c.fileName(dp.Filename), line: dp.Line,
 		endLine: fd.CompoundStatement.Token2.Position().Line}
 	c.fn, c.fnName, c.fnFunc = fn, name, fo
 	c.locals = map[*cc.Declarator]*local{}

@@ -104,12 +104,19 @@ func primAt(c *interp.Call, i int, kd kind) any {
 	if !ok {
 		return nil
 	}
-	if p := k.PrimAt(addr); p != nil && isKind(p, kd) {
-		return p
+	other := false
+	if p := k.PrimAt(addr); p != nil {
+		if isKind(p, kd) {
+			return p
+		}
+		// Another kind of lock lives there (a cast, a void * mixed up): its
+		// fields are not this kind's, and the debug checks find the magic
+		// wrong, as they find it in memory nobody initialised.
+		other = true
 	}
 	static := b.Region() == ksync.RegionStatic
 	var p any
-	if v, _ := k.Peek(addr+offInit, 8); v == ksimStaticInit {
+	if v, _ := k.Peek(addr+offInit, 8); v == ksimStaticInit && !other {
 		name := peekString(k, addr+offDepName)
 		if name == "" {
 			name = lockName(c, i, b, off)
@@ -172,12 +179,20 @@ func initPrim(c *interp.Call, i int, kd kind, key uint64, name string) any {
 // does nothing more.
 func lockMemory(c *interp.Call, addr uint64) (b *ksync.Buffer, off int, ok bool) {
 	b, off = c.K().Find(addr)
-	inside := b != nil && off >= 0 && off+8 <= len(b.Bytes())
+	inside := b != nil && off >= 0 && off+offDepName+8 <= len(b.Bytes())
 	if inside && !b.Freed() {
 		return b, off, true
 	}
-	c.T.LoadAt(addr, 4) // the lock word
-	return b, off, inside
+	// The lock word, then the debug fields after it (spinlock_t's magic, the
+	// lockdep map): memory too small for the lock is out of bounds there.
+	c.T.LoadAt(addr, 4)
+	if inside {
+		return b, off, true // freed: KASAN has reported; the call carries on
+	}
+	if b != nil && off >= 0 && off+4 <= len(b.Bytes()) && !b.Freed() {
+		c.T.LoadAt(addr+offDepName, 8)
+	}
+	return b, off, false
 }
 
 // lockName names a lock for ksim's traces and notes: the argument as written

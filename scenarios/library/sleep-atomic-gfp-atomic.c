@@ -1,13 +1,14 @@
 /*
- * The article's first fix: allocate with GFP_ATOMIC while holding the lock.
- * GFP_ATOMIC never sleeps, so the task keeps its CPU until spin_unlock,
- * even under memory pressure; the price is that the allocation may fail.
- * The code handles NULL, and __GFP_NOWARN says a failure is expected.
+ * The article's first fix: GFP_ATOMIC never sleeps, so the task keeps its CPU
+ * until spin_unlock even under memory pressure; the code handles NULL. Still
+ * incomplete: the article never initialises my_lock, and on a kernel with lock
+ * debugging (lockdep selects DEBUG_SPINLOCK) the first spin_lock finds magic 0:
+ * "BUG: spinlock bad magic". DEFINE_SPINLOCK(my_lock) completes the fix.
  */
 #pragma ksim cpus 1
 #pragma ksim memory pressure
 #pragma ksim threads fixed_function fixed_function
-#pragma ksim expect ok
+#pragma ksim expect bug
 
 spinlock_t my_lock;
 

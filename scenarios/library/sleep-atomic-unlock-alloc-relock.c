@@ -3,6 +3,7 @@
  * kmalloc(GFP_KERNEL) may sleep, which is fine with no lock held. Dropping the
  * lock ends the critical section, so what was checked before is checked again
  * after relocking (sleep-atomic-relock-unchecked skips that and overflows).
+ * And my_lock is initialised (DEFINE_SPINLOCK), unlike the article's.
  */
 #pragma ksim cpus 1
 #pragma ksim memory pressure
@@ -11,7 +12,7 @@
 
 #define POOL_MAX 1
 
-spinlock_t my_lock;
+static DEFINE_SPINLOCK(my_lock);
 static char *pool[POOL_MAX];	/* protected by my_lock */
 static int nr_buffers;		/* protected by my_lock, at most POOL_MAX */
 
