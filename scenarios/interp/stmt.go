@@ -1,7 +1,6 @@
 package interp
 
 import (
-
 	"modernc.org/cc/v4"
 
 	"github.com/ksim-dev/ksim/ksync"
