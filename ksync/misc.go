@@ -372,8 +372,8 @@ func (t *Task) IndexOutOfBounds(at string, index int, typ string) {
 	b.WriteString(t.header())
 	b.WriteString(t.callTrace("dump_stack_lvl", "__ubsan_handle_out_of_bounds"))
 	b.WriteString("---[ end trace ]---\n")
-	b.WriteString("ksim: the kernel goes on, and the access reaches whatever lies past the array;\n")
-	b.WriteString("ksim: ksim drops such a write and reads 0.\n")
+	b.WriteString("ksim: the kernel goes on, and the access reaches whatever lies past the array\n")
+	b.WriteString("ksim: (KASAN reports it if that is a redzone).\n")
 	t.report("bug", "array-index-out-of-bounds at "+at, title, b.String())
 }
 

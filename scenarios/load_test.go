@@ -69,7 +69,7 @@ var errorCases = []struct {
 	{
 		name: "module_init of an undefined function",
 		src:  "static void f(void)\n{\n}\nmodule_init(nope);\n",
-		want: []string{"x.c:4:1: undeclared identifier: nope"},
+		want: []string{"x.c:4:1: not modelled: nope (no kernel header ksim has declares it)"},
 	},
 	{
 		name: "module_init with parameters",

@@ -103,7 +103,7 @@ func TestExitCodes(t *testing.T) {
 		{"a device", []string{"run", "/dev/zero"}, exitUsage, "ksim: /dev/zero is a device, not a scenario file"},
 		{"a file over 1 MiB, checked", []string{"check", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB"},
 		{"a file over 1 MiB, replayed", []string{"replay", bigFile, "ksim1:0:1"}, exitUsage, bigFile + ": input is larger than 1 MiB"},
-		{"nesting 100,000 deep", []string{"run", deepFile}, exitUsage, deepFile + ":2:525: code nested more than 1000 levels deep\n"},
+		{"nesting 100,000 deep", []string{"run", deepFile}, exitUsage, deepFile + ":2:282: nesting too deep: more than 256 parentheses, brackets and braces open at once (ksim's limit)\n"},
 		{"corrupted schedule", []string{"replay", "abba", "ksim1:01233:zzzzzz"}, exitUsage, "ksim: "},
 		{"garbage schedule", []string{"replay", "abba", "hello"}, exitUsage, "ksim: "},
 		{"replay without schedule", []string{"replay", "abba"}, exitUsage, "want a scenario and a schedule"},
@@ -621,7 +621,7 @@ func TestJSONBadInput(t *testing.T) {
 		require.Len(t, lines, 3, stdout)
 		var e1, e2 jsonError
 		require.NoError(t, json.Unmarshal([]byte(lines[0]), &e1))
-		assert.Equal(t, jsonError{Scenario: "bad", File: bad, Error: []string{bad + ":1:25: expected expression, found ';'"}}, e1)
+		assert.Equal(t, jsonError{Scenario: "bad", File: bad, Error: []string{bad + ":1:25: unexpected ';', expected expression"}}, e1)
 		require.NoError(t, json.Unmarshal([]byte(lines[1]), &e2))
 		assert.Equal(t, "no-such-scenario", e2.Scenario)
 		assert.Empty(t, e2.File)

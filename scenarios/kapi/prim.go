@@ -23,6 +23,11 @@ const (
 	offCount       = 24         // struct semaphore's count, struct completion's done
 )
 
+// staticInit is the __ksim_init word a static initialiser of kind kd writes:
+// KSIM_STATIC_INIT with the type (KSIM_INIT_MUTEX ...) in the upper half, so that
+// memory initialised as one type fails another's check (linux/lockdep_types.h).
+func staticInit(kd kind) uint64 { return ksimStaticInit | uint64(kd+1)<<32 }
+
 // kind is the sort of primitive a call expects at an address.
 type kind int
 
@@ -116,7 +121,7 @@ func primAt(c *interp.Call, i int, kd kind) any {
 	}
 	static := b.Region() == ksync.RegionStatic
 	var p any
-	if v, _ := k.Peek(addr+offInit, 8); v == ksimStaticInit && !other {
+	if v, _ := k.Peek(addr+offInit, 8); v == staticInit(kd) && !other {
 		name := peekString(k, addr+offDepName)
 		if name == "" {
 			name = lockName(c, i, b, off)

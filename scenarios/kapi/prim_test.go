@@ -40,10 +40,14 @@ func (m mem) literal(s string) uint64 {
 	return b.Addr()
 }
 
+// testKinds are the kinds the tables name.
+var testKinds = map[string]kind{"mutex": kindMutex, "spin": kindSpinlock, "rwlock": kindRWLock,
+	"rwsem": kindRWSem, "sem": kindSemaphore, "completion": kindCompletion}
+
 // define is what DEFINE_MUTEX(name) & co. write at addr: the static-init mark,
 // the class name, and the family's count (a semaphore's) at offset 24.
-func (m mem) define(addr uint64, name string, count int) {
-	m.k.Poke(addr+offInit, 8, ksimStaticInit)
+func (m mem) define(kd kind, addr uint64, name string, count int) {
+	m.k.Poke(addr+offInit, 8, staticInit(kd))
 	m.k.Poke(addr+offDepName, 8, m.literal(name))
 	m.k.Poke(addr+offCount, 4, uint64(count))
 }
@@ -106,8 +110,8 @@ func TestDecls(t *testing.T) {
 func TestMutexABBA(t *testing.T) {
 	res := exploreLocks(t, func(k *ksync.Kernel, m mem) {
 		a, b := m.object("a", 64, ksync.RegionStatic), m.object("b", 64, ksync.RegionStatic)
-		m.define(a, "a", 0)
-		m.define(b, "b", 0)
+		m.define(kindMutex, a, "a", 0)
+		m.define(kindMutex, b, "b", 0)
 		k.KernelThread("ab", func(t *ksync.Task) {
 			call(t, "3", "mutex_lock", int64(a))
 			call(t, "4", "mutex_lock", int64(b))
@@ -211,7 +215,7 @@ func TestInitialisation(t *testing.T) {
 					}
 					switch c.how {
 					case static:
-						m.define(lock, "lock", 0)
+						m.define(testKinds[c.kind], lock, "lock", 0)
 					case initCall:
 						if c.kind == "sem" {
 							call(t, "2", op[0], int64(lock), 0)
@@ -299,10 +303,10 @@ func TestTrylocks(t *testing.T) {
 		got = got[:0] // every execution's
 		obj := func() int64 { return int64(m.object("x", 64, ksync.RegionStatic)) }
 		mu, sp, rw, rs, sem := obj(), obj(), obj(), obj(), obj()
-		for _, a := range []int64{mu, sp, rw, rs} {
-			m.define(uint64(a), "x", 0)
+		for i, a := range []int64{mu, sp, rw, rs} {
+			m.define([]kind{kindMutex, kindSpinlock, kindRWLock, kindRWSem}[i], uint64(a), "x", 0)
 		}
-		m.define(uint64(sem), "sem", 1)
+		m.define(kindSemaphore, uint64(sem), "sem", 1)
 		got = append(got,
 			call(t, "1", "mutex_trylock", mu), call(t, "2", "mutex_trylock", mu), call(t, "3", "mutex_is_locked", mu))
 		call(t, "4", "mutex_unlock", mu)
@@ -325,7 +329,7 @@ func TestIrqFlags(t *testing.T) {
 	runLocks(t, func(t *ksync.Task, m mem) {
 		got = got[:0] // every execution's
 		l := m.object("l", 64, ksync.RegionStatic)
-		m.define(l, "l", 0)
+		m.define(kindSpinlock, l, "l", 0)
 		f := call(t, "1", "_raw_spin_lock_irqsave", int64(l))
 		got = append(got, f, call(t, "2", "irqs_disabled"), call(t, "3", "in_atomic"))
 		inner := call(t, "4", "arch_local_irq_save")
@@ -497,7 +501,7 @@ func TestNonAtomicBitopsRace(t *testing.T) {
 func TestCompletionAndSemaphore(t *testing.T) {
 	res := exploreLocks(t, func(k *ksync.Kernel, m mem) {
 		done := m.object("done", 32, ksync.RegionStatic)
-		m.define(done, "done", 0)
+		m.define(kindCompletion, done, "done", 0)
 		sem := m.object("sem", 32, ksync.RegionHeap)
 		k.KernelThread("waiter", func(t *ksync.Task) {
 			call(t, "1", "sema_init", int64(sem), 0)
@@ -516,7 +520,7 @@ func TestCompletionAndSemaphore(t *testing.T) {
 func TestLockdepAssertHeld(t *testing.T) {
 	res := exploreLocks(t, func(k *ksync.Kernel, m mem) {
 		l := m.object("l", 64, ksync.RegionStatic)
-		m.define(l, "l", 0)
+		m.define(kindSpinlock, l, "l", 0)
 		k.KernelThread("user", func(t *ksync.Task) {
 			call(t, "1", "spin_lock", int64(l))
 			call(t, "2", "lockdep_assert_held", int64(l))
@@ -578,7 +582,7 @@ func TestInitAfterUse(t *testing.T) {
 func TestLockdepAssertHeldNeverUsed(t *testing.T) {
 	res := exploreLocks(t, func(k *ksync.Kernel, m mem) {
 		l := m.object("l", 64, ksync.RegionStatic)
-		m.define(l, "l", 0)
+		m.define(kindSpinlock, l, "l", 0)
 		k.KernelThread("user", func(t *ksync.Task) { call(t, "7", "lockdep_assert_held", int64(l)) })
 	})
 	got := titles(res)

@@ -9,7 +9,7 @@ struct completion {
 	unsigned int done;
 };
 
-#define COMPLETION_INITIALIZER(work) { __KSIM_PRIM_INIT(work), .done = 0 }
+#define COMPLETION_INITIALIZER(work) { __KSIM_PRIM_INIT(work, COMPLETION), .done = 0 }
 #define COMPLETION_INITIALIZER_ONSTACK(work) COMPLETION_INITIALIZER(work)
 #define DECLARE_COMPLETION(work) struct completion work = COMPLETION_INITIALIZER(work)
 #define DECLARE_COMPLETION_ONSTACK(work) DECLARE_COMPLETION(work)

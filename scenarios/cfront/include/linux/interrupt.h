@@ -61,7 +61,7 @@ struct tasklet_struct {
 
 #define DECLARE_TASKLET(name, _callback) \
 	struct tasklet_struct name = { \
-		__KSIM_PRIM_INIT(name), \
+		__KSIM_PRIM_INIT(name, TASKLET), \
 		.count = ATOMIC_INIT(0), \
 		.callback = _callback, \
 		.use_callback = true, \
@@ -69,7 +69,7 @@ struct tasklet_struct {
 
 #define DECLARE_TASKLET_DISABLED(name, _callback) \
 	struct tasklet_struct name = { \
-		__KSIM_PRIM_INIT(name), \
+		__KSIM_PRIM_INIT(name, TASKLET), \
 		.count = ATOMIC_INIT(1), \
 		.callback = _callback, \
 		.use_callback = true, \
@@ -77,14 +77,14 @@ struct tasklet_struct {
 
 #define DECLARE_TASKLET_OLD(name, _func) \
 	struct tasklet_struct name = { \
-		__KSIM_PRIM_INIT(name), \
+		__KSIM_PRIM_INIT(name, TASKLET), \
 		.count = ATOMIC_INIT(0), \
 		.func = _func, \
 	}
 
 #define DECLARE_TASKLET_DISABLED_OLD(name, _func) \
 	struct tasklet_struct name = { \
-		__KSIM_PRIM_INIT(name), \
+		__KSIM_PRIM_INIT(name, TASKLET), \
 		.count = ATOMIC_INIT(1), \
 		.func = _func, \
 	}

@@ -9,7 +9,7 @@ struct mutex {
 	__KSIM_PRIM_HEAD;
 };
 
-#define __MUTEX_INITIALIZER(lockname) { __KSIM_PRIM_INIT(lockname) }
+#define __MUTEX_INITIALIZER(lockname) { __KSIM_PRIM_INIT(lockname, MUTEX) }
 #define DEFINE_MUTEX(mutexname) struct mutex mutexname = __MUTEX_INITIALIZER(mutexname)
 
 #define mutex_init(mutex) \

@@ -7,7 +7,7 @@ struct rw_semaphore {
 	__KSIM_PRIM_HEAD;
 };
 
-#define __RWSEM_INITIALIZER(name) { __KSIM_PRIM_INIT(name) }
+#define __RWSEM_INITIALIZER(name) { __KSIM_PRIM_INIT(name, RWSEM) }
 #define DECLARE_RWSEM(name) struct rw_semaphore name = __RWSEM_INITIALIZER(name)
 
 #define init_rwsem(sem) \

@@ -9,7 +9,7 @@ struct semaphore {
 	unsigned int count;
 };
 
-#define __SEMAPHORE_INITIALIZER(name, n) { __KSIM_PRIM_INIT(name), .count = n }
+#define __SEMAPHORE_INITIALIZER(name, n) { __KSIM_PRIM_INIT(name, SEMAPHORE), .count = n }
 
 #define __KSIM_SEM_N(_0, n, ...) n
 #define DEFINE_SEMAPHORE(_name, ...) \

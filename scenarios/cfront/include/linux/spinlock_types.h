@@ -15,9 +15,9 @@ typedef struct {
 	__KSIM_PRIM_HEAD;
 } rwlock_t;
 
-#define __RAW_SPIN_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname) }
-#define __SPIN_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname) }
-#define __RW_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname) }
+#define __RAW_SPIN_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname, SPINLOCK) }
+#define __SPIN_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname, SPINLOCK) }
+#define __RW_LOCK_UNLOCKED(lockname) { __KSIM_PRIM_INIT(lockname, RWLOCK) }
 #define DEFINE_RAW_SPINLOCK(x) raw_spinlock_t x = __RAW_SPIN_LOCK_UNLOCKED(x)
 #define DEFINE_SPINLOCK(x) spinlock_t x = __SPIN_LOCK_UNLOCKED(x)
 #define DEFINE_RWLOCK(x) rwlock_t x = __RW_LOCK_UNLOCKED(x)
