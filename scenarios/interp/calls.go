@@ -103,6 +103,7 @@ func (c *compiler) funcRef(n cc.Node, name string) evalFn {
 	if f == nil {
 		return zeroFn
 	}
+	f.addrTaken = true
 	i := f.idx
 	return func(r *runner, _ *frame) int64 { return r.w.faddr[i] }
 }

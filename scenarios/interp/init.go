@@ -151,7 +151,7 @@ func (c *compiler) localVar(dd *cc.Declarator, in *cc.Initializer) execFn {
 		c.errorf(dd, "not modelled: __attribute__((cleanup)) (guard, scoped_guard)")
 		return nil
 	case dd.IsStatic():
-		g := &global{name: dd.Name(), size: t.Size(), rodata: isConst(t) && !isVolatile(t)}
+		g := &global{name: dd.Name(), size: t.Size(), rodata: isConst(t) && !isVolatile(t)} // used once code refers to it
 		if in != nil {
 			saved := c.static
 			c.static = true
@@ -219,7 +219,7 @@ func (c *compiler) complit(x *cc.PostfixExpression) evalFn {
 		return zeroFn
 	}
 	if c.static {
-		g := &global{name: "compound literal", size: t.Size()}
+		g := &global{name: "compound literal", size: t.Size(), used: true}
 		g.inits = c.listLeaves(x.InitializerList, 0, nil)
 		i := len(c.p.globals)
 		c.p.globals = append(c.p.globals, g)

@@ -214,6 +214,7 @@ func (c *compiler) identLval(x *cc.PrimaryExpression) *lval {
 		return &lval{typ: l.typ, slot: -1, p: p, vol: vol, addr: func(r *runner, f *frame) int64 { return f.base + off }}
 	}
 	if i, ok := c.globDecl[d]; ok {
+		c.p.globals[i].used = true
 		return &lval{typ: d.Type(), slot: -1, p: p, vol: vol, addr: func(r *runner, f *frame) int64 { return r.w.gaddr[i] }}
 	}
 	name := d.Name()
@@ -227,6 +228,7 @@ func (c *compiler) identLval(x *cc.PrimaryExpression) *lval {
 		return nil
 	}
 	g := c.p.globals[i]
+	g.used = true
 	switch {
 	case g.jiffy:
 		return &lval{typ: t, slot: -1, p: p, jiffy: true}

@@ -62,6 +62,10 @@ type Func struct {
 	code    *function // nil for a kernel API function
 	builtin *Builtin
 	ftype   *cc.FunctionType
+	// addrTaken: code takes its address (a function pointer, a table of
+	// them), so it needs an address in every execution; a function only ever
+	// called directly needs none.
+	addrTaken bool
 }
 
 // Name is the function's C name.
@@ -93,6 +97,9 @@ type global struct {
 	rodata bool
 	inits  []initLeaf
 	jiffy  bool // the kernel's jiffies: read from the model's clock
+	// used: code or an initialiser refers to it, or the user's file defines it;
+	// a header's global nothing uses gets no object in an execution.
+	used bool
 }
 
 // observesLocks names the calls that see a lock held without waiting for it (see
@@ -279,6 +286,9 @@ func (c *compiler) translationUnit(ast *cc.AST) {
 			i = len(c.p.globals)
 			c.p.globals = append(c.p.globals, &global{name: name})
 			c.p.gByName[name] = i
+			if c.opt.Files == nil || c.opt.Files(dd.Position().Filename) {
+				c.p.globals[i].used = true
+			}
 			inits = append(inits, nil)
 		}
 		g := c.p.globals[i]

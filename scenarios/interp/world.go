@@ -17,7 +17,8 @@ type World struct {
 	p       *Program
 	gaddr   []int64   // each global's address (0 for one never defined)
 	saddr   []int64   // each string literal's
-	faddr   []int64   // each function's (its text object), increasing
+	faddr   []int64   // each function's (its text object); 0 unless its address is taken
+	ftaken  []int     // the functions with an address, in address order
 	runners []*runner // one per task that has run C code (few: a slice beats a map)
 	noAwait bool
 }
@@ -29,7 +30,10 @@ func (p *Program) NewWorld(k *ksync.Kernel) *World {
 	w := &World{k: k, p: p, noAwait: k.Config().NoAwait,
 		gaddr: make([]int64, len(p.globals)), saddr: make([]int64, len(p.strs)), faddr: make([]int64, len(p.funcs))}
 	for i, f := range p.funcs {
-		w.faddr[i] = int64(k.NewObject(f.name, 1, ksync.RegionText).Addr())
+		if f.addrTaken {
+			w.faddr[i] = int64(k.NewObject(f.name, 1, ksync.RegionText).Addr())
+			w.ftaken = append(w.ftaken, i)
+		}
 	}
 	for i, s := range p.strs {
 		b := k.NewObject("string", len(s), ksync.RegionRodata)
@@ -37,7 +41,7 @@ func (p *Program) NewWorld(k *ksync.Kernel) *World {
 		w.saddr[i] = int64(b.Addr())
 	}
 	for i, g := range p.globals {
-		if g.jiffy || g.size < 0 {
+		if g.jiffy || g.size < 0 || !g.used {
 			continue
 		}
 		r := ksync.RegionStatic
@@ -79,9 +83,10 @@ func (w *World) GlobalAddr(name string) (uint64, bool) {
 // FuncAt is the function whose address is addr (a function pointer's value), nil
 // if addr is not the address of a function of the module.
 func (w *World) FuncAt(addr uint64) *Func {
-	i := sort.Search(len(w.faddr), func(i int) bool { return uint64(w.faddr[i]) >= addr })
-	if i < len(w.faddr) && uint64(w.faddr[i]) == addr {
-		return w.p.funcs[i]
+	t := w.ftaken
+	j := sort.Search(len(t), func(j int) bool { return uint64(w.faddr[t[j]]) >= addr })
+	if j < len(t) && uint64(w.faddr[t[j]]) == addr {
+		return w.p.funcs[t[j]]
 	}
 	return nil
 }
