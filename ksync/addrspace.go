@@ -52,6 +52,16 @@ type addrSpace struct {
 	objs  []*Buffer // every object, sorted by address (regions are disjoint ranges)
 	prims map[uint64]any
 	last  *Buffer // the object the last lookup found
+	// placed maps the sched object of a lock living in memory (see
+	// lockBase.Place) to that memory, so that its operations are checked against
+	// a free of it.
+	placed map[sched.ObjID]placement
+}
+
+// placement is where in memory a primitive lives.
+type placement struct {
+	b   *Buffer
+	off int
 }
 
 func (a *addrSpace) reset() {
@@ -319,8 +329,9 @@ func (t *Task) check(name string, addr uint64, size int, acc sched.Access) (*Buf
 		t.th.Note("the local's frame has returned: KASAN cannot see it")
 	case !inside || freed:
 		t.kasanAccess(addr, size, write, "")
-		if freed && b.region == RegionVmalloc {
-			// vfree unmapped the area (remove_vm_area -> vunmap): after KASAN's
+		if freed && (b.region == RegionVmalloc || b.region == RegionStatic || b.region == RegionRodata) {
+			// vfree unmapped the area (remove_vm_area -> vunmap; a module whose init
+			// failed has its memory vfree'd the same way): after KASAN's
 			// report the access faults.
 			t.nullDeref(write, int(int64(addr)))
 			return nil, 0, false
@@ -476,5 +487,18 @@ func (t *Task) freeOp(name string, b *Buffer) {
 	for _, w := range words {
 		t.op(name, b.locs[w], sched.Write, nil)
 		b.freedLocs[w] = true
+	}
+}
+
+// FreeModule is what do_init_module does when a module's init fails
+// (kernel/module/main.c: fail_free_freeinit, free_module): the module's memory — its
+// globals and read-only data — is freed, a step per object (freeOp), so a task the
+// module started that touches it afterwards gets KASAN's report.
+func (t *Task) FreeModule() {
+	for _, b := range append([]*Buffer(nil), t.k.mem.objs...) {
+		if (b.region == RegionStatic || b.region == RegionRodata) && !b.freed {
+			t.freeOp("free_module", b)
+			b.freed = true
+		}
 	}
 }

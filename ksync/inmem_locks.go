@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
+
+	"github.com/ksim-dev/ksim/sched"
 )
 
 // Locks that live in a module's memory (a struct mutex inside a kzalloc'ed device
@@ -26,8 +28,22 @@ const (
 )
 
 // Place puts the lock at addr in the address space: lockdep's reports print addr
-// as the lock's address, and its instance is told apart by it.
-func (l *lockBase) Place(addr uint64) { l.addr = addr }
+// as the lock's address, and its instance is told apart by it. Its operations become
+// accesses to that memory location too (the lock word), so that a free of the memory
+// races with them, and one that comes after the free is KASAN's report (opx).
+func (l *lockBase) Place(addr uint64) {
+	l.addr = addr
+	b, off := l.k.Find(addr)
+	if b == nil || off < 0 || off >= len(b.data) {
+		return
+	}
+	l.id = b.loc(l.k, off)
+	l.k.e.RenameObject(l.id, l.name)
+	if l.k.mem.placed == nil {
+		l.k.mem.placed = map[sched.ObjID]placement{}
+	}
+	l.k.mem.placed[l.id] = placement{b, off}
+}
 
 // Addr is the lock's address.
 func (l *lockBase) Addr() uint64 { return l.addr }

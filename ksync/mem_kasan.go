@@ -74,7 +74,9 @@ func (k *Kernel) shadow(a uint64) byte {
 		return shadowSlabFreeMeta
 	case b.freed && b.region == RegionHeap:
 		return shadowSlabFree
-	case b.freed && b.region == RegionVmalloc:
+	case b.freed && (b.region == RegionVmalloc || b.region == RegionStatic || b.region == RegionRodata):
+		// A module's data lives in vmalloc'ed memory (execmem_alloc), which
+		// free_module returns with vfree: the same poison.
 		return shadowVmalloc
 	case off+8 <= len(b.data):
 		return 0

@@ -39,13 +39,22 @@ func (s *Scenario) Program(cfg ksync.Config, observe func(*ksync.Kernel)) sched.
 
 // start creates the execution's first tasks: insmod running module_init, or the
 // thread functions; and rmmod running module_exit once every other task is done.
-// A module_init that fails (returns a negative errno) leaves no module to unload
-// (do_init_module, kernel/module/main.c), so rmmod then does not run module_exit.
+// A module_init that fails (returns a negative errno) leaves no module: its memory
+// is freed (do_init_module, kernel/module/main.c), so the threads it started find it
+// gone, and rmmod has nothing to unload. One that never returns (it oopsed) leaves a
+// module that never went live, which delete_module refuses (-EBUSY): module_exit
+// does not run either.
 func (s *Scenario) start(w *interp.World, k *ksync.Kernel) {
-	initFailed := false
+	initOK := s.Init == ""
 	if s.Init != "" {
 		f := w.Func(s.Init)
-		k.KernelThread("insmod", func(t *ksync.Task) { initFailed = int32(w.Run(t, f)) < 0 })
+		k.KernelThread("insmod", func(t *ksync.Task) {
+			if int32(w.Run(t, f)) < 0 {
+				t.FreeModule()
+				return
+			}
+			initOK = true
+		})
 	} else {
 		for _, name := range s.Threads {
 			f := w.Func(name)
@@ -55,7 +64,7 @@ func (s *Scenario) start(w *interp.World, k *ksync.Kernel) {
 	if s.Exit != "" {
 		f := w.Func(s.Exit)
 		k.RunAfterAll("rmmod", func(t *ksync.Task) {
-			if !initFailed {
+			if initOK {
 				w.Run(t, f)
 			}
 		})

@@ -58,6 +58,40 @@ static int t2(void *d) { spin_lock(&m); BUG_ON(g == 1); spin_unlock(&m); return 
 #pragma ksim threads t0 t1 t2
 #pragma ksim cpus 4
 `},
+		// A lock living in a kmalloc'ed object took its steps on its own sched
+		// object, which kfree never touched: DPOR never put the free first (the
+		// front-end rewrite's review). Its operations are now accesses to the lock
+		// word too.
+		{"spinlock in memory freed by another task", `
+struct obj { spinlock_t lock; long x; };
+static struct obj *o;
+static int a(void *d) { spin_lock(&o->lock); spin_unlock(&o->lock); return 0; }
+static int b(void *d) { kfree(o); return 0; }
+static int __init i(void) { o = kzalloc(sizeof(*o), GFP_KERNEL); if (!o) return -ENOMEM; spin_lock_init(&o->lock);
+	kthread_run(a, NULL, "a"); kthread_run(b, NULL, "b"); return 0; }
+module_init(i);
+#pragma ksim cpus 4
+`},
+		{"mutex in memory freed by another task", `
+struct obj { struct mutex lock; long x; };
+static struct obj *o;
+static int a(void *d) { mutex_lock(&o->lock); mutex_unlock(&o->lock); return 0; }
+static int b(void *d) { kfree(o); return 0; }
+static int __init i(void) { o = kzalloc(sizeof(*o), GFP_KERNEL); if (!o) return -ENOMEM; mutex_init(&o->lock);
+	kthread_run(a, NULL, "a"); kthread_run(b, NULL, "b"); return 0; }
+module_init(i);
+#pragma ksim cpus 4
+`},
+		{"completion in memory freed by another task", `
+struct req { struct completion done; long x; };
+static struct req *r;
+static int a(void *d) { complete(&r->done); return 0; }
+static int b(void *d) { kfree(r); return 0; }
+static int __init i(void) { r = kzalloc(sizeof(*r), GFP_KERNEL); if (!r) return -ENOMEM; init_completion(&r->done);
+	kthread_run(a, NULL, "a"); kthread_run(b, NULL, "b"); return 0; }
+module_init(i);
+#pragma ksim cpus 4
+`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s, err := Load("regress.c", []byte(tc.src))

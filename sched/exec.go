@@ -68,6 +68,14 @@ func (e *Execution) NewObject(name string) ObjID {
 	return ObjID(len(e.objNames) - 1)
 }
 
+// RenameObject gives an object the name traces show for it from now on: ksync names
+// a memory location after the lock living there.
+func (e *Execution) RenameObject(id ObjID, name string) {
+	if id > 0 && int(id) < len(e.objNames) {
+		e.objNames[id] = name
+	}
+}
+
 // ObjName is the name an object was registered with.
 func (e *Execution) ObjName(id ObjID) string {
 	if id <= 0 || int(id) >= len(e.objNames) {

@@ -19,6 +19,7 @@ import (
 const (
 	ksimStaticInit = 0x6b73696d // __ksim_init of a statically initialised primitive: KSIM_STATIC_INIT
 	offInit        = 0          // unsigned long __ksim_init
+	offDepKey      = 8          // dep_map.key: the lock_class_key an *_init call set
 	offDepName     = 16         // dep_map.name: the class name a static initialiser sets ("m")
 	offCount       = 24         // struct semaphore's count, struct completion's done
 )
@@ -130,7 +131,13 @@ func primAt(c *interp.Call, i int, kd kind) any {
 		p = newPrim(k, kd, name, int(int32(count)))
 		pl := p.(placer)
 		pl.Place(addr)
+		key, _ := k.Peek(addr+offDepKey, 8)
 		switch {
+		case key != 0 && lockdepTracked(kd):
+			// A lock an *_init call initialised, copied here (a struct
+			// assignment, memcpy, krealloc): its lockdep_map came along, key and
+			// all, and lockdep keys the copy's class by the same key.
+			pl.SetKey(key, name)
 		case !static:
 			pl.SetKey(0, name) // on the stack: no key, and not static (assign_lock_key)
 		case lockdepTracked(kd):
@@ -168,7 +175,16 @@ func initPrim(c *interp.Call, i int, kd kind, key uint64, name string) any {
 		p.(placer).Place(addr)
 		k.SetPrimAt(addr, p)
 	}
+	// What the initialisation writes into the lock's memory: its magic (the
+	// type's init mark) and, for the lockdep-tracked ones, its lockdep_map
+	// (lockdep_init_map: key and name), so that a copy of the initialised struct
+	// is an initialised lock too, as in the kernel.
+	k.Poke(addr+offInit, 8, staticInit(kd))
 	if lockdepTracked(kd) {
+		k.Poke(addr+offDepKey, 8, key)
+		if len(c.Args) > 1 {
+			k.Poke(addr+offDepName, 8, c.Addr(1))
+		}
 		p.(placer).SetKey(key, name)
 	} else {
 		p.(placer).SetInitialised()
