@@ -290,7 +290,7 @@ func (g *sdGen) spin() string {
 
 func (g *sdGen) glob() string { return g.pick("g0", "g1", "g0", "g1", "ga[idx]") }
 
-var sdFamilies = []string{"mutex", "mutex", "mutex", "spin", "spin", "sem", "rwlock", "rwsem", "completion", "atomic", "kmalloc", "irq", "tasklet", "preempt"}
+var sdFamilies = []string{"mutex", "mutex", "mutex", "spin", "spin", "sem", "rwlock", "rwsem", "completion", "atomic", "kmalloc", "irq", "tasklet", "preempt", "heap", "heap"}
 
 // sdGenerate writes scenario number seed.
 func sdGenerate(seed uint64) string {
@@ -307,7 +307,7 @@ func sdGenerate(seed uint64) string {
 		ntasks++ // a function twice
 	}
 	ntasks = min(max(ntasks, 2), 3)
-	useInit := r.IntN(3) > 0
+	useInit := r.IntN(3) > 0 || g.fam["heap"] // the heap object is allocated in module_init
 	withData := useInit && r.IntN(2) == 0
 	g.finalOut = r.IntN(2) == 0
 	cpus := 1 + r.IntN(ntasks+1)
@@ -363,6 +363,13 @@ func sdGenerate(seed uint64) string {
 	g.line("static int g0, g1;")
 	g.line("static int ga[2];")
 	g.line("static char *buf;")
+	if g.fam["heap"] {
+		// A kzalloc'ed object with locks and fields inside, as drivers keep
+		// their state: fields are locations of their own, locks live in it, and
+		// a thread may free it under the others.
+		g.line("struct obj { spinlock_t lock; int f0; struct mutex mlock; int f1; struct completion done; };")
+		g.line("static struct obj *o;")
+	}
 
 	if g.tasklet {
 		g.line("")
@@ -441,6 +448,16 @@ func sdGenerate(seed uint64) string {
 				g.line("rwlock_init(&rw);")
 				g.line("init_rwsem(&rs);")
 				g.line("init_completion(&c);")
+			}
+			if g.fam["heap"] {
+				g.line("o = kzalloc(sizeof(*o), GFP_KERNEL);")
+				g.line("if (!o)")
+				g.line("\treturn -ENOMEM;")
+				if r.IntN(8) > 0 {
+					g.line("spin_lock_init(&o->lock);") // now and then, never initialised
+				}
+				g.line("mutex_init(&o->mlock);")
+				g.line("init_completion(&o->done);")
 			}
 			if g.arrays {
 				g.line("for (i = 0; i < 2; i++) {")
@@ -566,6 +583,24 @@ func (g *sdGen) stmt(depth int, atomic bool) {
 			g.in(func() { g.body(d, at) })
 			g.line("}")
 		})
+	}
+	if f["heap"] && !g.inIRQ {
+		add(2, false, true, func(d int, at bool) {
+			g.line("spin_lock(&o->lock);")
+			g.body(d, true)
+			g.line("spin_unlock(&o->lock);")
+		})
+		add(1, true, true, func(d int, at bool) {
+			g.line("mutex_lock(&o->mlock);")
+			g.body(d, at)
+			g.line("mutex_unlock(&o->mlock);")
+		})
+		add(2, false, false, func(int, bool) { g.line("o->%s = %d;", g.pick("f0", "f1"), 1+g.r.IntN(2)) })
+		add(1, false, false, func(int, bool) { g.line("o->%s++;", g.pick("f0", "f1")) })
+		add(1, false, false, func(int, bool) { g.line("r = o->%s;", g.pick("f0", "f1")) })
+		add(1, false, false, func(int, bool) { g.line("BUG_ON(o->%s == %d);", g.pick("f0", "f1"), 1+g.r.IntN(2)) })
+		add(1, false, false, func(int, bool) { g.line("complete(&o->done);") })
+		add(2, false, false, func(int, bool) { g.line("kfree(o);") })
 	}
 	if f["mutex"] {
 		add(4, true, true, func(d int, at bool) {
