@@ -167,6 +167,10 @@ type parse struct {
 	collect bool            // collect pragmas (the Translate pass, not the nesting pass)
 	once    map[string]bool // files that said #pragma once
 	errs    ErrorList       // errors found outside cc/v4 (user headers)
+
+	// injected are the names nothing declares, declared by Parse in
+	// injectedSource so that the rest of the file is checked.
+	injected map[string]bool
 }
 
 func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
@@ -603,3 +607,7 @@ func (p *parse) ccErrors(list *ErrorList, err error) {
 		p.addCC(list, s)
 	}
 }
+
+// injectedSource is the source, before the user's file, that declares the
+// names nothing declares (see undeclared).
+const injectedSource = "<undeclared>"
