@@ -239,6 +239,19 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 			// cc/v4 said only internal things ("TODO ..."), with no
 			// position: find what it stumbled on, or say so plainly.
 			list = p.unexplained(src)
+		} else if names, undef := p.undeclared(err); len(names) != 0 && len(p.errs) == 0 {
+			// Names nothing declares stop cc/v4's type checker: declare
+			// them and check the rest, to list every error at once.
+			if more, ok := p.retry(cfg, sources, names); ok {
+				// The other errors of this round were follow-ons of
+				// the names. The rest are independent of each other:
+				// the first of a line is the leftmost.
+				list = append(undef, more...)
+				sort.SliceStable(list, func(i, j int) bool {
+					a, b := list[i], list[j]
+					return a.Filename == b.Filename && a.Pos.Before(b.Pos)
+				})
+			}
 		}
 		return nil, p.finish(list)
 	}
@@ -609,5 +622,5 @@ func (p *parse) ccErrors(list *ErrorList, err error) {
 }
 
 // injectedSource is the source, before the user's file, that declares the
-// names nothing declares (see undeclared).
+// names nothing declares (see undeclared.go).
 const injectedSource = "<undeclared>"

@@ -38,6 +38,10 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 		}
 	}
 	reported := map[string]bool{}
+	for name := range p.injected {
+		// Reported already: nothing declares it.
+		reported[name] = true
+	}
 	notModelled := func(pos token.Position, name, why string) {
 		if reported[name] {
 			return
@@ -109,9 +113,15 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 			case *cc.AsmStatement:
 				construct(x.Position(), "inline assembly")
 			case *cc.Declarator:
-				checkType(x.Type(), x.Position(), construct)
+				if !p.involvesInjected(x) {
+					// (An array sized by a stand-in declaration
+					// may look variable.)
+					checkType(x.Type(), x.Position(), construct)
+				}
 			case *cc.TypeName:
-				checkType(x.Type(), x.Position(), construct)
+				if !p.involvesInjected(x) {
+					checkType(x.Type(), x.Position(), construct)
+				}
 			case cc.ExpressionNode:
 				if t := x.Type(); t != nil {
 					switch {

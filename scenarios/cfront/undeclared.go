@@ -1,0 +1,418 @@
+package cfront
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"modernc.org/cc/v4"
+)
+
+// Names nothing declares.
+//
+// cc/v4 reports every use of a name nothing declares ("undefined: x") but
+// returns no AST then, so ksim's own checks (argument counts, pointer types,
+// calls of functions nothing implements) would wait for the user to fix those
+// names first and try again. Parse instead declares each such name in a source
+// of its own (injectedSource) placed before the user's file, type-checks again,
+// and reports the undeclared names together with whatever the checks find in
+// the rest of the file.
+//
+// The declaration must not make errors of its own wherever the name is used,
+// and no one C type fits every use, so each name gets a type built from its
+// uses in the parsed (not yet type-checked) file: a name called gets a function
+// type, one dereferenced or indexed a pointer, one whose members are selected a
+// struct with those members (their types built from their own uses in turn),
+// one used in a constant expression an enumeration constant, any other an int.
+// If the declarations still leave errors, Parse reports what it found before
+// (cc/v4's own errors) and nothing of the injected round: no error it reports
+// comes from a stand-in declaration.
+
+// maxRounds bounds the type-checks after the first: each round declares the
+// names the round before found undeclared.
+const maxRounds = 3
+
+// undeclared returns the names cc/v4's error text reports undeclared in the
+// user's files, sorted, and those errors.
+func (p *parse) undeclared(err error) (names []string, errs ErrorList) {
+	seen := map[string]bool{}
+	for _, s := range strings.Split(err.Error(), "\n") {
+		s = strings.TrimSpace(s)
+		file, _, msg, ok := splitPos(s)
+		msg = strings.TrimSpace(reInternal.ReplaceAllString(msg, ""))
+		m := reUndefined.FindStringSubmatch(msg)
+		if !ok || m == nil || !p.isUser(file) {
+			continue
+		}
+		p.addCC(&errs, s)
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			names = append(names, m[1])
+		}
+	}
+	sort.Strings(names)
+	return names, errs
+}
+
+// retry type-checks sources again with the undeclared names declared. It
+// returns the errors to add to the undeclared names' of the first round: ksim's
+// checks of the resulting AST and the names later rounds found undeclared; ok
+// is false when the declarations do not give an AST.
+func (p *parse) retry(cfg *cc.Config, sources []cc.Source, names []string) (more ErrorList, ok bool) {
+	defer func() { p.injected = nil }()
+	p.reset()
+	parsed, err := cc.Parse(cfg, sources)
+	if err != nil || parsed == nil {
+		return nil, false
+	}
+	shapes := shapesOf(p, parsed)
+	fileScope := p.fileScopeNames(parsed)
+	user := len(sources) - 2 // the user's file, before endSource
+	injected := map[string]bool{}
+	for round := 0; round < maxRounds; round++ {
+		for _, n := range names {
+			injected[n] = true
+		}
+		text := declare(injected, fileScope, shapes)
+		with := append(append(append([]cc.Source{}, sources[:user]...), cc.Source{Name: injectedSource, Value: text}), sources[user:]...)
+		p.reset()
+		p.collect = true
+		p.injected = injected
+		ast, err := cc.Translate(cfg, with)
+		if err == nil {
+			more = append(more, p.errs...)
+			return append(more, p.check(ast)...), true
+		}
+		found, undef := p.undeclared(err)
+		names = names[:0]
+		for _, n := range found {
+			if !injected[n] {
+				names = append(names, n)
+			}
+		}
+		if len(names) == 0 {
+			break
+		}
+		// Names no round declared before: more of the user's errors.
+		for _, e := range undef {
+			for _, n := range names {
+				if strings.HasPrefix(e.Msg, "not modelled: "+n+" ") {
+					more = append(more, e)
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// fileScopeNames are the names the user's files declare at file scope: a use
+// before the declaration is undeclared in C, and a stand-in declaration would
+// conflict with the user's.
+func (p *parse) fileScopeNames(ast *cc.AST) map[string]bool {
+	names := map[string]bool{}
+	for tu := ast.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+		ed := tu.ExternalDeclaration
+		if ed == nil || !p.isUser(ed.Position().Filename) {
+			continue
+		}
+		walk(ed, func(n cc.Node) {
+			switch x := n.(type) {
+			case *cc.FunctionDefinition:
+				if x.Declarator != nil {
+					names[x.Declarator.Name()] = true
+				}
+			case *cc.Declaration:
+				for l := x.InitDeclaratorList; l != nil; l = l.InitDeclaratorList {
+					if id := l.InitDeclarator; id != nil && id.Declarator != nil {
+						names[id.Declarator.Name()] = true
+					}
+				}
+			case *cc.Enumerator:
+				names[x.Token.SrcStr()] = true
+			}
+		})
+	}
+	return names
+}
+
+// shape is what the uses of a name (or of a member of it) require of its type.
+type shape struct {
+	call     bool              // called
+	lvalue   bool              // assigned, incremented, its address taken
+	constant bool              // in a constant expression
+	elem     *shape            // dereferenced or indexed: what the pointer points to
+	members  map[string]*shape // members selected with '.'
+	order    []string          // the members, in the order first seen
+}
+
+func (s *shape) pointee() *shape {
+	if s.elem == nil {
+		s.elem = &shape{}
+	}
+	return s.elem
+}
+
+func (s *shape) member(name string) *shape {
+	if s.members == nil {
+		s.members = map[string]*shape{}
+	}
+	m := s.members[name]
+	if m == nil {
+		m = &shape{}
+		s.members[name] = m
+		s.order = append(s.order, name)
+	}
+	return m
+}
+
+// shapesOf collects the shape of every identifier used in an expression of
+// the user's files, by name (uses of a local of the same name count too: at
+// worst they add a requirement, and the round fails to an earlier answer).
+func shapesOf(p *parse, ast *cc.AST) map[string]*shape {
+	shapes := map[string]*shape{}
+	for tu := ast.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
+		ed := tu.ExternalDeclaration
+		if ed == nil || !p.isUser(ed.Position().Filename) {
+			continue
+		}
+		walkPath(ed, nil, func(n cc.Node, path []cc.Node) {
+			x, ok := n.(*cc.PrimaryExpression)
+			if !ok || x.Case != cc.PrimaryExpressionIdent {
+				return
+			}
+			name := x.Token.SrcStr()
+			s := shapes[name]
+			if s == nil {
+				s = &shape{}
+				shapes[name] = s
+			}
+			use(s, x, path)
+		})
+	}
+	return shapes
+}
+
+// use adds to s what the use of the expression e, below the nodes of path
+// (outermost first), requires.
+func use(s *shape, e cc.Node, path []cc.Node) {
+	cur, child := s, e
+	i := len(path) - 1
+climb:
+	for ; i >= 0; i-- {
+		switch x := path[i].(type) {
+		case *cc.PrimaryExpression:
+			if x.Case != cc.PrimaryExpressionExpr {
+				break climb
+			}
+		case *cc.ExpressionList:
+			if x.ExpressionList != nil {
+				// Not the last of a comma expression: its value is unused.
+				break climb
+			}
+		case *cc.PostfixExpression:
+			if !same(x.PostfixExpression, child) {
+				break climb
+			}
+			switch x.Case {
+			case cc.PostfixExpressionCall:
+				cur.call = true
+				return
+			case cc.PostfixExpressionIndex:
+				cur = cur.pointee()
+			case cc.PostfixExpressionSelect:
+				cur = cur.member(x.Token2.SrcStr())
+			case cc.PostfixExpressionPSelect:
+				cur = cur.pointee().member(x.Token2.SrcStr())
+			case cc.PostfixExpressionInc, cc.PostfixExpressionDec:
+				cur.lvalue = true
+				return
+			default:
+				break climb
+			}
+		case *cc.UnaryExpression:
+			if !same(x.CastExpression, child) && !same(x.UnaryExpression, child) {
+				break climb
+			}
+			switch x.Case {
+			case cc.UnaryExpressionDeref:
+				cur = cur.pointee()
+			case cc.UnaryExpressionAddrof, cc.UnaryExpressionInc, cc.UnaryExpressionDec:
+				cur.lvalue = true
+				return
+			default:
+				break climb
+			}
+		case *cc.AssignmentExpression:
+			if same(x.UnaryExpression, child) {
+				cur.lvalue = true
+				return
+			}
+			break climb
+		default:
+			break climb
+		}
+		child = path[i]
+	}
+	if cur == s && inConstant(append(path[:len(path):len(path)], e)) {
+		s.constant = true
+	}
+}
+
+// same reports whether the child field f of a node is the node n.
+func same(f, n cc.Node) bool {
+	if f == nil || n == nil {
+		return false
+	}
+	return reflect.ValueOf(f).Pointer() == reflect.ValueOf(n).Pointer()
+}
+
+// inConstant reports whether the last node of path (its ancestors before it)
+// is in a constant expression: a case label, an array size, an enumerator's value, a
+// bit-field's width, a static assertion, a file-scope initialiser.
+func inConstant(path []cc.Node) bool {
+	for i := len(path) - 1; i >= 0; i-- {
+		var below cc.Node
+		if i+1 < len(path) {
+			below = path[i+1]
+		}
+		switch x := path[i].(type) {
+		case *cc.LabeledStatement:
+			return same(x.ConstantExpression, below) || same(x.ConstantExpression2, below)
+		case *cc.Enumerator:
+			return same(x.ConstantExpression, below)
+		case *cc.StructDeclarator:
+			return same(x.ConstantExpression, below)
+		case *cc.DirectDeclarator:
+			if same(x.AssignmentExpression, below) {
+				return true
+			}
+		case *cc.StaticAssertDeclaration:
+			return true
+		case *cc.Initializer:
+			for _, n := range path[:i] {
+				if _, ok := n.(*cc.FunctionDefinition); ok {
+					return false
+				}
+			}
+			return true
+		case *cc.CompoundStatement, *cc.FunctionDefinition, *cc.Statement:
+			return false
+		}
+	}
+	return false
+}
+
+// declare is the text of the injected source: a declaration of each name in
+// names (except those the user declares at file scope), its type built from
+// shapes, in name order.
+func declare(names, fileScope map[string]bool, shapes map[string]*shape) string {
+	var sorted []string
+	for n := range names {
+		if !fileScope[n] {
+			sorted = append(sorted, n)
+		}
+	}
+	sort.Strings(sorted)
+	g := &declGen{}
+	for _, n := range sorted {
+		s := shapes[n]
+		if s == nil {
+			s = &shape{}
+		}
+		switch {
+		case !s.call && s.elem == nil && len(s.members) == 0 && s.constant && !s.lvalue:
+			// A value that fits an array size, a shift or a case label.
+			fmt.Fprintf(&g.b, "enum { %s = 64 };\n", n)
+		default:
+			t := g.typeOf(s, 0)
+			fmt.Fprintf(&g.b, "extern %s %s;\n", t, n)
+		}
+	}
+	return g.b.String()
+}
+
+// declGen writes the typedefs the stand-in declarations use.
+type declGen struct {
+	b strings.Builder
+	n int
+}
+
+// maxShapeDepth bounds the nesting of the stand-in types (x->a->b->...).
+const maxShapeDepth = 8
+
+// typeOf returns the name of a type for a declaration of the shape s
+// ("T name"); a called shape is a function type.
+func (g *declGen) typeOf(s *shape, depth int) string {
+	if depth > maxShapeDepth {
+		return "int"
+	}
+	switch {
+	case s.call:
+		return g.typedef("int %s()")
+	case s.elem != nil:
+		return g.typedef(g.objectOf(s.elem, depth+1) + " *%s")
+	case len(s.members) != 0:
+		var b strings.Builder
+		b.WriteString("struct {")
+		for _, m := range s.order {
+			fmt.Fprintf(&b, " %s %s;", g.objectOf(s.members[m], depth+1), m)
+		}
+		b.WriteString(" } %s")
+		return g.typedef(b.String())
+	}
+	return "int"
+}
+
+// objectOf is typeOf for what an object can hold: a pointer to a function
+// rather than a function.
+func (g *declGen) objectOf(s *shape, depth int) string {
+	t := g.typeOf(s, depth)
+	if s.call && depth <= maxShapeDepth {
+		return g.typedef(t + " *%s")
+	}
+	return t
+}
+
+// typedef writes "typedef <decl with %s for the name>;" and returns the name.
+func (g *declGen) typedef(decl string) string {
+	g.n++
+	name := fmt.Sprintf("__ksim_undeclared_t%d", g.n)
+	fmt.Fprintf(&g.b, "typedef "+decl+";\n", name)
+	return name
+}
+
+// walkPath is walk with the path to each node: its ancestors, outermost first.
+func walkPath(n cc.Node, path []cc.Node, f func(cc.Node, []cc.Node)) {
+	v := reflect.ValueOf(n)
+	if !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
+		return
+	}
+	f(n, path)
+	e := v
+	if e.Kind() == reflect.Pointer {
+		e = e.Elem()
+	}
+	if e.Kind() != reflect.Struct {
+		return
+	}
+	path = append(path, n)
+	t := e.Type()
+	for i := 0; i < e.NumField(); i++ {
+		if !t.Field(i).IsExported() {
+			continue
+		}
+		fv := e.Field(i)
+		switch fv.Kind() {
+		case reflect.Pointer, reflect.Interface:
+			if fv.IsNil() || !fv.Type().Implements(nodeType) && fv.Kind() != reflect.Interface {
+				continue
+			}
+			c, ok := fv.Interface().(cc.Node)
+			if !ok {
+				continue
+			}
+			walkPath(c, path[:len(path):len(path)], f)
+		}
+	}
+}
