@@ -158,6 +158,11 @@ func (s *shape) member(name string) *shape {
 		s.members = map[string]*shape{}
 	}
 	m := s.members[name]
+	if m == nil && len(s.order) >= maxMembers {
+		// Not declared: the round fails, rather than cc/v4 spend
+		// quadratic time on a hostile input.
+		return &shape{}
+	}
 	if m == nil {
 		m = &shape{}
 		s.members[name] = m
@@ -165,6 +170,9 @@ func (s *shape) member(name string) *shape {
 	}
 	return m
 }
+
+// maxMembers bounds the members of a stand-in struct.
+const maxMembers = 256
 
 // shapesOf collects the shape of every identifier used in an expression of
 // the user's files, by name (uses of a local of the same name count too: at
@@ -254,7 +262,7 @@ climb:
 		}
 		child = path[i]
 	}
-	if cur == s && inConstant(append(path[:len(path):len(path)], e)) {
+	if cur == s && inConstant(path, e) {
 		s.constant = true
 	}
 }
@@ -267,15 +275,17 @@ func same(f, n cc.Node) bool {
 	return reflect.ValueOf(f).Pointer() == reflect.ValueOf(n).Pointer()
 }
 
-// inConstant reports whether the last node of path (its ancestors before it)
-// is in a constant expression: a case label, an array size, an enumerator's value, a
-// bit-field's width, a static assertion, a file-scope initialiser.
-func inConstant(path []cc.Node) bool {
-	for i := len(path) - 1; i >= 0; i-- {
-		var below cc.Node
-		if i+1 < len(path) {
-			below = path[i+1]
-		}
+// maxConstantDepth bounds how far up inConstant looks for a constant
+// expression's context (an expression nested deeper in one counts as not
+// constant; the stand-in is then an int and the round may fail).
+const maxConstantDepth = 64
+
+// inConstant reports whether e, below the nodes of path (outermost first), is
+// in a constant expression: a case label, an array size, an enumerator's
+// value, a bit-field's width, a static assertion, a file-scope initialiser.
+func inConstant(path []cc.Node, e cc.Node) bool {
+	below := e
+	for i := len(path) - 1; i >= 0 && i >= len(path)-maxConstantDepth; i-- {
 		switch x := path[i].(type) {
 		case *cc.LabeledStatement:
 			return same(x.ConstantExpression, below) || same(x.ConstantExpression2, below)
@@ -290,15 +300,13 @@ func inConstant(path []cc.Node) bool {
 		case *cc.StaticAssertDeclaration:
 			return true
 		case *cc.Initializer:
-			for _, n := range path[:i] {
-				if _, ok := n.(*cc.FunctionDefinition); ok {
-					return false
-				}
-			}
-			return true
+			// At file scope (path[0] is the external declaration).
+			ed, ok := path[0].(*cc.ExternalDeclaration)
+			return ok && ed.FunctionDefinition == nil
 		case *cc.CompoundStatement, *cc.FunctionDefinition, *cc.Statement:
 			return false
 		}
+		below = path[i]
 	}
 	return false
 }
@@ -382,37 +390,43 @@ func (g *declGen) typedef(decl string) string {
 	return name
 }
 
-// walkPath is walk with the path to each node: its ancestors, outermost first.
+// walkPath is walk with the path to each node: its ancestors, outermost
+// first. The slice is f's only during the call.
 func walkPath(n cc.Node, path []cc.Node, f func(cc.Node, []cc.Node)) {
-	v := reflect.ValueOf(n)
-	if !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
-		return
-	}
-	f(n, path)
-	e := v
-	if e.Kind() == reflect.Pointer {
-		e = e.Elem()
-	}
-	if e.Kind() != reflect.Struct {
-		return
-	}
-	path = append(path, n)
-	t := e.Type()
-	for i := 0; i < e.NumField(); i++ {
-		if !t.Field(i).IsExported() {
-			continue
+	var stack []cc.Node
+	var visit func(n cc.Node)
+	visit = func(n cc.Node) {
+		v := reflect.ValueOf(n)
+		if !v.IsValid() || v.Kind() == reflect.Pointer && v.IsNil() {
+			return
 		}
-		fv := e.Field(i)
-		switch fv.Kind() {
-		case reflect.Pointer, reflect.Interface:
-			if fv.IsNil() || !fv.Type().Implements(nodeType) && fv.Kind() != reflect.Interface {
+		f(n, stack)
+		e := v
+		if e.Kind() == reflect.Pointer {
+			e = e.Elem()
+		}
+		if e.Kind() != reflect.Struct {
+			return
+		}
+		stack = append(stack, n)
+		t := e.Type()
+		for i := 0; i < e.NumField(); i++ {
+			if !t.Field(i).IsExported() {
 				continue
 			}
-			c, ok := fv.Interface().(cc.Node)
-			if !ok {
-				continue
+			fv := e.Field(i)
+			switch fv.Kind() {
+			case reflect.Pointer, reflect.Interface:
+				if fv.IsNil() || !fv.Type().Implements(nodeType) && fv.Kind() != reflect.Interface {
+					continue
+				}
+				if c, ok := fv.Interface().(cc.Node); ok {
+					visit(c)
+				}
 			}
-			walkPath(c, path[:len(path):len(path)], f)
 		}
+		stack = stack[:len(stack)-1]
 	}
+	stack = append(stack, path...)
+	visit(n)
 }
