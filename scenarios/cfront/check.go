@@ -246,6 +246,10 @@ func (p *parse) checkPointer(list *ErrorList, to cc.Type, e cc.ExpressionNode, m
 	if te.IsCompatible(fe) || fe.IsCompatible(te) {
 		return
 	}
+	if strings.HasPrefix(typeString(te), standInPrefix) || strings.HasPrefix(typeString(fe), standInPrefix) {
+		// A stand-in for a name nothing declares: reported already.
+		return
+	}
 	fromType := typeString(fe) + " *"
 	if _, ok := from.(*cc.ArrayType); ok {
 		fromType = "an array of " + typeString(fe)

@@ -346,6 +346,9 @@ type declGen struct {
 	n int
 }
 
+// standInPrefix begins the names of the stand-in types.
+const standInPrefix = "__ksim_undeclared_t"
+
 // maxShapeDepth bounds the nesting of the stand-in types (x->a->b->...).
 const maxShapeDepth = 8
 
@@ -385,7 +388,7 @@ func (g *declGen) objectOf(s *shape, depth int) string {
 // typedef writes "typedef <decl with %s for the name>;" and returns the name.
 func (g *declGen) typedef(decl string) string {
 	g.n++
-	name := fmt.Sprintf("__ksim_undeclared_t%d", g.n)
+	name := fmt.Sprintf("%s%d", standInPrefix, g.n)
 	fmt.Fprintf(&g.b, "typedef "+decl+";\n", name)
 	return name
 }

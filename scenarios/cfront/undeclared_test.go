@@ -55,6 +55,8 @@ func TestUndeclaredListsEverything(t *testing.T) {
 			[]string{marker, "x.c:3:32: incompatible pointer type: spin_lock expects spinlock_t *, but &m is struct mutex *"}},
 		{"stand-in pointers are not checked", "static void f(void) { spin_lock(x); mutex_lock(&y->lock); spin_lock(&y->lock); }\n",
 			[]string{marker, nm(3, 33, "x")}},
+		{"stand-in pointers are not checked when assigned", "static void f(void)\n{\n\tz->a = 1;\n\tz = &m;\n\t__typeof__(z) w = &m;\n\tspinlock_t *s = z;\n\t(void)w; (void)s;\n}\n",
+			[]string{marker, nm(5, 2, "z")}},
 
 		// Where the stand-ins do not help, the errors are those of
 		// before: the undeclared names and cc/v4's own.
