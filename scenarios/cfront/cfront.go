@@ -242,7 +242,8 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 		} else if names, undef := p.undeclared(err); len(names) != 0 && len(p.errs) == 0 {
 			// Names nothing declares stop cc/v4's type checker: declare
 			// them and check the rest, to list every error at once.
-			if more, ok := p.retry(cfg, sources, names); ok {
+			more, ok, later := p.retry(cfg, sources, names)
+			if ok {
 				// The other errors of this round were follow-ons of
 				// the names. The rest are independent of each other:
 				// the first of a line is the leftmost.
@@ -252,6 +253,7 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 					return a.Filename == b.Filename && a.Pos.Before(b.Pos)
 				})
 			}
+			usedBeforeDeclaration(list, later)
 		}
 		return nil, p.finish(list)
 	}

@@ -58,16 +58,23 @@ func (p *parse) undeclared(err error) (names []string, errs ErrorList) {
 // retry type-checks sources again with the undeclared names declared. It
 // returns the errors to add to the undeclared names' of the first round: ksim's
 // checks of the resulting AST and the names later rounds found undeclared; ok
-// is false when the declarations do not give an AST.
-func (p *parse) retry(cfg *cc.Config, sources []cc.Source, names []string) (more ErrorList, ok bool) {
+// is false when the declarations do not give an AST. later are the names the
+// user's files declare further down.
+func (p *parse) retry(cfg *cc.Config, sources []cc.Source, names []string) (more ErrorList, ok bool, later map[string]bool) {
 	defer func() { p.injected = nil }()
 	p.reset()
 	parsed, err := cc.Parse(cfg, sources)
 	if err != nil || parsed == nil {
-		return nil, false
+		return nil, false, nil
 	}
 	shapes := shapesOf(p, parsed)
 	fileScope := p.fileScopeNames(parsed)
+	later = map[string]bool{}
+	for _, n := range names {
+		if _, ok := fileScope[n]; ok {
+			later[n] = true
+		}
+	}
 	user := len(sources) - 2 // the user's file, before endSource
 	injected := map[string]bool{}
 	for round := 0; round < maxRounds; round++ {
@@ -82,7 +89,7 @@ func (p *parse) retry(cfg *cc.Config, sources []cc.Source, names []string) (more
 		ast, err := cc.Translate(cfg, with)
 		if err == nil {
 			more = append(more, p.errs...)
-			return append(more, p.check(ast)...), true
+			return append(more, p.check(ast)...), true, later
 		}
 		found, undef := p.undeclared(err)
 		names = names[:0]
@@ -103,33 +110,46 @@ func (p *parse) retry(cfg *cc.Config, sources []cc.Source, names []string) (more
 			}
 		}
 	}
-	return nil, false
+	return nil, false, later
 }
 
-// fileScopeNames are the names the user's files declare at file scope: a use
-// before the declaration is undeclared in C, and a stand-in declaration would
-// conflict with the user's.
-func (p *parse) fileScopeNames(ast *cc.AST) map[string]bool {
-	names := map[string]bool{}
+// fileScopeNames are the names the user's files declare at file scope, each
+// with a declaration of it to inject ("" if there is none): a use before the
+// declaration is undeclared in C, and a stand-in declaration would conflict
+// with the user's, so the injected one repeats the user's (a prototype of a
+// function defined further down, the object's declaration without its
+// initialiser). If it cannot stand before the user's file (its types are the
+// user's), the round fails.
+func (p *parse) fileScopeNames(ast *cc.AST) map[string]string {
+	names := map[string]string{}
 	for tu := ast.TranslationUnit; tu != nil; tu = tu.TranslationUnit {
 		ed := tu.ExternalDeclaration
 		if ed == nil || !p.isUser(ed.Position().Filename) {
 			continue
 		}
-		walk(ed, func(n cc.Node) {
-			switch x := n.(type) {
-			case *cc.FunctionDefinition:
-				if x.Declarator != nil {
-					names[x.Declarator.Name()] = true
+		if fd := ed.FunctionDefinition; fd != nil && fd.Declarator != nil {
+			text := ""
+			if fd.DeclarationList == nil && fd.DeclarationSpecifiers != nil {
+				text = cc.NodeSource(fd.DeclarationSpecifiers, fd.Declarator) + ";"
+			}
+			names[fd.Declarator.Name()] = text
+		}
+		d := ed.Declaration
+		if d == nil {
+			continue
+		}
+		for l := d.InitDeclaratorList; l != nil; l = l.InitDeclaratorList {
+			if id := l.InitDeclarator; id != nil && id.Declarator != nil {
+				text := ""
+				if d.DeclarationSpecifiers != nil {
+					text = cc.NodeSource(d.DeclarationSpecifiers, id.Declarator) + ";"
 				}
-			case *cc.Declaration:
-				for l := x.InitDeclaratorList; l != nil; l = l.InitDeclaratorList {
-					if id := l.InitDeclarator; id != nil && id.Declarator != nil {
-						names[id.Declarator.Name()] = true
-					}
-				}
-			case *cc.Enumerator:
-				names[x.Token.SrcStr()] = true
+				names[id.Declarator.Name()] = text
+			}
+		}
+		walk(d.DeclarationSpecifiers, func(n cc.Node) {
+			if x, ok := n.(*cc.Enumerator); ok {
+				names[x.Token.SrcStr()] = ""
 			}
 		})
 	}
@@ -312,18 +332,20 @@ func inConstant(path []cc.Node, e cc.Node) bool {
 }
 
 // declare is the text of the injected source: a declaration of each name in
-// names (except those the user declares at file scope), its type built from
-// shapes, in name order.
-func declare(names, fileScope map[string]bool, shapes map[string]*shape) string {
+// names, in name order: the user's own for those declared further down at file
+// scope, else one of a type built from shapes.
+func declare(names map[string]bool, fileScope map[string]string, shapes map[string]*shape) string {
 	var sorted []string
 	for n := range names {
-		if !fileScope[n] {
-			sorted = append(sorted, n)
-		}
+		sorted = append(sorted, n)
 	}
 	sort.Strings(sorted)
 	g := &declGen{}
 	for _, n := range sorted {
+		if text, ok := fileScope[n]; ok {
+			g.b.WriteString(text + "\n")
+			continue
+		}
 		s := shapes[n]
 		if s == nil {
 			s = &shape{}
@@ -432,4 +454,21 @@ func walkPath(n cc.Node, path []cc.Node, f func(cc.Node, []cc.Node)) {
 	}
 	stack = append(stack, path...)
 	visit(n)
+}
+
+// usedBeforeDeclaration rewrites the errors of the names in later, which the
+// user's files declare further down, from "not modelled" to what they are.
+func usedBeforeDeclaration(list ErrorList, later map[string]bool) {
+	for i, e := range list {
+		name, ok := strings.CutPrefix(e.Msg, "not modelled: ")
+		if !ok {
+			continue
+		}
+		name, ok = strings.CutSuffix(name, " (no kernel header ksim has declares it)")
+		if ok && later[name] {
+			c := *e
+			c.Msg = "undeclared: " + name + " (declared further down; C requires a declaration before the use)"
+			list[i] = &c
+		}
+	}
 }

@@ -60,8 +60,16 @@ func TestUndeclaredListsEverything(t *testing.T) {
 
 		// Where the stand-ins do not help, the errors are those of
 		// before: the undeclared names and cc/v4's own.
-		{"used before its file-scope declaration", "static int f(void) { return later; }\nstatic int later;\n",
-			[]string{nm(3, 29, "later")}},
+		{"used before its file-scope declaration", "static int f(void) { return later; }\nstatic int later = 1;\n",
+			[]string{marker, "x.c:3:29: undeclared: later (declared further down; C requires a declaration before the use)"}},
+		{"function used before its definition", "static void f(void) { kthread_run(thread_fn, NULL, \"t\"); }\nstatic int __init thread_fn(void *d) { return 0; }\n",
+			[]string{marker, "x.c:3:35: undeclared: thread_fn (declared further down; C requires a declaration before the use)"}},
+		{"used before a declaration defining a struct", "static int f(void) { return later.a; }\nstatic struct s { int a; } later;\n",
+			[]string{marker, "x.c:3:29: undeclared: later (declared further down; C requires a declaration before the use)"}},
+		{"used before a declaration of a type of the user's", "typedef int myint;\nstatic int f(void) { return later; }\nstatic myint later;\n",
+			[]string{"x.c:4:29: undeclared: later (declared further down; C requires a declaration before the use)"}},
+		{"a local of the same name elsewhere", "static int g(void) { int x = 1; return x; }\nstatic int f(void) { return x; }\n",
+			[]string{marker, nm(4, 29, "x")}},
 		{"with a type error of cc/v4's", "static int f(int i) { return x + i->a; }\n",
 			[]string{nm(3, 30, "x")}},
 		{"type error on a line of its own", "static int f(int i)\n{\n\tint r = x;\n\treturn r + i->a;\n}\n",
