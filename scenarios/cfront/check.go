@@ -50,6 +50,13 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 		p.addAt(&list, pos, "not modelled: "+name+why)
 	}
 	for _, ed := range user {
+		var result cc.Type // of the function ed defines
+		fnName := ""
+		if fd := ed.FunctionDefinition; fd != nil && fd.Declarator != nil {
+			if ft, ok := fd.Declarator.Type().(*cc.FunctionType); ok {
+				result, fnName = ft.Result(), fd.Declarator.Name()
+			}
+		}
 		kinds := map[string]bool{} // construct kinds reported in this declaration
 		construct := func(pos token.Position, what string) {
 			if kinds[what] {
@@ -100,6 +107,12 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 				if x.Case == cc.InitializerExpr && x.AssignmentExpression != nil {
 					p.checkPointer(&list, x.Type(), x.AssignmentExpression, func(to, src, from string) string {
 						return "initializing " + to + " with " + src + ", which is " + from
+					})
+				}
+			case *cc.JumpStatement:
+				if x.Case == cc.JumpStatementReturn && x.ExpressionList != nil && result != nil {
+					p.checkPointer(&list, result, x.ExpressionList, func(to, src, from string) string {
+						return fnName + " returns " + to + ", but " + src + " is " + from
 					})
 				}
 			case *cc.AssignmentExpression:
@@ -179,7 +192,8 @@ func checkArgs(p *parse, list *ErrorList, call *cc.PostfixExpression) {
 }
 
 // checkArgPointers reports an argument whose type is a pointer to a struct or
-// union other than the one the parameter points to: gcc's
+// union other than the one the parameter points to (check does the same for
+// initialisers, assignments and returns): gcc's
 // -Wincompatible-pointer-types, which Linux 6.12 builds with as an error
 // (scripts/Makefile.extrawarn) and cc/v4 v4.35.0 accepts silently. Only
 // struct and union pointees count: those mismatches corrupt a lock; pointers to

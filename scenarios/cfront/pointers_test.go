@@ -48,6 +48,9 @@ static struct mutex arr[2];
 			[]string{"2:33: incompatible pointer type: initializing spinlock_t * with &m, which is struct mutex *"}},
 		{"assignment", "static void f(struct dev *d) { struct mutex *q; q = &d->lock; (void)q; }\n",
 			[]string{"1:53: incompatible pointer type: assigning &d->lock (spinlock_t *) to q (struct mutex *)"}},
+		{"return", "static spinlock_t *f(void) { return &m; }\n",
+			[]string{"1:37: incompatible pointer type: f returns spinlock_t *, but &m is struct mutex *"}},
+		{"return of the right type", "static struct mutex *f(void) { return &m; }\nstatic void *g(void) { return &m; }\nstatic int h(void) { return 0; }\n", nil},
 		{"one error per call argument line", "static void g(struct dev *a, spinlock_t *b) {}\nstatic void f(void) { g(&m, &sl); }\n",
 			[]string{"2:25: incompatible pointer type: g expects struct dev *, but &m is struct mutex *"}},
 
