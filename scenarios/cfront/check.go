@@ -213,10 +213,7 @@ func (p *parse) checkArgPointers(list *ErrorList, call *cc.PostfixExpression) {
 	if !ok {
 		return
 	}
-	name := "the function"
-	if pe, ok := callee.(*cc.PrimaryExpression); ok && pe.Case == cc.PrimaryExpressionIdent {
-		name = pe.Token.SrcStr()
-	}
+	name := cc.NodeSource(callee) // "spin_lock", "d->ops->start"
 	params := ft.Parameters()
 	i := 0
 	for l := call.ArgumentExpressionList; l != nil && i < len(params); l, i = l.ArgumentExpressionList, i+1 {

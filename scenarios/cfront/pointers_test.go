@@ -48,6 +48,8 @@ static struct mutex arr[2];
 			[]string{"2:33: incompatible pointer type: initializing spinlock_t * with &m, which is struct mutex *"}},
 		{"assignment", "static void f(struct dev *d) { struct mutex *q; q = &d->lock; (void)q; }\n",
 			[]string{"1:53: incompatible pointer type: assigning &d->lock (spinlock_t *) to q (struct mutex *)"}},
+		{"through a member", "struct ops { void (*start)(struct dev *); };\nstatic void f(struct ops *o) { o->start(&m); }\n",
+			[]string{"2:41: incompatible pointer type: o->start expects struct dev *, but &m is struct mutex *"}},
 		{"return", "static spinlock_t *f(void) { return &m; }\n",
 			[]string{"1:37: incompatible pointer type: f returns spinlock_t *, but &m is struct mutex *"}},
 		{"return of the right type", "static struct mutex *f(void) { return &m; }\nstatic void *g(void) { return &m; }\nstatic int h(void) { return 0; }\n", nil},
