@@ -167,6 +167,10 @@ type parse struct {
 	collect bool            // collect pragmas (the Translate pass, not the nesting pass)
 	once    map[string]bool // files that said #pragma once
 	errs    ErrorList       // errors found outside cc/v4 (user headers)
+
+	// injected are the names nothing declares, declared by Parse in
+	// injectedSource so that the rest of the file is checked.
+	injected map[string]bool
 }
 
 func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
@@ -235,6 +239,21 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 			// cc/v4 said only internal things ("TODO ..."), with no
 			// position: find what it stumbled on, or say so plainly.
 			list = p.unexplained(src)
+		} else if names, undef := p.undeclared(err); len(names) != 0 && len(p.errs) == 0 {
+			// Names nothing declares stop cc/v4's type checker: declare
+			// them and check the rest, to list every error at once.
+			more, ok, later := p.retry(cfg, sources, names)
+			if ok {
+				// The other errors of this round were follow-ons of
+				// the names. The rest are independent of each other:
+				// the first of a line is the leftmost.
+				list = append(undef, more...)
+				sort.SliceStable(list, func(i, j int) bool {
+					a, b := list[i], list[j]
+					return a.Filename == b.Filename && a.Pos.Before(b.Pos)
+				})
+			}
+			usedBeforeDeclaration(list, later)
 		}
 		return nil, p.finish(list)
 	}
@@ -603,3 +622,7 @@ func (p *parse) ccErrors(list *ErrorList, err error) {
 		p.addCC(list, s)
 	}
 }
+
+// injectedSource is the source, before the user's file, that declares the
+// names nothing declares (see undeclared.go).
+const injectedSource = "<undeclared>"

@@ -38,6 +38,10 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 		}
 	}
 	reported := map[string]bool{}
+	for name := range p.injected {
+		// Reported already: nothing declares it.
+		reported[name] = true
+	}
 	notModelled := func(pos token.Position, name, why string) {
 		if reported[name] {
 			return
@@ -46,6 +50,13 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 		p.addAt(&list, pos, "not modelled: "+name+why)
 	}
 	for _, ed := range user {
+		var result cc.Type // of the function ed defines
+		fnName := ""
+		if fd := ed.FunctionDefinition; fd != nil && fd.Declarator != nil {
+			if ft, ok := fd.Declarator.Type().(*cc.FunctionType); ok {
+				result, fnName = ft.Result(), fd.Declarator.Name()
+			}
+		}
 		kinds := map[string]bool{} // construct kinds reported in this declaration
 		construct := func(pos token.Position, what string) {
 			if kinds[what] {
@@ -90,15 +101,40 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 			case *cc.PostfixExpression:
 				if x.Case == cc.PostfixExpressionCall {
 					checkArgs(p, &list, x)
+					p.checkArgPointers(&list, x)
+				}
+			case *cc.Initializer:
+				if x.Case == cc.InitializerExpr && x.AssignmentExpression != nil {
+					p.checkPointer(&list, x.Type(), x.AssignmentExpression, func(to, src, from string) string {
+						return "initializing " + to + " with " + src + ", which is " + from
+					})
+				}
+			case *cc.JumpStatement:
+				if x.Case == cc.JumpStatementReturn && x.ExpressionList != nil && result != nil {
+					p.checkPointer(&list, result, x.ExpressionList, func(to, src, from string) string {
+						return fnName + " returns " + to + ", but " + src + " is " + from
+					})
+				}
+			case *cc.AssignmentExpression:
+				if x.Case == cc.AssignmentExpressionAssign && x.UnaryExpression != nil && x.AssignmentExpression != nil {
+					p.checkPointer(&list, x.UnaryExpression.Type(), x.AssignmentExpression, func(to, src, from string) string {
+						return "assigning " + src + " (" + from + ") to " + cc.NodeSource(x.UnaryExpression) + " (" + to + ")"
+					})
 				}
 			case *cc.Asm:
 				construct(x.Position(), "inline assembly")
 			case *cc.AsmStatement:
 				construct(x.Position(), "inline assembly")
 			case *cc.Declarator:
-				checkType(x.Type(), x.Position(), construct)
+				if !p.involvesInjected(x) {
+					// (An array sized by a stand-in declaration
+					// may look variable.)
+					checkType(x.Type(), x.Position(), construct)
+				}
 			case *cc.TypeName:
-				checkType(x.Type(), x.Position(), construct)
+				if !p.involvesInjected(x) {
+					checkType(x.Type(), x.Position(), construct)
+				}
 			case cc.ExpressionNode:
 				if t := x.Type(); t != nil {
 					switch {
@@ -153,6 +189,117 @@ func checkArgs(p *parse, list *ErrorList, call *cc.PostfixExpression) {
 	case max >= 0 && n > max:
 		p.addAt(list, call.Position(), "too many arguments in call to "+name+" (it takes "+takes(max)+")")
 	}
+}
+
+// checkArgPointers reports an argument whose type is a pointer to a struct or
+// union other than the one the parameter points to (check does the same for
+// initialisers, assignments and returns): gcc's
+// -Wincompatible-pointer-types, which Linux 6.12 builds with as an error
+// (scripts/Makefile.extrawarn) and cc/v4 v4.35.0 accepts silently. Only
+// struct and union pointees count: those mismatches corrupt a lock; pointers to
+// functions (pre-GCC 14 compilers accepted `void f(void)` for a thread
+// function, and the articles ksim reads rely on it), void, integer and
+// character pointers, and integers passed for pointers are left alone.
+func (p *parse) checkArgPointers(list *ErrorList, call *cc.PostfixExpression) {
+	callee := call.PostfixExpression
+	if callee == nil || callee.Type() == nil {
+		return
+	}
+	t := callee.Type()
+	if pt, ok := t.(*cc.PointerType); ok {
+		t = pt.Elem()
+	}
+	ft, ok := t.(*cc.FunctionType)
+	if !ok {
+		return
+	}
+	name := cc.NodeSource(callee) // "spin_lock", "d->ops->start"
+	params := ft.Parameters()
+	i := 0
+	for l := call.ArgumentExpressionList; l != nil && i < len(params); l, i = l.ArgumentExpressionList, i+1 {
+		if params[i] == nil || l.AssignmentExpression == nil {
+			continue
+		}
+		p.checkPointer(list, params[i].Type(), l.AssignmentExpression, func(to, src, from string) string {
+			return name + " expects " + to + ", but " + src + " is " + from
+		})
+	}
+}
+
+// checkPointer reports the expression e, converted to the type to, when both
+// are pointers to different struct or union types. msg words the error from
+// the two types as C writes them and e's source text.
+func (p *parse) checkPointer(list *ErrorList, to cc.Type, e cc.ExpressionNode, msg func(to, src, from string) string) {
+	if to == nil || e == nil || p.involvesInjected(e) {
+		return
+	}
+	from := e.Type()
+	if from == nil {
+		return
+	}
+	tp, ok := to.(*cc.PointerType)
+	if !ok {
+		return
+	}
+	var fe cc.Type
+	switch x := from.(type) {
+	case *cc.PointerType:
+		fe = x.Elem()
+	case *cc.ArrayType:
+		fe = x.Elem()
+	default:
+		return
+	}
+	te := tp.Elem()
+	if te == nil || fe == nil || !isRecord(te) || !isRecord(fe) {
+		return
+	}
+	if te.IsCompatible(fe) || fe.IsCompatible(te) {
+		return
+	}
+	if strings.HasPrefix(typeString(te), standInPrefix) || strings.HasPrefix(typeString(fe), standInPrefix) {
+		// A stand-in for a name nothing declares: reported already.
+		return
+	}
+	fromType := typeString(fe) + " *"
+	if _, ok := from.(*cc.ArrayType); ok {
+		fromType = "an array of " + typeString(fe)
+	} else if from.Typedef() != nil {
+		fromType = from.Typedef().Name()
+	}
+	toType := typeString(te) + " *"
+	if to.Typedef() != nil {
+		toType = to.Typedef().Name()
+	}
+	p.addAt(list, e.Position(), "incompatible pointer type: "+msg(toType, cc.NodeSource(e), fromType))
+}
+
+// isRecord reports whether t is a struct or union type.
+func isRecord(t cc.Type) bool {
+	k := t.Kind()
+	return k == cc.Struct || k == cc.Union
+}
+
+// typeString names a struct or union type as C source does: its typedef name
+// or "struct tag".
+func typeString(t cc.Type) string {
+	if d := t.Typedef(); d != nil {
+		return d.Name()
+	}
+	var tag cc.Token
+	kw := "struct"
+	switch x := t.(type) {
+	case *cc.StructType:
+		tag = x.Tag()
+	case *cc.UnionType:
+		tag, kw = x.Tag(), "union"
+	default:
+		return t.String()
+	}
+	if s := tag.SrcStr(); s != "" {
+		return kw + " " + s
+	}
+	return "an unnamed " + kw
 }
 
 // checkType reports the type kinds the interpreter cannot run.
@@ -233,4 +380,21 @@ func walk(n cc.Node, f func(cc.Node)) {
 			walk(c, f)
 		}
 	}
+}
+
+// involvesInjected reports whether the expression e refers to a declaration
+// Parse injected for a name nothing declares: its types are stand-ins.
+func (p *parse) involvesInjected(e cc.Node) bool {
+	if len(p.injected) == 0 {
+		return false
+	}
+	found := false
+	walk(e, func(n cc.Node) {
+		if x, ok := n.(*cc.PrimaryExpression); ok && x.Case == cc.PrimaryExpressionIdent {
+			if d, ok := x.ResolvedTo().(*cc.Declarator); ok && d != nil && p.injected[d.Name()] && d.Position().Filename == injectedSource {
+				found = true
+			}
+		}
+	})
+	return found
 }

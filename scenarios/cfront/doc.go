@@ -21,7 +21,13 @@
 //     NAME`; so are an #include of a header ksim lacks and constructs the
 //     interpreter cannot run (floating point, inline assembly, _Complex,
 //     variable length arrays); calls with the wrong number of arguments are
-//     errors, as in gcc;
+//     errors, as in gcc, and so is a pointer to one struct or union passed,
+//     assigned or used as an initialiser where a pointer to another is
+//     expected (the kernel builds with -Werror=incompatible-pointer-types;
+//     other pointer mixes are accepted, as compilers before GCC 14 did);
 //   - errors as one line per problem at the user's file:line:col, without
-//     cc/v4's follow-on and internal messages.
+//     cc/v4's follow-on and internal messages, and all of them at once: names
+//     nothing declares, which stop cc/v4's type checker, are declared with
+//     stand-in types built from their uses and the file is checked again
+//     (undeclared.go).
 package cfront

@@ -32,6 +32,9 @@ func TestHostile(t *testing.T) {
 		{"long unterminated comment", "/*" + strings.Repeat("x", 500000), ""},
 		{"long unterminated string", "char *s = \"" + strings.Repeat("x", 500000), ""},
 		{"many declarations", strings.Repeat("int a;\n", 30000), ""},
+		{"many undeclared names", "static int f(void) { return 0" + undeclaredNames(10000) + "; }\n", "not modelled: zz0 "},
+		{"long member chain on an undeclared name", "static int f(void) { return x" + strings.Repeat("->m", 20000) + "; }\n", "not modelled: x "},
+		{"many members of an undeclared name", "static int f(void) { return 0" + undeclaredMembers(10000) + "; }\n", "not modelled: x "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,4 +53,20 @@ func TestHostile(t *testing.T) {
 			}
 		})
 	}
+}
+
+func undeclaredNames(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteString(" + zz" + strconv.Itoa(i))
+	}
+	return b.String()
+}
+
+func undeclaredMembers(n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		b.WriteString(" + x->m" + strconv.Itoa(i))
+	}
+	return b.String()
 }
