@@ -102,6 +102,15 @@ void ndelay(unsigned long nsecs);`,
 void schedule(void);
 int cond_resched(void);
 void might_sleep(void);`,
+	"uapi/asm-generic/errno.h": `#define EINTR 4
+#define E2BIG 7
+#define EAGAIN 11
+#define ENOMEM 12
+#define EBUSY 16
+#define EINVAL 22
+#define ERANGE 34
+#define ETIME 62
+#define ERESTARTSYS 512`,
 	"linux/gfp_types.h": `#define GFP_ATOMIC 0x820
 #define GFP_KERNEL 0xcc0
 #define GFP_NOWAIT 0x800

@@ -3,25 +3,19 @@
 #define EPERM 1
 #define ENOENT 2
 #define ESRCH 3
-#define EINTR 4
 #define EIO 5
 #define ENXIO 6
-#define E2BIG 7
 #define ENOEXEC 8
 #define EBADF 9
 #define ECHILD 10
-#define EAGAIN 11
-#define ENOMEM 12
 #define EACCES 13
 #define EFAULT 14
 #define ENOTBLK 15
-#define EBUSY 16
 #define EEXIST 17
 #define EXDEV 18
 #define ENODEV 19
 #define ENOTDIR 20
 #define EISDIR 21
-#define EINVAL 22
 #define ENFILE 23
 #define EMFILE 24
 #define ENOTTY 25
@@ -33,7 +27,6 @@
 #define EMLINK 31
 #define EPIPE 32
 #define EDOM 33
-#define ERANGE 34
 #define EDEADLK 35
 #define ENAMETOOLONG 36
 #define ENOLCK 37
@@ -61,7 +54,6 @@
 #define EBFONT 59
 #define ENOSTR 60
 #define ENODATA 61
-#define ETIME 62
 #define ENOSR 63
 #define ENONET 64
 #define ENOPKG 65
@@ -133,7 +125,6 @@
 #define ENOTRECOVERABLE 131
 #define ERFKILL 132
 #define EHWPOISON 133
-#define ERESTARTSYS 512
 #define ERESTARTNOINTR 513
 #define ERESTARTNOHAND 514
 #define ENOIOCTLCMD 515
@@ -152,3 +143,6 @@
 #define EIOCBQUEUED 529
 #define ERECALLCONFLICT 530
 #define ENOGRACE 531
+/* EINTR, E2BIG, EAGAIN, ENOMEM, EBUSY, EINVAL, ERANGE, ETIME and ERESTARTSYS,
+ * the ones the kernel model itself returns, are defined by ksim's kernel API
+ * (scenarios/kapi/errno.go) from package ksync's values. */
