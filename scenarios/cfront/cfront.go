@@ -217,13 +217,13 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 	if err := cc.Preprocess(cfg, sources, nw); err != nil || nw.tooDeep || len(p.errs) != 0 {
 		var list ErrorList
 		if nw.tooDeep {
-			list.Add(p.name, Pos{}, "after macro expansion: "+tooDeep())
+			list.Add(p.name, Pos{Line: 1, Col: 1}, "after macro expansion: "+tooDeep())
 		} else if err != nil {
 			p.ccErrors(&list, err)
 		}
 		list = append(list, p.errs...)
 		if len(list) == 0 {
-			list = p.unexplained(src)
+			list = p.unexplained(src, err)
 		}
 		return nil, p.finish(list)
 	}
@@ -238,7 +238,7 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 		if len(list) == 0 {
 			// cc/v4 said only internal things ("TODO ..."), with no
 			// position: find what it stumbled on, or say so plainly.
-			list = p.unexplained(src)
+			list = p.unexplained(src, err)
 		} else if names, undef := p.undeclared(err); len(names) != 0 && len(p.errs) == 0 {
 			// Names nothing declares stop cc/v4's type checker: declare
 			// them and check the rest, to list every error at once.
@@ -574,9 +574,11 @@ func (f *memFile) Sys() any                   { return nil }
 var reNumber = regexp.MustCompile(`^(?:(?:0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)(?:[uU](?:ll|LL|l|L)?|(?:ll|LL|l|L)[uU]?)?|(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+|0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+)[fFlL]?)$`)
 
 // unexplained is the error for a file cc/v4 rejected without a message fit for
-// the user: the first invalid number in the user's source (cc/v4 reports
-// those internally), or a plain statement.
-func (p *parse) unexplained(src []byte) ErrorList {
+// the user: the first invalid number in the user's source (cc/v4 reports those
+// internally); else, at the position cc/v4's internal message gives in the user's
+// file, what it means in plain words; else, at the end of the file, a plain
+// statement. Every error has a position.
+func (p *parse) unexplained(src []byte, err error) ErrorList {
 	var list ErrorList
 	for _, t := range scanTokens(src) {
 		if t.kind == ptokNumber && !reNumber.Match(src[t.start:t.end]) {
@@ -584,7 +586,26 @@ func (p *parse) unexplained(src []byte) ErrorList {
 			return list
 		}
 	}
-	list.Add(p.name, Pos{}, "ksim's C front end (cc/v4) rejected this file without saying where or why: a gap in ksim")
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			file, pos, msg, ok := splitPos(line)
+			if !ok || file != p.name || !pos.IsValid() {
+				continue
+			}
+			what := "ksim's C front end cannot check this construct"
+			if strings.Contains(msg, "DeclarationSpecifiers") {
+				// cc/v4's type check of a declaration's specifiers failed: two
+				// types in one declaration, usually a missing ';' before the
+				// next one (or at the end of the file).
+				what = "invalid combination of types in this declaration (a ';' missing?)"
+			}
+			list.Add(p.name, pos, what)
+			return list
+		}
+	}
+	lines := bytes.Count(src, []byte("\n")) + 1
+	col := len(src) - bytes.LastIndexByte(src, '\n')
+	list.Add(p.name, Pos{Line: lines, Col: col}, "ksim's C front end (cc/v4) rejected this file without saying where or why: a gap in ksim")
 	return list
 }
 

@@ -440,6 +440,21 @@ func TestInvalidNumber(t *testing.T) {
 	}
 }
 
+// TestInternalOnlyErrors: what cc/v4 reports only in internal words ("TODO ...
+// missed/failed type check") is said plainly, at its position (found by FuzzLoad:
+// a file that is just "void").
+func TestInternalOnlyErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{"void", "x.c:1:1: invalid combination of types in this declaration (a ';' missing?)"},
+		{"int x = 1;\nchar", "x.c:2:1: invalid combination of types in this declaration (a ';' missing?)"},
+	} {
+		_, errs := parseTest(t, tc.src, nil)
+		if !reflect.DeepEqual(errs, []string{tc.want}) {
+			t.Errorf("%q: got %q, want %q", tc.src, errs, tc.want)
+		}
+	}
+}
+
 // TestConcurrent: Parse may run in several goroutines at once (they share the
 // source cache).
 func TestConcurrent(t *testing.T) {
