@@ -24,9 +24,11 @@ func (p *parse) addCC(list *ErrorList, s string) {
 	// before); keep the first only, and no trailing colon.
 	msg = reInternal.ReplaceAllString(msg, "")
 	msg = strings.TrimSuffix(strings.TrimSpace(msg), ":")
-	if msg == "" || strings.HasPrefix(msg, "TODO") {
-		// cc/v4's "TODO ... missed/failed type check" lines follow a real
-		// error, which is reported on its own.
+	if msg == "" || strings.HasPrefix(msg, "TODO") || strings.HasPrefix(msg, "internal error") {
+		// cc/v4's "TODO ... missed/failed type check" and "internal error:
+		// <case>" lines (its checker meeting a form it has no case for, with
+		// no position) follow a real error, which is reported on its own; if
+		// none is, unexplained says what it can.
 		return
 	}
 	if !pos.IsValid() && reEOFAny.MatchString(msg) && (file == "" || file == p.name) {
