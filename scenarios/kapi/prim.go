@@ -144,7 +144,11 @@ func primAt(c *interp.Call, i int, kd kind) any {
 			pl.SetKey(addr, name)
 		}
 	} else {
-		p = newPrim(k, kd, lockName(c, i, b, off), 0)
+		// Named after the memory holding it, as kallsyms names a static
+		// lock's class: not after the call that happens to use it first, which
+		// would make the name depend on which task got there first, something
+		// the search does not track.
+		p = newPrim(k, kd, memName(b, off), 0)
 		pl := p.(placer)
 		pl.Place(addr)
 		if static && lockdepTracked(kd) {
@@ -214,6 +218,15 @@ func lockMemory(c *interp.Call, addr uint64) (b *ksync.Buffer, off int, ok bool)
 		c.T.LoadAt(addr+offDepName, 8)
 	}
 	return b, off, false
+}
+
+// memName names the memory at off in b: its symbol ("ms"), with the offset when not
+// at its start ("ms+0x18").
+func memName(b *ksync.Buffer, off int) string {
+	if off == 0 {
+		return b.Name()
+	}
+	return fmt.Sprintf("%s+%#x", b.Name(), off)
 }
 
 // lockName names a lock for ksim's traces and notes: the argument as written
