@@ -52,10 +52,10 @@ type addrSpace struct {
 	objs  []*Buffer // every object, sorted by address (regions are disjoint ranges)
 	prims map[uint64]any
 	last  *Buffer // the object the last lookup found
-	// placed maps the sched object of a lock living in memory (see
-	// lockBase.Place) to that memory, so that its operations are checked against
-	// a free of it.
-	placed map[sched.ObjID]placement
+	// placed is, by sched object, where a lock living in memory lives (see
+	// lockBase.Place), so that its operations are checked against a free of it;
+	// indexed by ObjID (small and dense), not a map: it is looked at every step.
+	placed []placement
 }
 
 // placement is where in memory a primitive lives.
@@ -207,7 +207,10 @@ func (b *Buffer) extent() uint64 {
 }
 
 // loc is the sched object of the word at off.
-func (b *Buffer) loc(k *Kernel, off int) sched.ObjID {
+func (b *Buffer) loc(k *Kernel, off int) sched.ObjID { return b.locNamed(k, off, "") }
+
+// locNamed is loc, naming a location it creates name rather than object+offset.
+func (b *Buffer) locNamed(k *Kernel, off int, name string) sched.ObjID {
 	w := off &^ (b.grain() - 1)
 	if w == 0 && len(b.data) <= 8 {
 		return b.id
@@ -222,7 +225,10 @@ func (b *Buffer) loc(k *Kernel, off int) sched.ObjID {
 		if b.locs == nil {
 			b.locs = map[int]sched.ObjID{}
 		}
-		id = k.e.NewObject(fmt.Sprintf("%s+%#x", b.name, w))
+		if name == "" {
+			name = fmt.Sprintf("%s+%#x", b.name, w)
+		}
+		id = k.e.NewObject(name)
 		b.locs[w] = id
 	}
 	return id

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strings"
-
-	"github.com/ksim-dev/ksim/sched"
 )
 
 // Locks that live in a module's memory (a struct mutex inside a kzalloc'ed device
@@ -37,10 +35,10 @@ func (l *lockBase) Place(addr uint64) {
 	if b == nil || off < 0 || off >= len(b.data) {
 		return
 	}
-	l.id = b.loc(l.k, off)
-	l.k.e.RenameObject(l.id, l.name)
-	if l.k.mem.placed == nil {
-		l.k.mem.placed = map[sched.ObjID]placement{}
+	l.id = b.locNamed(l.k, off, l.name)
+	l.k.e.RenameObject(l.id, l.name) // the location existed already: a plain access came first
+	for int(l.id) >= len(l.k.mem.placed) {
+		l.k.mem.placed = append(l.k.mem.placed, placement{})
 	}
 	l.k.mem.placed[l.id] = placement{b, off}
 }

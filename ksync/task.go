@@ -244,10 +244,12 @@ func (t *Task) opx(o *sched.Op) {
 	if t.loops > 0 {
 		t.record(o)
 	}
-	if pl, ok := t.k.mem.placed[o.Obj]; ok && pl.b.freedAt(pl.off) {
-		// An operation on a lock whose memory has been freed touches the lock
-		// word: KASAN's report, and the kernel goes on.
-		t.kasanAccess(pl.b.addr+uint64(pl.off), 4, o.Access != sched.Read, "")
+	if int(o.Obj) < len(t.k.mem.placed) {
+		if pl := t.k.mem.placed[o.Obj]; pl.b != nil && pl.b.freedAt(pl.off) {
+			// An operation on a lock whose memory has been freed touches the
+			// lock word: KASAN's report, and the kernel goes on.
+			t.kasanAccess(pl.b.addr+uint64(pl.off), 4, o.Access != sched.Read, "")
+		}
 	}
 }
 
