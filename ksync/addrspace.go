@@ -77,16 +77,7 @@ func (a *addrSpace) reset() {
 // place gives b an address in region r and records it. Objects are 16-byte aligned
 // and a redzone of at least 16 bytes separates neighbours, so an access just past
 // the end of one is out of bounds of it, not inside the next.
-func (k *Kernel) place(b *Buffer, r Region) {
-	a := &k.mem
-	if a.next[r] == 0 {
-		a.reset()
-	}
-	b.region = r
-	b.addr = a.next[r]
-	a.next[r] += (uint64(max(len(b.data), 1))+15)&^15 + 16
-	k.insert(b)
-}
+func (k *Kernel) place(b *Buffer, r Region) { k.placeAt(b, r, k.reserve(r, len(b.data), 16)) }
 
 // reserve hands out n bytes of region r's addresses, aligned to align (a power of
 // two), for objects placeAt puts there later: a slab of a kmem_cache, a vmalloc
@@ -140,19 +131,10 @@ func (t *Task) NewStack(name string, size int) *Buffer {
 	return b
 }
 
-// FrameReturned marks a stack object dead: the function whose local it is has
-// returned. Its memory stays where it was (no other object takes its addresses), so
-// a dangling pointer still finds it; KASAN stays silent about it, as the kernel's
-// (see check).
-func (b *Buffer) FrameReturned() { b.freed = true }
-
 // Escape makes a private object shared: from now on every access is a visible
 // operation. The interpreter calls it when the object's address is stored in memory
 // or handed to the kernel API.
 func (b *Buffer) Escape() { b.owner = nil }
-
-// Private reports whether b is a local whose address has not escaped its task.
-func (b *Buffer) Private() bool { return b.owner != nil }
 
 // Addr is the object's first address.
 func (b *Buffer) Addr() uint64 { return b.addr }

@@ -91,9 +91,6 @@ func (w *World) FuncAt(addr uint64) *Func {
 	return nil
 }
 
-// FuncAddr is the address of f in this execution: a function pointer to it.
-func (w *World) FuncAddr(f *Func) uint64 { return uint64(w.faddr[f.idx]) }
-
 // Offsetof is the offset of field in the struct or union named structTag (a tag,
 // "tasklet_struct", or a typedef name, "spinlock_t"); a field of an anonymous
 // member is found too.

@@ -450,7 +450,7 @@ func TestStackUseAfterReturnSilent(t *testing.T) {
 		s.Escape()
 		x.T.StoreAt(s.Addr(), 8, 42)
 		// The interpreter frees a frame's locals when it returns.
-		s.FrameReturned()
+		x.T.FreeStack(s)
 		assert.EqualValues(t, 42, x.T.LoadAt(s.Addr(), 8))
 	})
 	assert.Empty(t, res.Problems)
