@@ -50,7 +50,9 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 }
 
 // RunAfterAll starts a task that runs fn once every other task has exited: the
-// module's exit function, run by rmmod after the module's threads are done.
+// module's exit function, run by rmmod after the module's threads are done. Kernel
+// threads that are not the module's (SetKernelOwned: kworkers, irq threads) are not
+// waited for.
 func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 	t := k.newTaskPID(comm, 1, 1000+k.nextPID) // rmmod runs long after the module's threads: a pid well above theirs
 	t.th = k.e.Spawn(t.Comm, func(th *sched.Thread) {
@@ -60,7 +62,7 @@ func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 			for {
 				var other *Task
 				for _, o := range k.tasks {
-					if o != t && !o.exited {
+					if o != t && !o.exited && !o.kernelOwned {
 						other = o
 						break
 					}

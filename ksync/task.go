@@ -91,7 +91,15 @@ type Task struct {
 	aw          awaitGuard
 	awaiting    bool // blocked in a loop that changed nothing
 	clockReads  int  // times the task read jiffies
+	// kernelOwned: a kernel thread that is not the module's (a kworker, an irq
+	// thread): rmmod does not wait for it to exit (RunAfterAll), so what it runs
+	// of the module's may run after the module is gone (module.go).
+	kernelOwned bool
 }
+
+// SetKernelOwned marks the task as a kernel thread that is not the module's (a
+// kworker, an irq thread, a timer's context): rmmod does not wait for it.
+func (t *Task) SetKernelOwned() { t.kernelOwned = true }
 
 // waiting is what an asleep or spinning task waits for, for reports.
 type waiting struct {

@@ -66,6 +66,7 @@ func (s *Scenario) start(w *interp.World, k *ksync.Kernel) {
 		k.RunAfterAll("rmmod", func(t *ksync.Task) {
 			if initOK {
 				w.Run(t, f)
+				t.UnloadModule(s.ModuleName())
 			}
 		})
 	}

@@ -241,3 +241,7 @@ func (s *Scenario) rmmodNote() string {
 	}
 	return ""
 }
+
+// ModuleName is the name the kernel gives the module built from the scenario: its
+// file's base name, with '-' as '_' (scripts/Makefile.lib's modname, KBUILD_MODNAME).
+func (s *Scenario) ModuleName() string { return strings.ReplaceAll(s.Name, "-", "_") }
