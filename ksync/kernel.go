@@ -111,9 +111,9 @@ type kstate struct {
 	handlers   []*Task          // irq contexts that have run (handlers, with their softirqs)
 	softirqs   []*Tasklet       // scheduled tasklets, in order
 	memx       memState         // the memory model's and printk's own state (mem_*.go)
-	modObj     sched.ObjID // the module's being loaded, for the unload race (module.go)
-	modGone    bool        // module_exit has returned and the module is freed
-	modName    string      // the unloaded module's name
+	modObj     sched.ObjID      // the module's being loaded, for the unload race (module.go)
+	modGone    bool             // module_exit has returned and the module is freed
+	modName    string           // the unloaded module's name
 	tmem       taskMem          // the kernel API's per-boot state: task_structs, WARN_ONCE sites, irq depths (task_mem.go)
 }
 
