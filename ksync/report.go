@@ -119,8 +119,8 @@ func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
 		// LD_WAIT_SPIN without CONFIG_PROVE_RAW_LOCK_NESTING: {1:2}.
 		b.WriteString("1 lock held by khungtaskd/30:\n #0: ffffffff82b3c9e0 (rcu_read_lock){....}-{1:2}, at: debug_show_all_locks+0x36/0x1c0\n")
 		for _, t := range k.tasks {
-			if !t.exited && t.tracksAny() {
-				b.WriteString(t.heldLocks())
+			if !t.exited && (t.tracksAny() || len(t.rcu.held) > 0) {
+				b.WriteString(t.rcuHeldLocks(t.heldLocks()))
 			}
 		}
 		b.WriteString("\n=============================================\n")
@@ -131,6 +131,10 @@ func (k *Kernel) hungTasks(hung []*Task) sched.Problem {
 	b.WriteString("\n")
 	for _, t := range hung {
 		what := t.wait.kind
+		if w := t.rcuWaitNote(); w != "" {
+			b.WriteString(w)
+			continue
+		}
 		if t.wait.lock != nil {
 			what = t.wait.lock.name
 		}
@@ -227,6 +231,10 @@ func (k *Kernel) silentHang(quiet []*Task) sched.Problem {
 	var sites []string
 	for _, t := range quiet {
 		what := t.wait.kind
+		if w := t.rcuWaitNote(); w != "" {
+			b.WriteString(w)
+			continue
+		}
 		if t.wait.lock != nil {
 			what = t.wait.lock.name
 		}

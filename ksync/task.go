@@ -95,6 +95,7 @@ type Task struct {
 	// thread): rmmod does not wait for it to exit (RunAfterAll), so what it runs
 	// of the module's may run after the module is gone (module.go).
 	kernelOwned bool
+	rcu         rcuTask // RCU read-side state (rcu.go)
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -141,6 +142,10 @@ func (w waiting) chain(lockdep bool) []string {
 		return []string{"__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", w.prim}
 	case "msleep":
 		return []string{"schedule_timeout", "msleep"}
+	case "rcu": // rcu.go
+		return append([]string{"schedule_timeout"}, rcuGPFrames...)
+	case "rcu_barrier":
+		return []string{"schedule_timeout", "__wait_for_common", "rcu_barrier"}
 	}
 	return nil
 }
@@ -328,6 +333,9 @@ func (t *Task) preemptEnable() {
 // switches away anyway, the task leaving its CPU with its locks and its
 // preempt_count.
 func (t *Task) sleep(st TaskState, w waiting) {
+	if t.rcu.depth > 0 {
+		t.rcuSleeps(w) // rcu_note_context_switch
+	}
 	if t.preempt != 0 {
 		t.schedulingWhileAtomic(w.chain(t.k.dep != nil))
 	}
@@ -345,7 +353,7 @@ func (t *Task) sleep(st TaskState, w waiting) {
 // must explore. With fewer CPUs than tasks, a task that is not atomic holds no CPU
 // either way, awake or asleep: it needs one for each step, which the CPU gate gives
 // the one-step acquire as it gives the wait of the two-step one.
-func (t *Task) fastPath() bool { return !t.atomic() }
+func (t *Task) fastPath() bool { return !t.atomic() && t.rcu.depth <= 0 }
 
 // blockOn is the one-step acquire: the task waits in state st (for reports, should it
 // never get the lock) until g lets the operation run.
@@ -473,7 +481,7 @@ func b2i(b bool) int {
 // called from atomic context, is a bug even when this time it would not have slept.
 // file is where prim's might_sleep() is, for a primitive sleepSite does not know.
 func (t *Task) mightSleep(file, prim string) {
-	if !t.atomic() {
+	if !t.atomic() && t.rcu.depth <= 0 {
 		return
 	}
 	frames := []string{prim}
@@ -542,7 +550,7 @@ func sleepSite(prim string, lockdep bool) (file string, frames []string, ok bool
 // atomic context it is a step of its own, which the model's primitives take before
 // their own.
 func (t *Task) mightResched(file string, frames ...string) {
-	if !t.atomic() {
+	if !t.atomic() && t.rcu.depth <= 0 { // resched_offsets_ok: preempt_count and rcu_preempt_depth()
 		return
 	}
 	k := t.k
@@ -563,7 +571,7 @@ func (t *Task) mightResched(file string, frames ...string) {
 	fmt.Fprintf(&b, "in_atomic(): %d, irqs_disabled(): %d, non_block: 0, pid: %d, name: %s\n",
 		b2i(t.preempt != 0), b2i(t.irqsOff), t.PID, t.Comm)
 	fmt.Fprintf(&b, "preempt_count: %x, expected: 0\n", t.preempt)
-	b.WriteString("RCU nest depth: 0, expected: 0\n") // CONFIG_PREEMPT_RCU; ksim has no rcu_read_lock
+	fmt.Fprintf(&b, "RCU nest depth: %d, expected: 0\n", t.rcu.depth) // CONFIG_PREEMPT_RCU
 	b.WriteString(t.showHeldLocks())
 	if t.irqsOff {
 		b.WriteString(t.irqTraceEvents())
@@ -589,7 +597,7 @@ func (t *Task) showHeldLocks() string {
 	case t.k.locksOff:
 		return "INFO: lockdep is turned off.\n"
 	}
-	return t.heldLocksAll()
+	return t.rcuHeldLocks(t.heldLocksAll())
 }
 
 // schedulingWhileAtomic is __schedule_bug (kernel/sched/core.c): schedule() called

@@ -45,6 +45,10 @@ var libraryExpect = map[string][]string{
 	"driver-list":                      {"ok"},
 	"driver-list-uaf":                  {"bug"},
 	"driver-lock-uninit":               {"warning"},
+	"rcu-free-no-grace":                {"bug"},
+	"rcu-free-grace":                   {"ok"},
+	"rcu-sync-in-reader":               {"bug", "deadlock", "warning"},
+	"rcu-sync-after-reader":            {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {
