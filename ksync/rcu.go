@@ -39,6 +39,7 @@ type rcuState struct {
 	// warned are the RCU_LOCKDEP_WARN sites that have fired (a static __warned
 	// per expansion): each reports once per boot.
 	warned []onceSite
+	keys   staticKeys // static keys' kernel locks (statickey.go)
 }
 
 // rcuTask is a task's RCU read-side state.
