@@ -426,7 +426,26 @@ func (m *Mutex) Unlock(t *Task) {
 type Spinlock struct {
 	lockBase
 	owner    *Task
-	ownerCPU int // the CPU owner took it on (.owner_cpu of spinlock debugging)
+	ownerCPU int  // the CPU owner took it on (.owner_cpu of spinlock debugging)
+	raw      bool // a raw_spinlock_t: the trace names its calls raw_spin_*
+}
+
+// SetRaw says the lock is a raw_spinlock_t, which the raw_spin_* calls take: the
+// same lock without PREEMPT_RT, named so in the trace.
+func (l *Spinlock) SetRaw() { l.raw = true }
+
+// pname is the name of the call prim ("spin_lock") on this lock.
+func (l *Spinlock) pname(prim string) string {
+	if l.raw {
+		return "raw_" + prim
+	}
+	return prim
+}
+
+// IsLocked is spin_is_locked() / raw_spin_is_locked().
+func (l *Spinlock) IsLocked(t *Task) int {
+	t.op(l.pname("spin_is_locked"), l.id, sched.Read, nil)
+	return b2i(l.owner != nil)
 }
 
 // DefineSpinlock is DEFINE_SPINLOCK(name), or a spinlock_t (usable as is).
@@ -451,7 +470,7 @@ func (l *Spinlock) LockBH(t *Task) { l.lock(t, "spin_lock_bh", softirqDisableOff
 
 // LockIRQ is spin_lock_irq(): local irqs off, unconditionally.
 func (l *Spinlock) LockIRQ(t *Task) {
-	t.op("spin_lock_irq", 0, sched.None, nil)
+	t.op(l.pname("spin_lock_irq"), 0, sched.None, nil)
 	t.setIrqsOff(true, siteSpinLockIrq)
 	t.updatePin()
 	l.lock(t, "spin_lock_irq", 1, 0)
@@ -466,6 +485,7 @@ func (l *Spinlock) LockIrqsave(t *Task) int {
 }
 
 func (l *Spinlock) lock(t *Task, prim string, count, subclass int) {
+	prim = l.pname(prim)
 	if !t.k.gated {
 		// With a CPU each, spinning is just waiting: one blocking step.
 		if count > 1 {
@@ -519,7 +539,7 @@ func (l *Spinlock) take(t *Task, subclass int, trylock bool) {
 
 // Trylock is spin_trylock(): 1 when it took the lock, 0 when not.
 func (l *Spinlock) Trylock(t *Task) int {
-	t.op("spin_trylock", l.id, sched.Acquire, nil)
+	t.op(l.pname("spin_trylock"), l.id, sched.Acquire, nil)
 	if l.owner == nil {
 		t.preemptDisable()
 		t.acquire(&l.lockBase, 0, false, true)
@@ -557,6 +577,7 @@ func (l *Spinlock) UnlockIrqrestore(t *Task, flags int) {
 }
 
 func (l *Spinlock) unlock(t *Task, prim string, count int) {
+	prim = l.pname(prim)
 	t.op(prim, l.id, sched.Release, nil)
 	if l.owner == t {
 		t.unhold(&l.lockBase)

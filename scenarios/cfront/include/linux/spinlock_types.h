@@ -7,8 +7,15 @@ typedef struct raw_spinlock {
 	__KSIM_PRIM_HEAD;
 } raw_spinlock_t;
 
+/* spinlock_t wraps a raw_spinlock as 6.12's does (without PREEMPT_RT): the
+ * same memory, seen as either. */
 typedef struct spinlock {
-	__KSIM_PRIM_HEAD;
+	union {
+		struct raw_spinlock rlock;
+		struct {
+			__KSIM_PRIM_HEAD;
+		};
+	};
 } spinlock_t;
 
 typedef struct {
