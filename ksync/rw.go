@@ -725,3 +725,59 @@ func (x *Var[T]) WriteOnce(t *Task, v T) {
 
 // Value is the current value, for checks outside any task.
 func (x *Var[T]) Value() T { return x.v }
+
+// DownReadKillable is down_read_killable() (kernel/locking/rwsem.c): down_read whose
+// sleep (TASK_KILLABLE) a fatal signal may end: 0, or -EINTR, after which lockdep's
+// acquisition is released (rwsem_release). Without signals it is down_read.
+func (s *RWSem) DownReadKillable(t *Task) int {
+	const prim = "down_read_killable"
+	if !t.k.cfg.Signals {
+		s.down(t, prim, modeRead)
+		return 0
+	}
+	t.op(prim, s.id, rwAccess(modeRead), nil)
+	t.mightSleep("kernel/locking/rwsem.c:1546", prim)
+	t.acquire(&s.lockBase, 0, true, false)
+	if s.Enabled(&sched.Op{Arg: modeRead}) {
+		s.take(t, modeRead, false)
+		return 0
+	}
+	t.th.SetAccess(sched.Read)
+	t.th.Note("blocks: busy")
+	t.killable = true
+	t.sleep(Uninterruptible, waiting{kind: "rwsem", lock: &s.lockBase, pos: t.pos, prim: prim})
+	// No guard: a fatal signal can end the wait at any moment.
+	t.opx(&sched.Op{Name: prim, Obj: s.id, Access: rwAccess(modeRead), Arg: modeRead})
+	t.wake()
+	t.killable = false
+	if s.Enabled(&sched.Op{Arg: modeRead}) {
+		s.take(t, modeRead, false)
+		return 0
+	}
+	t.th.SetAccess(sched.Read)
+	t.note("interrupted by a fatal signal: -EINTR")
+	return -EINTR
+}
+
+// DowngradeWrite is downgrade_write(): lock_downgrade (lockdep's held entry becomes
+// a read; a task that does not hold the semaphore gets "bad unlock balance"), then
+// __downgrade_write: the writer becomes a reader, and readers waiting may enter.
+func (s *RWSem) DowngradeWrite(t *Task) {
+	t.op("downgrade_write", s.id, sched.Write, nil)
+	i := len(t.held) - 1
+	for ; i >= 0 && t.held[i].l != &s.lockBase; i-- {
+	}
+	if i < 0 || s.writer != t {
+		t.badUnlock(&s.lockBase)
+		return
+	}
+	h := &t.held[i]
+	h.read = true
+	if t.k.dep != nil && s.tracked() {
+		h.dh = h.dep()
+	}
+	s.writer = nil
+	s.readers++
+	s.reader = t
+	t.th.Note("now held for reading")
+}

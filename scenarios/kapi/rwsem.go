@@ -31,6 +31,10 @@ func init() {
 			Impl: s(func(c *interp.Call, s *ksync.RWSem) int64 { s.UpWrite(c.T); return 0 })},
 		interp.Builtin{Name: "down_read_trylock", Header: hRWSem, Decl: "int down_read_trylock(struct rw_semaphore *sem);",
 			Impl: s(func(c *interp.Call, s *ksync.RWSem) int64 { return int64(s.DownReadTrylock(c.T)) })},
+		interp.Builtin{Name: "down_read_killable", Header: hRWSem, Decl: "int down_read_killable(struct rw_semaphore *sem);",
+			Impl: s(func(c *interp.Call, s *ksync.RWSem) int64 { return int64(s.DownReadKillable(c.T)) })},
+		interp.Builtin{Name: "downgrade_write", Header: hRWSem, Decl: "void downgrade_write(struct rw_semaphore *sem);",
+			Impl: s(func(c *interp.Call, s *ksync.RWSem) int64 { s.DowngradeWrite(c.T); return 0 })},
 		interp.Builtin{Name: "down_write_trylock", Header: hRWSem, Decl: "int down_write_trylock(struct rw_semaphore *sem);",
 			Impl: s(func(c *interp.Call, s *ksync.RWSem) int64 { return int64(s.DownWriteTrylock(c.T)) })},
 	)
