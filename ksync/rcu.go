@@ -32,7 +32,8 @@ const (
 	rcuBHLockAddr = 0xffffffff82b3ca20
 )
 
-// rcuState is the kernel's RCU state for one execution.
+// rcuState is the kernel's RCU state for one execution, and that of the other
+// primitives of this family that need some (static keys, bit waits).
 type rcuState struct {
 	obj sched.ObjID // the grace-period state: readers read it, grace periods write it
 	cbs []*rcuCallback
@@ -40,6 +41,9 @@ type rcuState struct {
 	// per expansion): each reports once per boot.
 	warned []onceSite
 	keys   staticKeys // static keys' kernel locks (statickey.go)
+	// wait_on_bit's queue (bitwait.go)
+	bitObj     sched.ObjID
+	bitWaiters []*bitWaiter
 }
 
 // rcuTask is a task's RCU read-side state.

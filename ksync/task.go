@@ -146,6 +146,8 @@ func (w waiting) chain(lockdep bool) []string {
 		return append([]string{"schedule_timeout"}, rcuGPFrames...)
 	case "rcu_barrier":
 		return []string{"schedule_timeout", "__wait_for_common", "rcu_barrier"}
+	case "bit": // bitwait.go
+		return []string{"bit_wait", "__wait_on_bit", "out_of_line_wait_on_bit"}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package kapi
 
 import (
+	"github.com/ksim-dev/ksim/ksync"
 	"github.com/ksim-dev/ksim/scenarios/interp"
 )
 
@@ -74,5 +75,24 @@ func init() {
 			w, m := bitWord(c)
 			return b2i(c.T.AtomicLoadAt("test_bit", w, 8)&m != 0)
 		}})
+	// wait_on_bit (include/linux/wait_bit.h, kernel/sched/wait_bit.c): the
+	// header's inline function and its out-of-line wait, as one entry.
+	bs = append(bs, interp.Builtin{Name: "wait_on_bit", Header: "linux/wait_bit.h",
+		Decl: "int wait_on_bit(unsigned long *word, int bit, unsigned mode);",
+		Impl: func(c *interp.Call) int64 {
+			word, bit, mode := c.Addr(0), int(c.Int(1)), c.Int(2)
+			w, m := word+uint64(bit>>6)*8, uint64(1)<<(uint(bit)&63)
+			st := ksync.Uninterruptible
+			if mode&1 != 0 { // TASK_INTERRUPTIBLE
+				st = ksync.Interruptible
+			}
+			killable := mode&0x100 != 0 // TASK_WAKEKILL
+			return int64(c.T.WaitOnBit(word, bit, st, st == ksync.Interruptible || killable, func() bool {
+				return c.T.AtomicLoadAt("test_bit", w, 8)&m != 0
+			}))
+		}},
+		interp.Builtin{Name: "wake_up_bit", Header: "linux/wait_bit.h",
+			Decl: "void wake_up_bit(void *word, int bit);",
+			Impl: func(c *interp.Call) int64 { c.T.WakeUpBit(c.Addr(0), int(c.Int(1))); return 0 }})
 	register(bs...)
 }
