@@ -1,8 +1,8 @@
 /*
- * The fix of rcu-free-no-grace: the updater unpublishes the configuration,
- * then synchronize_rcu() waits for a grace period, the end of every
- * rcu_read_lock() section that began before it, before kfree. A reader
- * sees the old configuration or none, never freed memory.
+ * The fix for rcu-free-no-grace: synchronize_rcu() between unpublishing and kfree.
+ * It waits for a grace period, the end of every rcu_read_lock() section that
+ * began before it: a reader sees the old configuration or none, never freed
+ * memory.
  */
 #pragma ksim expect ok
 

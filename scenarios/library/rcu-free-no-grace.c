@@ -1,9 +1,8 @@
 /*
- * RCU without a grace period: the updater unpublishes the configuration and
- * frees it at once, while a reader that fetched the pointer inside its
- * rcu_read_lock() section may still be reading it. KASAN reports the
- * use-after-free. Waiting with synchronize_rcu() (or kfree_rcu) before
- * the free fixes it: see rcu-free-grace.
+ * RCU without a grace period: the updater frees the object it has just
+ * unpublished while a reader may still use it. The reader fetched the pointer
+ * inside its rcu_read_lock() section; KASAN reports the use-after-free.
+ * Waiting with synchronize_rcu() (or kfree_rcu) first fixes it: rcu-free-grace.
  */
 #pragma ksim expect bug
 

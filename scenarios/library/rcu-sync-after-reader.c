@@ -1,8 +1,8 @@
 /*
- * The fix of rcu-sync-in-reader: the updater holds update_lock, which is
- * what protects the pointer against other updaters, so it needs no
- * rcu_read_lock() at all: it unpublishes the session, waits for the grace
- * period outside any read-side section, then frees.
+ * The fix for rcu-sync-in-reader: the updater waits outside any read-side section.
+ * update_lock is what protects the pointer against other updaters, so the
+ * updater needs no rcu_read_lock(): it unpublishes the session under the
+ * mutex, then waits for the grace period, then frees.
  */
 #pragma ksim expect ok
 

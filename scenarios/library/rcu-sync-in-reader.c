@@ -1,8 +1,8 @@
 /*
- * synchronize_rcu() inside an RCU read-side section: the grace period waits
- * for every reader, the caller included, so it never ends. Lockdep prints
- * "suspicious RCU usage", might_sleep the sleeping-function BUG with
- * "RCU nest depth: 1", and the task hangs. rcu-sync-after-reader fixes it.
+ * synchronize_rcu() inside an RCU read-side section waits for itself.
+ * The grace period waits for every reader, the caller included, so it never
+ * ends: lockdep prints "suspicious RCU usage", might_sleep the sleeping-function
+ * BUG with "RCU nest depth: 1", and the task hangs. See rcu-sync-after-reader.
  */
 #pragma ksim expect bug deadlock warning
 
