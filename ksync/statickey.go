@@ -1,5 +1,10 @@
 package ksync
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Static keys' slow paths (kernel/jump_label.c) take two kernel locks: the CPU
 // hotplug lock for reading (cpus_read_lock: percpu_down_read(&cpu_hotplug_lock),
 // which may sleep) and jump_label_mutex. They are locks of the kernel's, one of each
@@ -52,4 +57,23 @@ func (t *Task) WarnOnceAt(cond bool, file, rip string) bool {
 		t.warnOnce(file, rip, "WARN_ON_ONCE "+file+" at "+t.where())
 	}
 	return cond
+}
+
+// SmpProcessorID is check_preemption_disabled (lib/smp_processor_id.c, the
+// DEBUG_PREEMPT smp_processor_id): the task's CPU, and when the task could migrate
+// meanwhile (preemption and irqs enabled, not a per-CPU thread) the kernel's "BUG:
+// using smp_processor_id() in preemptible [00000000] code" with the caller and a
+// stack dump. what1 and what2 name the call ("smp_processor_id", "").
+func (t *Task) SmpProcessorID(what1, what2 string) int {
+	if t.preempt != 0 || t.irqsOff || t.percpu {
+		return t.cpu
+	}
+	title := fmt.Sprintf("BUG: using %s%s() in preemptible [%08x] code: %s/%d", what1, what2, 0, t.Comm, t.PID)
+	var b strings.Builder
+	b.WriteString(title + "\n")
+	fmt.Fprintf(&b, "caller is %s\n", t.site())
+	b.WriteString(t.header())
+	b.WriteString(t.callTrace("dump_stack_lvl", "check_preemption_disabled"))
+	t.report("bug", what1+what2+" in preemptible code at "+t.where(), title, b.String())
+	return t.cpu
 }

@@ -142,6 +142,11 @@ static int x;
 static int f(void *d) { unsigned long fl; raw_spin_lock_irqsave(&rl, fl); x++; raw_spin_unlock_irqrestore(&rl, fl); down_write(&rs); x++; downgrade_write(&rs); up_read(&rs); return 0; }
 static int g(void *d) { raw_spin_lock(&rl); x++; raw_spin_unlock(&rl); if (down_read_killable(&rs)) return 0; up_read(&rs); return 0; }
 `, nil, nil},
+		{"smp_processor_id in preemptible code", `
+#pragma ksim threads f
+static int f(void *d) { int c = get_cpu(); put_cpu(); c += raw_smp_processor_id(); return c + smp_processor_id(); }
+`, []string{"BUG: using smp_processor_id() in preemptible [00000000] code: f/2"},
+			[]string{"caller is f+", " dump_stack_lvl\n check_preemption_disabled\n f (t.c:3)\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			titles, reports := rcuRun(t, tc.src)
