@@ -44,6 +44,7 @@ type rcuState struct {
 	// wait_on_bit's queue (bitwait.go)
 	bitObj     sched.ObjID
 	bitWaiters []*bitWaiter
+	percpu     map[perCPUKey]*Buffer // per-CPU variables' copies (statickey.go)
 }
 
 // rcuTask is a task's RCU read-side state.

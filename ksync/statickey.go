@@ -77,3 +77,26 @@ func (t *Task) SmpProcessorID(what1, what2 string) int {
 	t.report("bug", what1+what2+" in preemptible code at "+t.where(), title, b.String())
 	return t.cpu
 }
+
+// PerCPUCopy is CPU cpu's copy of the per-CPU variable whose template is b (a
+// DEFINE_PER_CPU global): made on first use from the template's bytes, as module
+// loading copies .data..percpu into each CPU's area; a static object of the
+// module's, freed with it.
+func (k *Kernel) PerCPUCopy(b *Buffer, cpu int) *Buffer {
+	key := perCPUKey{b, cpu}
+	if c, ok := k.rcu.percpu[key]; ok {
+		return c
+	}
+	if k.rcu.percpu == nil {
+		k.rcu.percpu = map[perCPUKey]*Buffer{}
+	}
+	c := k.NewObject(fmt.Sprintf("%s[cpu%d]", b.name, cpu), len(b.data), RegionStatic)
+	copy(c.data, b.data)
+	k.rcu.percpu[key] = c
+	return c
+}
+
+type perCPUKey struct {
+	b   *Buffer
+	cpu int
+}

@@ -147,6 +147,33 @@ static int g(void *d) { raw_spin_lock(&rl); x++; raw_spin_unlock(&rl); if (down_
 static int f(void *d) { int c = get_cpu(); put_cpu(); c += raw_smp_processor_id(); return c + smp_processor_id(); }
 `, []string{"BUG: using smp_processor_id() in preemptible [00000000] code: f/2"},
 			[]string{"caller is f+", " dump_stack_lvl\n check_preemption_disabled\n f (t.c:3)\n"}},
+		{"per-CPU variables: one copy per CPU, from the template", `
+#pragma ksim threads f g
+#pragma ksim cpus 2
+struct st { long hits; int last; };
+static DEFINE_PER_CPU(int, cnt);
+static DEFINE_PER_CPU(struct st, stats) = { .last = 7 };
+static int f(void *d)
+{
+	struct st *s;
+	int cpu, sum = 0;
+
+	this_cpu_inc(cnt);
+	s = get_cpu_ptr(&stats);
+	s->hits++;
+	put_cpu_ptr(&stats);
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(cnt, cpu) + per_cpu(stats, cpu).last;
+	BUG_ON(sum < 15 || sum > 16);
+	return sum;
+}
+static int g(void *d) { this_cpu_inc(cnt); return this_cpu_read(cnt); }
+`, nil, nil},
+		{"__this_cpu_inc in preemptible code", `
+#pragma ksim threads g
+static DEFINE_PER_CPU(int, cnt);
+static int g(void *d) { __this_cpu_inc(cnt); return this_cpu_read(cnt); }
+`, []string{"BUG: using __this_cpu_add() in preemptible [00000000] code: g/2"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			titles, reports := rcuRun(t, tc.src)
