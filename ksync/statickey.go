@@ -100,3 +100,32 @@ type perCPUKey struct {
 	b   *Buffer
 	cpu int
 }
+
+// LocalLock is local_lock_t without PREEMPT_RT (include/linux/local_lock_internal.h):
+// no lock word, only its lockdep map, which local_lock_acquire takes after the
+// caller disabled preemption or irqs, so that lockdep sees the per-CPU critical
+// section. Every CPU's copy is one class, named by the template's initialiser.
+type LocalLock struct{ lockBase }
+
+// NewLocalLock is the local_lock_t of a CPU's copy at addr, of class name.
+func (k *Kernel) NewLocalLock(name string, addr uint64) *LocalLock {
+	l := &LocalLock{lockBase: k.newBase(name, kindSpinlock)}
+	l.addr = addr
+	return l
+}
+
+// Acquire is local_lock_acquire: lock_map_acquire, a validated exclusive
+// acquisition with no step (nothing waits on a local lock: the caller runs with
+// preemption or irqs off).
+func (l *LocalLock) Acquire(t *Task) {
+	t.acquire(&l.lockBase, 0, false, false)
+	t.hold(&l.lockBase, false, 0, false)
+}
+
+// Release is local_lock_release: lock_map_release, "bad unlock balance" for a lock
+// the task does not hold.
+func (l *LocalLock) Release(t *Task) {
+	if !t.unhold(&l.lockBase) {
+		t.badUnlock(&l.lockBase)
+	}
+}

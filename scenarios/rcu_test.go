@@ -174,6 +174,16 @@ static int g(void *d) { this_cpu_inc(cnt); return this_cpu_read(cnt); }
 static DEFINE_PER_CPU(int, cnt);
 static int g(void *d) { __this_cpu_inc(cnt); return this_cpu_read(cnt); }
 `, []string{"BUG: using __this_cpu_add() in preemptible [00000000] code: g/2"}, nil},
+		{"mutex_lock under local_lock", `
+#include <linux/local_lock.h>
+#pragma ksim threads f g
+struct pc { local_lock_t lock; int n; };
+static DEFINE_PER_CPU(struct pc, pcs) = { .lock = INIT_LOCAL_LOCK(lock) };
+static DEFINE_MUTEX(m);
+static int f(void *d) { local_lock(&pcs.lock); this_cpu_ptr(&pcs)->n++; mutex_lock(&m); mutex_unlock(&m); local_unlock(&pcs.lock); return 0; }
+static int g(void *d) { unsigned long fl; local_lock_irqsave(&pcs.lock, fl); this_cpu_ptr(&pcs)->n++; local_unlock_irqrestore(&pcs.lock, fl); return 0; }
+`, []string{"BUG: sleeping function called from invalid context at kernel/locking/mutex.c:586", "[ BUG: Invalid wait context ]"},
+			[]string{"(lock){+.+.}-{2:2}, at: f+"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			titles, reports := rcuRun(t, tc.src)

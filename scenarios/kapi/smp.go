@@ -76,3 +76,46 @@ func perCPUAddr(c *interp.Call, addr uint64, cpu int) uint64 {
 	}
 	return k.PerCPUCopy(b, cpu).Addr() + uint64(off)
 }
+
+// local_lock_t (include/linux/local_lock.h): the header's macros disable
+// preemption or irqs and call local_lock_acquire on this CPU's copy
+// (this_cpu_ptr), as 6.12's do.
+func init() {
+	register(
+		interp.Builtin{Name: "local_lock_acquire", Header: "linux/local_lock.h", Decl: "void local_lock_acquire(local_lock_t *l);",
+			Impl: func(c *interp.Call) int64 {
+				if l := localLockAt(c); l != nil {
+					l.Acquire(c.T)
+				}
+				return 0
+			}},
+		interp.Builtin{Name: "local_lock_release", Header: "linux/local_lock.h", Decl: "void local_lock_release(local_lock_t *l);",
+			Impl: func(c *interp.Call) int64 {
+				if l := localLockAt(c); l != nil {
+					l.Release(c.T)
+				}
+				return 0
+			}},
+	)
+}
+
+// localLockAt is the local lock at argument 0, made on first use and named by its
+// static initialiser (INIT_LOCAL_LOCK), or by its memory.
+func localLockAt(c *interp.Call) *ksync.LocalLock {
+	k := c.K()
+	addr := c.Addr(0)
+	if p, ok := k.PrimAt(addr).(*ksync.LocalLock); ok {
+		return p
+	}
+	b, off, ok := lockMemory(c, addr)
+	if !ok {
+		return nil
+	}
+	name := peekString(k, addr+offDepName)
+	if name == "" {
+		name = memName(b, off)
+	}
+	l := k.NewLocalLock(name, addr)
+	k.SetPrimAt(addr, l)
+	return l
+}
