@@ -8,7 +8,8 @@
 #include <linux/compiler.h>
 #include <linux/spinlock.h>
 #include <linux/preempt.h>
-#include <asm/processor.h>
+
+void cpu_relax(void); /* asm/processor.h's, a function of ksim's kernel API */
 
 #ifndef smp_rmb
 #define smp_rmb() do { } while (0)
