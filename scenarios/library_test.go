@@ -45,6 +45,10 @@ var libraryExpect = map[string][]string{
 	"driver-list":                      {"ok"},
 	"driver-list-uaf":                  {"bug"},
 	"driver-lock-uninit":               {"warning"},
+	"wait-lost-wakeup":                 {"deadlock"},
+	"wait-lost-wakeup-fixed":           {"ok"},
+	"kthread-stop-locked":              {"deadlock"},
+	"kthread-stop-unlocked":            {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {
