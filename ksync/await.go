@@ -53,9 +53,9 @@ type Loop struct {
 	preempt    int
 	irqsOff    bool
 	held       []*lockBase
-	// The loop bound (kthread.go): t.ws.timed when the iteration began, and the
-	// iterations that slept for time so far.
-	timed, rounds int
+	// The loop bound (kthread.go): t.ws.woken when the iteration began, and the
+	// iterations that counted so far.
+	woken, rounds int
 }
 
 // ReadClock tells the loop tracking that the task read the time (jiffies). An
@@ -88,7 +88,7 @@ func (l *Loop) begin() {
 	t := l.t
 	t.settle()
 	l.start = len(t.journal)
-	l.sleeps, l.clockReads, l.timed = t.sleeps, t.clockReads, t.ws.timed
+	l.sleeps, l.clockReads, l.woken = t.sleeps, t.clockReads, t.ws.woken
 	l.preempt, l.irqsOff = t.preempt, t.irqsOff
 	l.held = l.held[:0]
 	for _, h := range t.held {
@@ -108,7 +108,7 @@ func (l *Loop) Iterated(localsSame bool, roundTripsObservable bool) {
 			t.await(l)
 		}
 	} else {
-		t.loopBound(l, t.ws.timed-l.timed)
+		t.loopBound(l, localsSame)
 	}
 	l.begin()
 }

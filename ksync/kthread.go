@@ -49,10 +49,10 @@ type waitTask struct {
 	// sigPending: a signal was delivered to the task (Config.Signals), and
 	// signal_pending() stays true: a kernel thread does not dequeue it.
 	sigPending bool
-	// timed counts the sleeps that time ended, not another task: msleep, a
-	// timeout that expired, schedule() in TASK_RUNNING, cond_resched. A loop
-	// whose iterations sleep this way repeats without end (the loop bound).
-	timed int
+	// woken counts the sleeps a wakeup of another task ended (wake_up,
+	// wake_up_process, kthread_stop): a loop iteration that waited for one is
+	// bounded by that task's progress, not by the loop bound.
+	woken int
 	queue *WaitQueue // the wait queue the task last prepared to wait on
 	held  boundGuard // the loop bound's hold
 }
@@ -160,7 +160,6 @@ func (t *Task) SleepState(prim string, timeout int64) int64 {
 func (t *Task) sleepIn(prim string, st uint32, timeout int64) int64 {
 	obj := t.stateObj()
 	if st == TaskRunning {
-		t.ws.timed++
 		t.scheduleRunning()
 		return timeout
 	}
@@ -193,6 +192,7 @@ func (t *Task) sleepIn(prim string, st uint32, timeout int64) int64 {
 	left := timeout
 	switch {
 	case t.stateVal() == TaskRunning:
+		t.ws.woken++
 		t.note("woken")
 	case signal && (!timed || t.th.Choose(2) == 1):
 		t.ws.sigPending = true
@@ -200,7 +200,6 @@ func (t *Task) sleepIn(prim string, st uint32, timeout int64) int64 {
 		t.note("a signal wakes it")
 	default:
 		left = 0
-		t.ws.timed++
 		t.setStateVal(TaskRunning)
 		t.note("the timer fires")
 	}
@@ -488,10 +487,13 @@ func (o *Task) waitsToBeStopped() bool {
 
 // ---- the loop bound ----
 
-// boundGuard holds a task whose loop has repeated LoopBound times, each time
-// sleeping for time rather than for another task, until nothing else can run:
+// boundGuard holds a task whose loop has gone round LoopBound times without ending,
+// each time changing shared state (so it is no await) but leaving its locals as they
+// were and not waiting for another task's wakeup: nothing in the loop itself moves it
+// towards its end (`while (!kthread_should_stop()) { work(); msleep(10); }`), and
 // exploring every further iteration against every other task's steps would never
-// end. The exploration then says the bound cut it (LimitReached).
+// end. Past the bound the loop goes round only once nothing else can run, and the
+// exploration says the bound cut it (LimitReached) when something else could have.
 type boundGuard struct{ t *Task }
 
 func (g *boundGuard) Enabled(*sched.Op) bool { return g.t.k.boundFree(g.t) }
@@ -505,7 +507,11 @@ func (k *Kernel) boundFree(self *Task) bool {
 				continue
 			}
 			op := o.th.PendingOp()
-			if g, ok := op.Guard.(*boundGuard); ok && g.t == o {
+			g := op.Guard
+			if w, ok := g.(sched.WrappingGuard); ok {
+				g = w.Inner() // the CPU gate
+			}
+			if g, ok := g.(*boundGuard); ok && g.t == o {
 				if o.PID < self.PID {
 					return false
 				}
@@ -523,10 +529,10 @@ func (k *Kernel) boundFree(self *Task) bool {
 }
 
 // loopBound is called at the end of each iteration of a loop the interpreter runs
-// (Loop.Iterated): timed is how many sleeps that time ended the iteration made.
-// Past the bound, the task goes round again only once nothing else can run.
-func (t *Task) loopBound(l *Loop, timed int) {
-	if timed == 0 {
+// that was no await (Loop.Iterated); localsSame says the iteration left the task's
+// locals as they were.
+func (t *Task) loopBound(l *Loop, localsSame bool) {
+	if !localsSame || t.ws.woken != l.woken {
 		return
 	}
 	l.rounds++
@@ -540,9 +546,9 @@ func (t *Task) loopBound(l *Loop, timed int) {
 	g := &t.ws.held
 	g.t = t
 	if !t.k.boundFree(t) {
-		t.k.e.LimitReached(fmt.Sprintf("the loop bound (%d) cut the loop at %s: it repeated %d times, each sleeping "+
-			"for time rather than waiting for another task, and its further iterations were run only once "+
-			"nothing else could; raise it with `#pragma ksim loop-bound N`", bound, l.pos, l.rounds))
+		t.k.e.LimitReached(fmt.Sprintf("the loop bound (%d) cut the loop at %s: it went round %d times changing "+
+			"shared state but not its own locals, waiting for no wakeup, and its further iterations ran only "+
+			"once nothing else could; raise it with `#pragma ksim loop-bound N`", bound, l.pos, l.rounds))
 	}
 	t.note("loop bound %d reached: goes round again once nothing else can run", bound)
 	t.op("loop bound", 0, sched.None, g)

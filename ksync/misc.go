@@ -219,7 +219,6 @@ func (t *Task) MightSleep() { t.mightResched(t.where()) }
 // own: in atomic context it is "scheduling while atomic" only.
 func (t *Task) Msleep(ms int) {
 	t.op("msleep", 0, sched.None, nil)
-	t.ws.timed++
 	t.note("sleeps %d ms", ms)
 	t.sleep(Uninterruptible, waiting{kind: "msleep", pos: t.pos, prim: "msleep"})
 	t.op("msleep (wakes)", 0, sched.None, nil)
@@ -234,7 +233,6 @@ func (t *Task) Msleep(ms int) {
 // there, and it needs a free CPU to run again, as after msleep.
 func (t *Task) Schedule() {
 	t.op("schedule", 0, sched.None, nil)
-	t.ws.timed++
 	t.scheduleRunning()
 }
 
@@ -256,8 +254,7 @@ func (t *Task) CondResched() {
 	// (include/linux/sched.h): the report names the caller's line.
 	t.mightResched(t.where())
 	t.op("cond_resched", 0, sched.None, nil)
-	t.sleeps++
-	t.ws.timed++ // a scheduling point: the watchdog's thread may run
+	t.sleeps++ // a scheduling point: the watchdog's thread may run
 }
 
 // PrintkRecordMax is how much of one printk the kernel's log keeps
