@@ -16,7 +16,7 @@ import (
 // by DPOR and by naive exhaustive search (sdCompare), which must reach the same
 // outcomes.
 
-var waitPrograms = flag.Int("ksim.wait.programs", 0, "TestDiffWait: how many random modules (0: 150, or 3000 with -ksim.long)")
+var waitPrograms = flag.Int("ksim.wait.programs", 0, "TestDiffWait: how many random modules (0: 20, or 3000 with -ksim.long)")
 
 // waitStmts are a thread's statements; %d is a small number.
 var waitStmts = []string{
@@ -34,6 +34,10 @@ var waitStmts = []string{
 	"x = x + 1;",
 }
 
+// waitNaiveCap bounds the naive search of one module: a wait_event is some ten
+// steps, and naive search runs every interleaving of them.
+const waitNaiveCap = 6000
+
 // waitLoop is the body of a thread that runs until it is stopped.
 const waitLoop = "while (!kthread_should_stop()) {\n\t\tset_current_state(TASK_INTERRUPTIBLE);\n\t\tif (!kthread_should_stop())\n\t\t\tschedule();\n\t\t__set_current_state(TASK_RUNNING);\n\t}"
 
@@ -45,20 +49,20 @@ func waitGenerate(seed uint64) string {
 	stmt := func() string {
 		s := waitStmts[r.IntN(len(waitStmts))]
 		if strings.Contains(s, "%d") {
-			s = fmt.Sprintf(s, 1+r.IntN(2))
+			s = fmt.Sprintf(s, 1+r.IntN(2)/2+r.IntN(2)/2)
 		}
 		return s
 	}
 	line("/* ksim wait difftest module, seed %d */", seed)
 	line("#include <linux/module.h>\n#include <linux/kthread.h>\n#include <linux/wait.h>\n#include <linux/mutex.h>\n#include <linux/sched.h>")
-	line("#pragma ksim cpus %d", 1+r.IntN(3))
+	line("#pragma ksim cpus %d", 1+r.IntN(2))
 	line("static DECLARE_WAIT_QUEUE_HEAD(wq);\nstatic DEFINE_MUTEX(m);\nstatic int cond, x;\nstatic struct task_struct *th[2];")
-	nthreads := 1 + r.IntN(2)
+	nthreads := 1 + r.IntN(3)/2
 	stoppable := make([]bool, nthreads)
 	created := make([]bool, nthreads)
 	for i := range nthreads {
 		line("static int thread%d(void *d)\n{", i)
-		for range 1 + r.IntN(2) {
+		for range 1 + r.IntN(2)/2 + r.IntN(2)/2 {
 			line("\t%s", stmt())
 		}
 		if r.IntN(4) == 0 {
@@ -76,7 +80,9 @@ func waitGenerate(seed uint64) string {
 			line("\tth[%d] = kthread_run(thread%d, NULL, \"t%d\");", i, i, i)
 		}
 	}
-	for range r.IntN(2) {
+	if r.IntN(3) > 0 {
+		line("\tWRITE_ONCE(cond, READ_ONCE(cond) + 1);\n\twake_up(&wq);")
+	} else if r.IntN(2) == 0 {
 		line("\t%s", stmt())
 	}
 	for i := range nthreads {
@@ -85,24 +91,31 @@ func waitGenerate(seed uint64) string {
 		}
 	}
 	line("\treturn 0;\n}")
-	line("static void __exit w_exit(void)\n{")
-	if r.IntN(2) == 0 {
-		line("\tWRITE_ONCE(cond, 2);\n\twake_up_all(&wq);")
-	}
+	needExit := false
 	for i := range nthreads {
-		if stoppable[i] || r.IntN(4) == 0 {
-			line("\tkthread_stop(th[%d]);", i)
-		}
+		needExit = needExit || stoppable[i]
 	}
-	line("}")
-	line("module_init(w_init);\nmodule_exit(w_exit);\nMODULE_LICENSE(\"GPL\");")
+	if needExit || r.IntN(4) == 0 {
+		line("static void __exit w_exit(void)\n{")
+		if r.IntN(3) == 0 {
+			line("\tWRITE_ONCE(cond, 2);\n\twake_up_all(&wq);")
+		}
+		for i := range nthreads {
+			if stoppable[i] || r.IntN(4) == 0 {
+				line("\tkthread_stop(th[%d]);", i)
+			}
+		}
+		line("}")
+		line("module_exit(w_exit);")
+	}
+	line("module_init(w_init);\nMODULE_LICENSE(\"GPL\");")
 	return b.String()
 }
 
 func TestDiffWait(t *testing.T) {
-	n := 150
+	n := 20
 	if sdRace {
-		n = 15
+		n = 4
 	}
 	if *sdLong {
 		n = 3000
@@ -121,7 +134,7 @@ func TestDiffWait(t *testing.T) {
 	start := time.Now()
 	sdParallel(n, func(i int) {
 		src := waitGenerate(*sdSeed + uint64(i))
-		naive, dfs, diffs, _, skipped, err := sdCompare(src, sdNaiveCap)
+		naive, dfs, diffs, _, skipped, err := sdCompare(src, waitNaiveCap)
 		results[i] = outcome{src, naive, dfs, diffs, skipped, err}
 	})
 	compared, skipped, disagree, shown := 0, 0, 0, 0
@@ -153,7 +166,7 @@ func TestDiffWait(t *testing.T) {
 		}
 	}
 	t.Logf("wait difftest: %d compared, %d skipped (naive over %d executions or cut by a bound), %d disagreements; outcomes %v; %v",
-		compared, skipped, sdNaiveCap, disagree, kinds, time.Since(start).Round(time.Millisecond))
+		compared, skipped, waitNaiveCap, disagree, kinds, time.Since(start).Round(time.Millisecond))
 	if compared < n/3 {
 		t.Errorf("only %d of %d modules were small enough for naive search", compared, n)
 	}
