@@ -350,7 +350,7 @@ func (t *Task) KthreadExit(result int64) {
 // did not stop it, the page fault of running freed module text.
 func (t *Task) KthreadShouldStop() bool {
 	kt := t.kthread()
-	if kt.stoppable && t.k.modObj != 0 {
+	if kt.stoppable { // rmmod may have run: a step reading the module object
 		site := "kthread_should_stop at " + t.where()
 		addr := 0xffffffffc0000000 | lockdep.TextAddr(site)&0xffff0
 		if !t.ModuleCode(addr, "the thread function of "+t.Current().Comm, fmt.Sprintf("kthread_stop() on the thread %q", t.Current().Comm)) {
@@ -548,7 +548,7 @@ func (t *Task) loopBound(l *Loop, localsSame bool) {
 	if !t.k.boundFree(t) {
 		t.k.e.LimitReached(fmt.Sprintf("the loop bound (%d) cut the loop at %s: it went round %d times changing "+
 			"shared state but not its own locals, waiting for no wakeup, and its further iterations ran only "+
-			"once nothing else could; raise it with `#pragma ksim loop-bound N`", bound, l.pos, l.rounds))
+			"once nothing else could; raise it with `#pragma ksim loop bound N`", bound, l.pos, l.rounds))
 	}
 	t.note("loop bound %d reached: goes round again once nothing else can run", bound)
 	t.op("loop bound", 0, sched.None, g)
