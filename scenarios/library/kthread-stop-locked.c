@@ -1,8 +1,8 @@
 /*
- * kthread_stop() while holding the lock the thread takes: the thread can be past
- * its kthread_should_stop() test, about to take dev_lock, when rmmod takes it and
- * waits in kthread_stop() for the thread to exit. Neither can go on: two hung
- * tasks, and lockdep cannot see it (kthread_stop waits on a completion).
+ * kthread_stop() while holding the lock the thread takes.
+ * The thread can be past its kthread_should_stop() test, about to take dev_lock,
+ * when rmmod takes it and waits in kthread_stop() for the thread to exit. Neither
+ * can go on: two hung tasks, which lockdep cannot predict (a completion's wait).
  */
 #pragma ksim expect deadlock
 

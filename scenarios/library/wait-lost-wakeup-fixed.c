@@ -1,8 +1,8 @@
 /*
- * The fix for wait-lost-wakeup: the consumer queues itself and sets its state
- * first, then tests the condition, as wait_event() does. A wake_up() before the
- * test is seen by the test; one after it finds the consumer queued and wakes it.
- * Clean in every interleaving.
+ * The fix for wait-lost-wakeup: queue first, then test the condition.
+ * The consumer queues itself and sets its state before the test, as wait_event()
+ * does: a wake_up() before the test is seen by the test, one after it finds the
+ * consumer queued and wakes it. Clean in every interleaving.
  */
 #pragma ksim expect ok
 

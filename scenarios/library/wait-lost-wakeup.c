@@ -1,8 +1,8 @@
 /*
- * A lost wake-up: the consumer tests the condition before it queues itself on the
- * wait queue, so a wake_up() that comes between the test and prepare_to_wait()
- * finds nobody to wake, and the consumer sleeps in TASK_UNINTERRUPTIBLE for good:
- * the hung task the kernel reports after 120 seconds.
+ * A lost wake-up: the consumer tests the condition before it queues itself.
+ * A wake_up() that comes between the test and prepare_to_wait() finds nobody to
+ * wake, and the consumer sleeps in TASK_UNINTERRUPTIBLE for good: the hung task
+ * the kernel reports after 120 seconds.
  */
 #pragma ksim expect deadlock
 
