@@ -279,8 +279,7 @@ func (t *Task) KthreadStart(comm string, fn func(*Task) int64) *Task {
 }
 
 func (t *Task) kthreadSpawn(comm string, fn func(*Task) int64, run bool) *Task {
-	var c *Task
-	c = t.KthreadRun(comm, func(c *Task) { c.kthreadMain(fn) })
+	c := t.KthreadRun(comm, func(c *Task) { c.kthreadMain(fn) })
 	if c == nil {
 		return nil
 	}
@@ -466,7 +465,9 @@ func (t *Task) KthreadStop(p *Task) int64 {
 
 type kthreadExited struct{ kt *Kthread }
 
-func (g kthreadExited) Enabled(*sched.Op) bool { return g.kt.exited }
+// Enabled: do_exit completes the exited completion whichever way the thread dies (an
+// oops too: make_task_dead -> do_exit).
+func (g kthreadExited) Enabled(*sched.Op) bool { return g.kt.exited || g.kt.t.exited }
 
 // kthreadWaitable is rmmod's wait for a kthread of the module: until it exits, or
 // says it waits to be stopped (kthread_should_stop). A thread kthread_create made
