@@ -49,6 +49,9 @@ type waitTask struct {
 	// sigPending: a signal was delivered to the task (Config.Signals), and
 	// signal_pending() stays true: a kernel thread does not dequeue it.
 	sigPending bool
+	// fatalPending: the pending signal is fatal (SIGKILL): it ends killable
+	// sleeps too.
+	fatalPending bool
 	// woken counts the sleeps a wakeup of another task ended (wake_up,
 	// wake_up_process, kthread_stop): a loop iteration that waited for one is
 	// bounded by that task's progress, not by the loop bound.
@@ -122,7 +125,7 @@ func (t *Task) signalPendingState(state uint32) bool {
 	if state&TaskInterruptible != 0 {
 		return t.signalPending()
 	}
-	return t.ws.sigPending
+	return t.ws.fatalPending
 }
 
 // SignalPending is signal_pending(p): a step reading p's state word.
@@ -196,6 +199,7 @@ func (t *Task) sleepIn(prim string, st uint32, timeout int64) int64 {
 		t.note("woken")
 	case signal && (!timed || t.th.Choose(2) == 1):
 		t.ws.sigPending = true
+		t.ws.fatalPending = t.ws.fatalPending || st&TaskInterruptible == 0 // a killable sleep ends on a fatal one
 		t.setStateVal(TaskRunning)
 		t.note("a signal wakes it")
 	default:
@@ -553,4 +557,23 @@ func (t *Task) loopBound(l *Loop, localsSame bool) {
 	}
 	t.note("loop bound %d reached: goes round again once nothing else can run", bound)
 	t.op("loop bound", 0, sched.None, g)
+}
+
+// SendSignal is the wakeup half of sending p a signal (kernel/signal.c:
+// complete_signal -> signal_wake_up): a step on p's state word that marks the signal
+// pending and wakes p from TASK_INTERRUPTIBLE, or from TASK_KILLABLE too when fatal
+// (TASK_WAKEKILL). It returns whether it woke p. For the user-process harness
+// (Ctrl-C); the signal's number in p's task_struct is the caller's.
+func (t *Task) SendSignal(p *Task, fatal bool) bool {
+	t.op("signal_wake_up", p.stateObj(), sched.Write, nil)
+	p.ws.sigPending = true
+	p.ws.fatalPending = p.ws.fatalPending || fatal
+	mode := uint32(TaskInterruptible)
+	if fatal {
+		mode |= TaskWakekill
+	}
+	if p.stateVal()&mode == 0 {
+		return false
+	}
+	return t.ttwu(p, p.stateVal())
 }

@@ -76,6 +76,23 @@ func TestWaitGoAPI(t *testing.T) {
 				}
 			})
 		}, nil, []string{"3"}},
+		{"a signal ends an interruptible wait_event with -ERESTARTSYS", func(k *Kernel, got map[string]bool) {
+			q := k.NewWaitQueue("wq")
+			k.KernelThread("main", func(t *Task) {
+				c := t.KthreadStart("w", func(c *Task) int64 {
+					e := k.WaitEntryAt(1)
+					e.Set(c, false, true)
+					for {
+						if q.PrepareToWaitEvent(c, e, TaskInterruptible) != 0 {
+							got["-ERESTARTSYS"] = true
+							return 0
+						}
+						c.SleepState("schedule", MaxScheduleTimeout)
+					}
+				})
+				t.SendSignal(c, false)
+			})
+		}, nil, []string{"-ERESTARTSYS"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := map[string]bool{}
