@@ -33,8 +33,9 @@ type Config struct {
 	// IRQs sets how interrupt lines fire, by line number; a line not listed fires at
 	// most once per execution, on any CPU.
 	IRQs map[int]IRQSetting
-	// LoopBound bounds the iterations of a loop that sleep for time, not for
-	// another task (`while (!kthread_should_stop()) { ...; msleep(10); }`): past it
+	// LoopBound bounds the iterations of a loop that waits without end (`while
+	// (!kthread_should_stop()) { ...; msleep(10); }`: each iteration sleeps, changes
+	// shared state, keeps its locals and awaits no wakeup; see boundGuard): past it
 	// the loop goes round only once nothing else can run, and the exploration is
 	// not complete if that cut anything. 0: DefaultLoopBound.
 	LoopBound int

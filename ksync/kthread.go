@@ -492,12 +492,13 @@ func (o *Task) waitsToBeStopped() bool {
 
 // ---- the loop bound ----
 
-// boundGuard holds a task whose loop has gone round LoopBound times without ending,
-// each time changing shared state (so it is no await) but leaving its locals as they
-// were and not waiting for another task's wakeup: nothing in the loop itself moves it
-// towards its end (`while (!kthread_should_stop()) { work(); msleep(10); }`), and
-// exploring every further iteration against every other task's steps would never
-// end. Past the bound the loop goes round only once nothing else can run, and the
+// boundGuard holds a task whose loop waits without end: it has gone round LoopBound
+// times, each time sleeping or giving up its CPU (msleep, schedule, cond_resched),
+// changing shared state (so it is no await) but leaving its locals as they were, and
+// not waiting for another task's wakeup. Nothing in the loop itself moves it towards
+// its end (`while (!kthread_should_stop()) { work(); msleep(10); }`), and exploring
+// every further iteration against every other task's steps would never end. (A busy
+// loop that never sleeps is the step limit's, with its fairness rule.) Past the bound the loop goes round only once nothing else can run, and the
 // exploration says the bound cut it (LimitReached) when something else could have.
 type boundGuard struct{ t *Task }
 
@@ -537,8 +538,8 @@ func (k *Kernel) boundFree(self *Task) bool {
 // that was no await (Loop.Iterated); localsSame says the iteration left the task's
 // locals as they were.
 func (t *Task) loopBound(l *Loop, localsSame bool) {
-	if !localsSame || t.ws.woken != l.woken {
-		return
+	if !localsSame || t.ws.woken != l.woken || t.sleeps == l.sleeps {
+		return // not a loop that waits: finite by itself, or a busy loop (the step limit's)
 	}
 	l.rounds++
 	bound := t.k.cfg.LoopBound
@@ -551,9 +552,9 @@ func (t *Task) loopBound(l *Loop, localsSame bool) {
 	g := &t.ws.held
 	g.t = t
 	if !t.k.boundFree(t) {
-		t.k.e.LimitReached(fmt.Sprintf("the loop bound (%d) cut the loop at %s: it went round %d times changing "+
-			"shared state but not its own locals, waiting for no wakeup, and its further iterations ran only "+
-			"once nothing else could; raise it with `#pragma ksim loop bound N`", bound, l.pos, l.rounds))
+		t.k.e.LimitReached(fmt.Sprintf("the loop bound (%d) cut the loop at %s: it went round %d times sleeping, "+
+			"changing shared state but not its own locals and waiting for no wakeup, and its further iterations "+
+			"ran only once nothing else could; raise it with `#pragma ksim loop bound N`", bound, l.pos, l.rounds))
 	}
 	t.note("loop bound %d reached: goes round again once nothing else can run", bound)
 	t.op("loop bound", 0, sched.None, g)
