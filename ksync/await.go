@@ -53,6 +53,9 @@ type Loop struct {
 	preempt    int
 	irqsOff    bool
 	held       []*lockBase
+	// The loop bound (kthread.go): t.ws.woken when the iteration began, and the
+	// iterations that counted so far.
+	woken, rounds int
 }
 
 // ReadClock tells the loop tracking that the task read the time (jiffies). An
@@ -85,7 +88,7 @@ func (l *Loop) begin() {
 	t := l.t
 	t.settle()
 	l.start = len(t.journal)
-	l.sleeps, l.clockReads = t.sleeps, t.clockReads
+	l.sleeps, l.clockReads, l.woken = t.sleeps, t.clockReads, t.ws.woken
 	l.preempt, l.irqsOff = t.preempt, t.irqsOff
 	l.held = l.held[:0]
 	for _, h := range t.held {
@@ -104,6 +107,8 @@ func (l *Loop) Iterated(localsSame bool, roundTripsObservable bool) {
 		} else {
 			t.await(l)
 		}
+	} else {
+		t.loopBound(l, localsSame)
 	}
 	l.begin()
 }

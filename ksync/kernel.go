@@ -33,6 +33,12 @@ type Config struct {
 	// IRQs sets how interrupt lines fire, by line number; a line not listed fires at
 	// most once per execution, on any CPU.
 	IRQs map[int]IRQSetting
+	// LoopBound bounds the iterations of a loop that waits without end (`while
+	// (!kthread_should_stop()) { ...; msleep(10); }`: each iteration sleeps, changes
+	// shared state, keeps its locals and awaits no wakeup; see boundGuard): past it
+	// the loop goes round only once nothing else can run, and the exploration is
+	// not complete if that cut anything. 0: DefaultLoopBound.
+	LoopBound int
 }
 
 const defaultRelease = "6.12.0-ksim #1"
@@ -116,6 +122,7 @@ type kstate struct {
 	modName    string           // the unloaded module's name
 	tmem       taskMem          // the kernel API's per-boot state: task_structs, WARN_ONCE sites, irq depths (task_mem.go)
 	rcu        rcuState         // RCU: grace periods, callbacks (rcu.go)
+	wt         waitState        // wait queues and their entries (waitqueue.go)
 }
 
 // A Kernel, and the primitives defined on it, live as long as their execution and

@@ -52,7 +52,11 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 // RunAfterAll starts a task that runs fn once every other task has exited: the
 // module's exit function, run by rmmod after the module's threads are done. Kernel
 // threads that are not the module's (SetKernelOwned: kworkers, irq threads) are not
-// waited for.
+// waited for, nor are threads that wait to be stopped: a kthread that has asked
+// kthread_should_stop() (it runs until kthread_stop, which belongs in module_exit),
+// or one kthread_create made and nobody woke. From then on rmmod may run at any
+// point of such a thread's run, as a user's rmmod can; a thread the exit does not
+// stop runs on into freed module code (KthreadShouldStop reports it).
 func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 	t := k.newTaskPID(comm, 1, 1000+k.nextPID) // rmmod runs long after the module's threads: a pid well above theirs
 	t.th = k.e.Spawn(t.Comm, func(th *sched.Thread) {
@@ -62,13 +66,19 @@ func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 			for {
 				var other *Task
 				for _, o := range k.tasks {
-					if o != t && !o.exited && !o.kernelOwned {
+					if o != t && !o.exited && !o.kernelOwned && !o.waitsToBeStopped() {
 						other = o
 						break
 					}
 				}
 				if other == nil {
 					break
+				}
+				if kt := other.ws.kt; kt != nil {
+					// A kthread: until it exits or asks kthread_should_stop(), a
+					// step reading its struct kthread, which both write.
+					th.Op(&sched.Op{Name: "rmmod waits for " + other.Comm, Obj: kt.obj, Access: sched.Acquire, Guard: kthreadWaitable{kt}})
+					continue
 				}
 				th.Join(other.th, "")
 			}
@@ -223,6 +233,12 @@ func (t *Task) Msleep(ms int) {
 // there, and it needs a free CPU to run again, as after msleep.
 func (t *Task) Schedule() {
 	t.op("schedule", 0, sched.None, nil)
+	t.scheduleRunning()
+}
+
+// scheduleRunning is schedule() in TASK_RUNNING, once its step has run (see
+// Schedule).
+func (t *Task) scheduleRunning() {
 	t.sleeps++
 	if !t.atomic() {
 		return

@@ -96,6 +96,8 @@ type Task struct {
 	// of the module's may run after the module is gone (module.go).
 	kernelOwned bool
 	rcu         rcuTask // RCU read-side state (rcu.go)
+	// Wait queues, the task state word, kthreads, the loop bound (kthread.go).
+	ws waitTask
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -116,6 +118,15 @@ type waiting struct {
 // real frames are listed: a static inline or __always_inline function has none.
 // Derived when a report needs it, so that waiting costs nothing.
 func (w waiting) chain(lockdep bool) []string {
+	switch w.prim { // the wait family (kthread.go, waitqueue.go)
+	case "kthread_stop", "kthread_park":
+		// kthread_stop -> wait_for_completion -> __wait_for_common -> schedule_timeout.
+		return []string{"schedule_timeout", "__wait_for_common", "wait_for_completion", w.prim}
+	case "schedule_timeout":
+		return []string{"schedule_timeout"}
+	case "kthread":
+		return []string{"kthread", "ret_from_fork", "ret_from_fork_asm"}
+	}
 	switch w.kind {
 	case "semaphore":
 		// down -> __down (noinline) -> __down_common -> ___down_common (both

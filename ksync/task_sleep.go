@@ -37,34 +37,31 @@ func (t *Task) SleepTimeoutKillable(prim string, timeout int64) int64 {
 }
 
 func (t *Task) sleepTimeout(prim string, st TaskState, killable bool, timeout int64) int64 {
-	t.op(prim, 0, sched.None, nil)
 	if timeout < 0 {
+		t.op(prim, 0, sched.None, nil)
 		t.k.printk(fmt.Sprintf("schedule_timeout: wrong timeout value %x", uint64(timeout)))
 		t.DumpStack()
 		t.state = Running
 		return 0
 	}
-	signal := (st == Interruptible || killable) && t.k.cfg.Signals
-	t.killable = killable
-	t.sleep(st, waiting{kind: "timeout", pos: t.pos, prim: prim})
-	var g sched.Guard
-	if timeout == MaxScheduleTimeout && !signal {
-		g = noTimer{}
-		t.note("sleeps with no timeout")
-	} else if timeout != MaxScheduleTimeout {
-		t.note("sleeps %d jiffies", timeout)
+	// __set_current_state(state), then schedule_timeout(timeout): a wakeup
+	// (wake_up_process) ends the sleep early too.
+	state := uint32(TaskUninterruptible)
+	switch {
+	case killable:
+		state = TaskKillable
+	case st == Interruptible:
+		state = TaskInterruptible
+	case st == Running:
+		state = TaskRunning
 	}
-	left := int64(0)
-	if signal && (timeout == MaxScheduleTimeout || t.th.Choose(2) == 1) {
-		left = timeout
+	if t.inIRQ {
+		t.op(prim, 0, sched.None, nil)
+		return t.sleepIn(prim, state, timeout)
 	}
-	t.op(prim+" (wakes)", 0, sched.None, g)
-	t.wake()
-	t.killable = false
-	if left != 0 {
-		t.note("a signal ends the sleep early")
-	}
-	return left
+	t.op(prim, t.stateObj(), sched.Write, nil)
+	t.setStateVal(state)
+	return t.sleepIn(prim, state, timeout)
 }
 
 // noTimer is the wait of a sleep with no timeout that nothing can end.

@@ -49,6 +49,10 @@ var libraryExpect = map[string][]string{
 	"rcu-free-grace":                   {"ok"},
 	"rcu-sync-in-reader":               {"bug", "deadlock", "warning"},
 	"rcu-sync-after-reader":            {"ok"},
+	"wait-lost-wakeup":                 {"deadlock"},
+	"wait-lost-wakeup-fixed":           {"ok"},
+	"kthread-stop-locked":              {"deadlock"},
+	"kthread-stop-unlocked":            {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {

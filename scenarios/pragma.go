@@ -16,7 +16,11 @@ const MaxCPUs = 64
 // MaxIRQ bounds the interrupt line numbers of `#pragma ksim irq`.
 const MaxIRQ = 1023
 
-const directiveList = "want cpus, threads, memory pressure, expect, lockdep off, irq"
+const directiveList = "want cpus, threads, memory pressure, expect, lockdep off, irq, loop bound"
+
+// MaxLoopBound bounds `#pragma ksim loop bound`: each further iteration multiplies
+// the interleavings.
+const MaxLoopBound = 100
 
 // pragmas turns the `#pragma ksim` lines into s.Config. Thread names are
 // only recorded here; threads validates them once the functions are known.
@@ -81,6 +85,19 @@ func (s *Scenario) pragmas(list *cfront.ErrorList) {
 			}
 			if once("lockdep off") {
 				cfg.NoLockdep = true
+			}
+		case "loop": // `loop bound N`: the wait family's loop bound (ksync.Config.LoopBound)
+			if len(w) != 3 || w[1] != "bound" {
+				c.errorf(p.Pos, "#pragma ksim loop bound wants one number: #pragma ksim loop bound 5")
+				continue
+			}
+			n, err := strconv.Atoi(w[2])
+			if err != nil || n < 1 || n > MaxLoopBound {
+				c.errorf(p.Pos, "invalid loop bound %q (want a number from 1 to %d)", w[2], MaxLoopBound)
+				continue
+			}
+			if once("loop bound") {
+				cfg.LoopBound = n
 			}
 		case "expect":
 			c.expect(&p, once)

@@ -13,7 +13,8 @@ import (
 
 // KernelConfig is the simulated kernel the scenario's pragmas ask for.
 func (s *Scenario) KernelConfig() ksync.Config {
-	cfg := ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure, NoLockdep: s.Config.NoLockdep}
+	cfg := ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure, NoLockdep: s.Config.NoLockdep,
+		LoopBound: s.Config.LoopBound}
 	for n, c := range s.Config.IRQ {
 		if cfg.IRQs == nil {
 			cfg.IRQs = map[int]ksync.IRQSetting{}

@@ -30,6 +30,7 @@ type Config struct {
 	Expect         []string // `expect ok` or some of deadlock lockup bug warning hang; nil when absent
 	NoLockdep      bool     // `lockdep off`
 	IRQ            map[int]IRQConfig
+	LoopBound      int // `loop bound N`: ksync.Config.LoopBound (0: its default)
 	// Pos records where each directive was written, keyed "cpus",
 	// "threads", "memory pressure", "expect", "lockdep off"; for interrupt
 	// line N, "irq N times" and "irq N cpu", and "irq N" for the first

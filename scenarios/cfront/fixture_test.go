@@ -101,7 +101,16 @@ void ndelay(unsigned long nsecs);`,
 	"linux/sched.h": `void cpu_relax(void);
 void schedule(void);
 int cond_resched(void);
-void might_sleep(void);`,
+void might_sleep(void);
+void set_current_state(unsigned int state);
+void __set_current_state(unsigned int state);
+int wake_up_process(struct task_struct *p);`,
+	"linux/wait.h": `void prepare_to_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
+long prepare_to_wait_event(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);
+void finish_wait(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry);
+int __wake_up(struct wait_queue_head *wq_head, unsigned int mode, int nr, void *key);
+int default_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, int flags, void *key);
+int autoremove_wake_function(struct wait_queue_entry *wq_entry, unsigned mode, int sync, void *key);`,
 	"uapi/asm-generic/errno.h": `#define EINTR 4
 #define E2BIG 7
 #define EAGAIN 11
@@ -137,7 +146,9 @@ int sprintf(char *buf, const char *fmt, ...);
 int scnprintf(char *buf, size_t size, const char *fmt, ...);`,
 	"linux/kthread.h": `struct task_struct *kthread_run(int (*threadfn)(void *data), void *data, const char *namefmt, ...);
 int kernel_thread(int (*fn)(void *), void *arg, unsigned long flags);
-bool kthread_should_stop(void);`,
+bool kthread_should_stop(void);
+struct task_struct *kthread_create(int (*threadfn)(void *data), void *data, const char *namefmt, ...);
+int kthread_stop(struct task_struct *k);`,
 	"linux/jiffies.h": `unsigned long msecs_to_jiffies(const unsigned int m);
 unsigned int jiffies_to_msecs(const unsigned long j);`,
 	"linux/err.h": `bool IS_ERR(const void *ptr);

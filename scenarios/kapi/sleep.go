@@ -16,21 +16,6 @@ const (
 	taskWakekill      = 0x0100
 )
 
-// sleepInState is a sleep of up to timeout jiffies (MAX_SCHEDULE_TIMEOUT: until
-// woken) in state, a __state value: TASK_INTERRUPTIBLE, TASK_KILLABLE
-// (TASK_WAKEKILL | TASK_UNINTERRUPTIBLE), or otherwise uninterruptible (TASK_IDLE
-// too, which the hung-task detector skips and ksim does not). It returns the
-// jiffies left.
-func sleepInState(c *interp.Call, prim string, state uint64, timeout int64) int64 {
-	switch {
-	case state&taskInterruptible != 0:
-		return c.T.SleepTimeout(prim, ksync.Interruptible, timeout)
-	case state&taskWakekill != 0:
-		return c.T.SleepTimeoutKillable(prim, timeout)
-	}
-	return c.T.SleepTimeout(prim, ksync.Uninterruptible, timeout)
-}
-
 func init() {
 	register(
 		interp.Builtin{Name: "msleep", Header: "linux/delay.h",
@@ -97,20 +82,19 @@ func msleepInterruptible(c *interp.Call) int64 {
 }
 
 // scheduleTimeout is schedule_timeout(timeout) (kernel/time/timer.c): the task
-// sleeps in the state it set before (set_current_state writes current->__state),
-// until its timer fires; in TASK_RUNNING it only passes through schedule() and
-// returns with the time left, all of it. The wakeup sets TASK_RUNNING again.
+// sleeps in the state it set before (set_current_state), until its timer fires or a
+// wakeup (wake_up_process, wake_up) sets it TASK_RUNNING; in TASK_RUNNING it only
+// passes through schedule() and returns with the time left, all of it.
 func scheduleTimeout(c *interp.Call) int64 {
 	timeout := c.Args[0]
 	if timeout < 0 { // the kernel's error, before it looks at the state
 		return c.T.SleepTimeout("schedule_timeout", ksync.Running, timeout)
 	}
-	state, addr := currentState(c, worldOf(c))
-	if state == taskRunning {
+	taskStruct(c, worldOf(c), c.T.Current())
+	if c.T.Current().StateWord() == ksync.TaskRunning {
+		// Only the task itself leaves TASK_RUNNING: nobody can change it now.
 		c.T.Schedule()
 		return timeout
 	}
-	left := sleepInState(c, "schedule_timeout", state, timeout)
-	c.T.Kernel().Poke(addr, 4, taskRunning)
-	return left
+	return c.T.SleepState("schedule_timeout", timeout)
 }

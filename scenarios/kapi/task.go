@@ -47,11 +47,59 @@ func init() {
 		interp.Builtin{Name: "kernel_thread", Header: "linux/sched/task.h",
 			Decl: "int kernel_thread(int (*fn)(void *), void *arg, ...);",
 			Impl: kernelThread},
+		interp.Builtin{Name: "kthread_create", Header: "linux/kthread.h",
+			Decl: "struct task_struct *kthread_create(int (*threadfn)(void *data), void *data, const char *namefmt, ...);",
+			Impl: kthreadCreate},
 		interp.Builtin{Name: "kthread_should_stop", Header: "linux/kthread.h",
 			Decl: "_Bool kthread_should_stop(void);",
-			// Nothing in ksim calls kthread_stop (not modelled), so nothing ever
-			// sets KTHREAD_SHOULD_STOP (kernel/kthread.c).
-			Impl: func(c *interp.Call) int64 { return 0 }},
+			Impl: func(c *interp.Call) int64 { return b2i(c.T.KthreadShouldStop()) }},
+		interp.Builtin{Name: "kthread_stop", Header: "linux/kthread.h",
+			Decl: "int kthread_stop(struct task_struct *k);",
+			Impl: onTask(0, func(c *interp.Call, p *ksync.Task) int64 { return int64(int32(c.T.KthreadStop(p))) })},
+		interp.Builtin{Name: "kthread_park", Header: "linux/kthread.h",
+			Decl: "int kthread_park(struct task_struct *k);",
+			Impl: onTask(0, func(c *interp.Call, p *ksync.Task) int64 { return c.T.KthreadPark(p) })},
+		interp.Builtin{Name: "kthread_unpark", Header: "linux/kthread.h",
+			Decl: "void kthread_unpark(struct task_struct *k);",
+			Impl: onTask(0, func(c *interp.Call, p *ksync.Task) int64 { c.T.KthreadUnpark(p); return 0 })},
+		interp.Builtin{Name: "kthread_should_park", Header: "linux/kthread.h",
+			Decl: "_Bool kthread_should_park(void);",
+			Impl: func(c *interp.Call) int64 { return b2i(c.T.KthreadShouldPark()) }},
+		interp.Builtin{Name: "kthread_parkme", Header: "linux/kthread.h",
+			Decl: "void kthread_parkme(void);",
+			Impl: func(c *interp.Call) int64 {
+				taskStruct(c, worldOf(c), c.T.Current())
+				c.T.KthreadParkme()
+				return 0
+			}},
+		interp.Builtin{Name: "kthread_exit", Header: "linux/kthread.h",
+			Decl: "void kthread_exit(long result) __attribute__((noreturn));",
+			Impl: func(c *interp.Call) int64 { c.T.KthreadExit(c.Args[0]); return 0 }},
+		interp.Builtin{Name: "kthread_complete_and_exit", Header: "linux/kthread.h",
+			Decl: "void kthread_complete_and_exit(struct completion *comp, long code) __attribute__((noreturn));",
+			Impl: func(c *interp.Call) int64 {
+				var comp *ksync.Completion
+				if c.Addr(0) != 0 {
+					if comp = completionAt(c); comp == nil {
+						return 0
+					}
+				}
+				c.T.KthreadCompleteAndExit(comp, c.Args[1])
+				return 0
+			}},
+		interp.Builtin{Name: "wake_up_process", Header: "linux/sched.h",
+			Decl: "int wake_up_process(struct task_struct *p);",
+			Impl: onTask(0, func(c *interp.Call, p *ksync.Task) int64 {
+				return b2i(c.T.TryToWakeUp("wake_up_process", p, ksync.TaskNormal))
+			})},
+		interp.Builtin{Name: "wake_up_state", Header: "linux/sched.h",
+			Decl: "int wake_up_state(struct task_struct *p, unsigned int state);",
+			Impl: onTask(0, func(c *interp.Call, p *ksync.Task) int64 {
+				return b2i(c.T.TryToWakeUp("wake_up_state", p, uint32(c.Args[1])))
+			})},
+		interp.Builtin{Name: "signal_pending", Header: "linux/sched/signal.h",
+			Decl: "int signal_pending(struct task_struct *p);",
+			Impl: onTask(0, func(c *interp.Call, p *ksync.Task) int64 { return b2i(c.T.SignalPending(p)) })},
 		interp.Builtin{Name: "get_current", Header: "asm/current.h",
 			Decl: "struct task_struct *get_current(void);",
 			Impl: getCurrent},
@@ -129,11 +177,49 @@ func kthreadRun(c *interp.Call) int64 {
 	if len(c.Args) > 2 {
 		name = diagFormat(c, 2)
 	}
-	child := c.T.KthreadRun(name, func(ct *ksync.Task) { run(ct) })
+	child := c.T.KthreadStart(name, func(ct *ksync.Task) int64 { return int64(int32(run(ct))) })
 	if child == nil {
 		return spawnFails(c, name, "ERR_PTR(-EAGAIN)")
 	}
 	return int64(taskStruct(c, w, child).Addr())
+}
+
+// kthreadCreate is kthread_create(threadfn, data, namefmt, ...) (include/linux/
+// kthread.h: kthread_create_on_node): the thread is made, named as kthread_run names
+// it, and sleeps in kthread() until wake_up_process starts it or kthread_stop stops
+// it before it ran (its result is then -EINTR).
+func kthreadCreate(c *interp.Call) int64 {
+	w := worldOf(c)
+	run := runFunc(w, c.Addr(0), c.Args[1])
+	name := ""
+	if len(c.Args) > 2 {
+		name = diagFormat(c, 2)
+	}
+	child := c.T.KthreadCreate(name, func(ct *ksync.Task) int64 { return int64(int32(run(ct))) })
+	if child == nil {
+		return spawnFails(c, name, "ERR_PTR(-EAGAIN)")
+	}
+	return int64(taskStruct(c, w, child).Addr())
+}
+
+// onTask runs f on the task whose task_struct argument i points at; a pointer to no
+// task faults, as the kernel's dereference of it does.
+func onTask(i int, f func(c *interp.Call, p *ksync.Task) int64) func(*interp.Call) int64 {
+	return func(c *interp.Call) int64 {
+		p := taskAt(c, c.Addr(i))
+		if p == nil {
+			addr := c.Addr(i)
+			if b, off := c.K().Find(addr); b != nil && off >= 0 && off < b.Size() {
+				// Memory, but no task's: ksim cannot tell what the kernel would do.
+				c.T.Oops(fmt.Sprintf("ksim: %#x is not a task_struct ksim made", addr))
+				return 0
+			}
+			callOops(c.T, addr)
+			return 0
+		}
+		taskStruct(c, worldOf(c), c.T.Current())
+		return f(c, p)
+	}
 }
 
 // kernelThread is kernel_thread(fn, arg, name, flags) as 6.12 declares it
@@ -217,6 +303,9 @@ func taskStruct(c *interp.Call, w taskWorld, cur *ksync.Task) *ksync.Buffer {
 				k.Poke(b.Addr()+uint64(off), n, v)
 			}
 		}
+		if off, ok := w.Offsetof("task_struct", "__state"); ok && off+4 <= size {
+			cur.SetStateWord(b, off) // the scheduler's state word is this one
+		}
 		put("pid", 4, uint64(cur.PID))
 		put("tgid", 4, uint64(cur.PID)) // a kernel thread leads its own thread group
 		if off, ok := w.Offsetof("task_struct", "comm"); ok && off+taskCommLen <= size {
@@ -240,50 +329,30 @@ func argTypeIsPointer(t cc.Type) bool {
 	return false
 }
 
-// currentState is current->__state, and where it is (0 when the header has no
-// __state). A task whose task_struct nobody has asked for never set its state: it
-// is TASK_RUNNING.
-func currentState(c *interp.Call, w taskWorld) (state, addr uint64) {
-	off, ok := w.Offsetof("task_struct", "__state")
-	if !ok {
-		return taskRunning, 0
-	}
-	b := c.T.Current().TaskStruct(nil)
-	if b == nil {
-		return taskRunning, 0
-	}
-	addr = b.Addr() + uint64(off)
-	state, _ = c.T.Kernel().Peek(addr, 4)
-	return state, addr
-}
-
 // setCurrentState is set_current_state(state) and __set_current_state(state)
 // (include/linux/sched.h): current->__state = state, a store of its own (the kernel's
 // smp_store_mb, or WRITE_ONCE).
 func setCurrentState(c *interp.Call) int64 {
-	w := worldOf(c)
-	off, ok := w.Offsetof("task_struct", "__state")
-	if !ok {
-		return 0
+	taskStruct(c, worldOf(c), c.T.Current())
+	name := "set_current_state"
+	if c.Site != nil && c.Site.Builtin != nil {
+		name = c.Site.Builtin.Name
 	}
-	b := taskStruct(c, w, c.T.Current())
-	c.T.WriteOnceAt(b.Addr()+uint64(off), 4, uint64(uint32(c.Args[0])))
+	c.T.SetCurrentState(name, uint32(c.Args[0]))
 	return 0
 }
 
 // schedule is schedule() (kernel/sched/core.c). In TASK_RUNNING the task gives up
 // its CPU and stays runnable. In another state (set_current_state before it) it
-// sleeps until woken; ksim models no wake_up_process yet, so only a signal (with
-// Config.Signals, for TASK_INTERRUPTIBLE or TASK_KILLABLE) ends that sleep, and
-// otherwise the task sleeps forever, as it would in the kernel with no waker. The
-// wakeup sets TASK_RUNNING.
+// sleeps until a wakeup sets it TASK_RUNNING again (wake_up_process, a wait queue's
+// wake_up, kthread_stop), unless a signal is pending for that state.
 func schedule(c *interp.Call) int64 {
-	state, addr := currentState(c, worldOf(c))
-	if state == taskRunning || c.T.InInterrupt() {
+	taskStruct(c, worldOf(c), c.T.Current())
+	if c.T.Current().StateWord() == ksync.TaskRunning {
+		// Only the task itself leaves TASK_RUNNING: nobody can change it now.
 		c.T.Schedule()
 		return 0
 	}
-	sleepInState(c, "schedule", state, ksync.MaxScheduleTimeout)
-	c.T.Kernel().Poke(addr, 4, taskRunning)
+	c.T.SleepState("schedule", ksync.MaxScheduleTimeout)
 	return 0
 }
