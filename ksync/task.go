@@ -95,6 +95,8 @@ type Task struct {
 	// thread): rmmod does not wait for it to exit (RunAfterAll), so what it runs
 	// of the module's may run after the module is gone (module.go).
 	kernelOwned bool
+	// Workqueues (workqueue.go): the work instance a kworker runs.
+	kworker *workInst
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -141,6 +143,8 @@ func (w waiting) chain(lockdep bool) []string {
 		return []string{"__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", w.prim}
 	case "msleep":
 		return []string{"schedule_timeout", "msleep"}
+	case "work":
+		return workWaitChain(w.prim) // workqueue.go
 	}
 	return nil
 }
