@@ -41,7 +41,7 @@ import (
 // one execution. A work or timer that re-arms itself would otherwise make the
 // search infinite; past the bound the execution stops, and the exploration says
 // that it is not complete.
-const ArmBound = 3
+const ArmBound = 2
 
 // wqState is the kernel's workqueue and timer state for one execution.
 type wqState struct {
@@ -254,14 +254,17 @@ func (t *Task) QueueWork(q *Workqueue, w *Work) bool {
 		t.note("already pending: false")
 		return false
 	}
-	t.queueInst(q, w)
+	t.queueInst(q, w, false)
 	return true
 }
 
 // queueInst is __queue_work: a new instance of w on q, with its kworker. The
 // caller's step was on w's object; the instance joins q's list in a step on q's.
-func (t *Task) queueInst(q *Workqueue, w *Work) {
-	if !t.armOK(&w.arms, w.name) {
+func (t *Task) queueInst(q *Workqueue, w *Work, counted bool) {
+	if !counted && !t.armOK(&w.arms, w.name) {
+		// Not run, a flush would wait for it for ever: the execution stops here.
+		t.note("re-arm bound: the execution stops here")
+		t.k.e.Abort()
 		return
 	}
 	if q.destroyed || q.draining && !t.chainedWork(q) {
@@ -290,10 +293,8 @@ func (t *Task) armOK(n *int, what string) bool {
 	if *n <= ArmBound {
 		return true
 	}
-	t.k.e.LimitReached(fmt.Sprintf("re-arm bound reached: %s was queued or armed more than %d times in one execution "+
-		"(a work or timer that re-arms itself); ksim explores at most ksync.ArmBound = %d", what, ArmBound, ArmBound))
-	t.note("re-arm bound: the execution stops here")
-	t.k.e.Abort()
+	t.k.e.LimitReached(fmt.Sprintf("re-arm bound reached: work %s was queued or armed more than %d times in one execution "+
+		"(a work that re-queues itself); ksim explores at most ksync.ArmBound = %d", what, ArmBound, ArmBound))
 	return false
 }
 
@@ -563,7 +564,7 @@ func (t *Task) FlushWorkqueue(q *Workqueue) {
 
 func (t *Task) flushWorkqueue(q *Workqueue, drain bool, prim string) {
 	t.lockMapAcquire(q.dep, "__flush_workqueue+0x10e/0x5a0", true) // touch_wq_lockdep_map
-	t.wqMutexSleep("__flush_workqueue")                           // mutex_lock(&wq->mutex)
+	t.wqMutexSleep("__flush_workqueue")                            // mutex_lock(&wq->mutex)
 	t.op(prim, q.id, sched.Write, nil)
 	g := wqFlushed{q: q, mark: q.nextSeq, drain: drain}
 	t.waitDone(prim, g, q.id, q.dep)
@@ -600,15 +601,16 @@ func (t *Task) QueueDelayedWork(q *Workqueue, w *Work, delay uint64) bool {
 // queueDelayed is __queue_delayed_work.
 func (t *Task) queueDelayed(q *Workqueue, w *Work, delay uint64) {
 	if delay == 0 {
-		t.queueInst(q, w)
-		return
-	}
-	if !t.armOK(&w.arms, w.name) {
+		t.queueInst(q, w, false)
 		return
 	}
 	w.dwq = q
 	w.timer = true
 	w.timerGen++
+	if !t.armOK(&w.arms, w.name) {
+		t.note("re-arm bound: its timer will not fire")
+		return // armed for good: it never fires
+	}
 	gen := w.timerGen
 	t.note("timer armed")
 	k := t.k
@@ -629,7 +631,7 @@ func (t *Task) queueDelayed(q *Workqueue, w *Work, delay uint64) {
 		}
 		w.timer = false
 		ctx := k.timerContext(th, cpu)
-		ctx.queueInst(w.dwq, w)
+		ctx.queueInst(w.dwq, w, true) // counted when the timer was armed
 	})
 	th.SetWhere(cpuNames[cpu])
 	k.spawning--
@@ -667,7 +669,7 @@ func (t *Task) FlushDelayedWork(w *Work) bool {
 	if w.timer {
 		w.timer = false
 		w.timerGen++
-		t.queueInst(w.dwq, w)
+		t.queueInst(w.dwq, w, true) // counted when the timer was armed
 	}
 	return t.FlushWork(w)
 }

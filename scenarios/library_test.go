@@ -45,6 +45,13 @@ var libraryExpect = map[string][]string{
 	"driver-list":                      {"ok"},
 	"driver-list-uaf":                  {"bug"},
 	"driver-lock-uninit":               {"warning"},
+	// workqueues and timers (wq)
+	"wq-flush-under-lock":           {"deadlock", "warning"},
+	"wq-flush-under-lock-fix":       {"ok"},
+	"wq-armed-at-exit":              {"bug"},
+	"wq-armed-at-exit-fix":          {"ok"},
+	"timer-del-sync-under-lock":     {"lockup", "warning"},
+	"timer-del-sync-under-lock-fix": {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {
