@@ -242,8 +242,10 @@ func (t *Task) DelTimerSync(tm *Timer, prim string, shutdown bool) int {
 // del_timer_sync (its RIP and lock function), and ksim's note.
 func (t *Task) timerSpin() (rip, fn string, ok bool) {
 	switch t.wait.prim {
-	case "del_timer_sync", "timer_delete_sync", "timer_shutdown_sync", "hrtimer_cancel":
+	case "del_timer_sync", "timer_delete_sync", "timer_shutdown_sync":
 		return "__timer_delete_sync+0x9c/0x120", t.wait.prim, true
+	case "hrtimer_cancel":
+		return "hrtimer_cancel+0x2a/0x40", t.wait.prim, true
 	}
 	return "", "", false
 }
