@@ -41,6 +41,15 @@ type Timer struct {
 	arms     int
 	tl       *Tasklet // its entry in the CPU's pending softirqs
 	runs     int
+	mapAddr  uint64 // where its lockdep_map is (SetMapAddr)
+}
+
+// SetMapAddr places the timer's lockdep map at addr (timer->lockdep_map).
+func (tm *Timer) SetMapAddr(addr uint64) {
+	tm.mapAddr = addr
+	if tm.dep != nil {
+		tm.dep.addr = addr
+	}
 }
 
 // TimerIRQSafe is TIMER_IRQSAFE: the callback runs with interrupts disabled.
@@ -65,6 +74,9 @@ func (tm *Timer) Runs() int { return tm.runs }
 func (tm *Timer) Setup(t *Task, depName string, flags int, fn func(t *Task)) {
 	t.op("timer_setup", tm.id, sched.Write, nil)
 	tm.fn, tm.flags, tm.dep = fn, flags, t.k.newLockMap(depName)
+	if tm.mapAddr != 0 {
+		tm.dep.addr = tm.mapAddr
+	}
 	tm.armed, tm.shutdown = false, false
 	tm.gen++
 }

@@ -188,6 +188,7 @@ type Work struct {
 	running *workInst // the instance a kworker runs now
 	disable int       // disable count (cancel_work_sync holds it up while it waits)
 	arms    int       // queued or armed so far in this execution (ArmBound)
+	mapAddr uint64    // where its lockdep_map is (SetMapAddr)
 
 	// A delayed work: its timer is armed (WORK_STRUCT_PENDING while it is), gen
 	// tells an expiry thread whether it is still the timer's, dwq is where the
@@ -217,6 +218,13 @@ func (k *Kernel) NewWork(name, depName string, fn func(t *Task)) *Work {
 	return &Work{k: k, id: k.e.NewObject(name), name: name, dep: k.newLockMap(depName), fn: fn}
 }
 
+// SetMapAddr places the work's lockdep map at addr (work->lockdep_map), for the
+// held-locks lines.
+func (w *Work) SetMapAddr(addr uint64) {
+	w.mapAddr = addr
+	w.dep.addr = addr
+}
+
 // SetDelayed makes the work a delayed work's (its timer is delayed_work_timer_fn's).
 func (w *Work) SetDelayed() { w.delayed = true }
 
@@ -233,6 +241,9 @@ func (w *Work) Init(t *Task, depName string, fn func(t *Task)) {
 	t.op("INIT_WORK", w.id, sched.Write, nil)
 	w.fn = fn
 	w.dep = t.k.newLockMap(depName)
+	if w.mapAddr != 0 {
+		w.dep.addr = w.mapAddr
+	}
 }
 
 // pending is work_pending(): WORK_STRUCT_PENDING is set while the work is queued,

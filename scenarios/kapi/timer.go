@@ -140,6 +140,9 @@ func timerAt(c *interp.Call, i int) *ksync.Timer {
 	}
 	flags, _ := k.Peek(addr+uint64(l.flags), 4)
 	tm := k.NewTimer(name, depName, int(flags), timerRun(w, addr, l, name))
+	if off, ok := w.Offsetof("timer_list", "lockdep_map"); ok {
+		tm.SetMapAddr(addr + uint64(off))
+	}
 	k.SetPrimAt(addr, tm)
 	return tm
 }

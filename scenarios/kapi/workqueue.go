@@ -203,6 +203,9 @@ func workAt(c *interp.Call, i int, delayed bool) *ksync.Work {
 		depName = c.T.CString("lockdep_init_map", p, 128) // DECLARE_WORK: STATIC_LOCKDEP_MAP_INIT(#n)
 	}
 	wk := k.NewWork(name, depName, workRun(w, addr, l, name, delayed))
+	if off, ok := w.Offsetof("work_struct", "lockdep_map"); ok {
+		wk.SetMapAddr(addr + uint64(off))
+	}
 	if delayed {
 		wk.SetDelayed()
 	}
