@@ -278,17 +278,21 @@ func (t *Task) queueInst(q *Workqueue, w *Work, counted bool) {
 		t.k.e.Abort()
 		return
 	}
-	if q.destroyed || q.draining && !t.chainedWork(q) {
-		// __queue_work: WARN_ON_ONCE(!is_chained_work(wq)) on a workqueue being
-		// destroyed (kernel/workqueue.c:2294), and the work is not queued.
-		t.warnOnce("kernel/workqueue.c:2294", "__queue_work+0x39b/0x430",
-			"queue_work on workqueue "+q.name+" being destroyed at "+t.where())
-		return
-	}
 	inst := &workInst{w: w, q: q, cpu: t.cpu}
 	w.pend = inst
-	t.note("queued on %s", q.name)
 	t.op("insert_work", q.id, sched.Write, nil)
+	if q.destroyed || q.draining && !t.chainedWork(q) {
+		// __queue_work: WARN_ON_ONCE(!is_chained_work(wq)) on a workqueue being
+		// destroyed (kernel/workqueue.c:2294), and the work is not queued: its
+		// PENDING bit stays set (queue_work fails from now on), and a flush finds
+		// no pool running it (start_flush_work: already_gone).
+		t.warnOnce("kernel/workqueue.c:2294", "__queue_work+0x39b/0x430",
+			"queue_work on workqueue "+q.name+" being destroyed at "+t.where())
+		t.op("__queue_work", w.id, sched.Write, nil)
+		inst.cancelled, inst.finished = true, true
+		return
+	}
+	t.note("queued on %s", q.name)
 	q.nextSeq++
 	inst.seq = q.nextSeq
 	inst.onList = true
