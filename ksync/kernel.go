@@ -123,6 +123,7 @@ type kstate struct {
 	tmem       taskMem          // the kernel API's per-boot state: task_structs, WARN_ONCE sites, irq depths (task_mem.go)
 	rcu        rcuState         // RCU: grace periods, callbacks (rcu.go)
 	wt         waitState        // wait queues and their entries (waitqueue.go)
+	wq         wqState          // workqueues and timers (workqueue.go, timer.go)
 }
 
 // A Kernel, and the primitives defined on it, live as long as their execution and

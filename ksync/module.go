@@ -110,6 +110,9 @@ func (t *Task) freedCodeOops(addr uint64, fn, missing string, kernelFrames []str
 // othersAlive reports whether a task or interrupt context other than self has not
 // exited.
 func (k *Kernel) othersAlive(self *Task) bool {
+	if k.wq.expiries > 0 { // a timer may still fire (timer.go)
+		return true
+	}
 	for _, ts := range [...][]*Task{k.tasks, k.handlers} {
 		for _, o := range ts {
 			if o != self && !o.exited && (o.th == nil || !o.th.Finished()) {

@@ -197,7 +197,12 @@ func (k *Kernel) softLockup(t *Task) sched.Problem {
 	if t.wait.kind == "rwlock" {
 		slow, lockFn = "queued_write_lock_slowpath", "_raw_write_lock"
 	}
-	fmt.Fprintf(&b, "RIP: 0010:%s+0x7c/0x2d0\n", slow)
+	rip := slow + "+0x7c/0x2d0"
+	timerWait := false
+	if r, fn, ok := t.timerSpin(); ok { // busy-waiting for a timer callback (timer.go)
+		rip, lockFn, timerWait = r, fn, true
+	}
+	fmt.Fprintf(&b, "RIP: 0010:%s\n", rip)
 	b.WriteString(t.callTrace(lockFn))
 	k.printkAt(22, b.String())
 	t.addTaint(taintSoftLock) // LOCKDEP_STILL_OK
@@ -205,6 +210,8 @@ func (k *Kernel) softLockup(t *Task) sched.Problem {
 	b.WriteString("\n")
 	name := t.wait.lock.name
 	switch h := k.holder(t.wait.lock); {
+	case timerWait:
+		fmt.Fprintf(&b, "ksim: %s busy-waits in %s at %s for the callback of timer %s, which cannot return\n", t.id(), t.wait.prim, t.wait.pos, name)
 	case h == nil:
 		fmt.Fprintf(&b, "ksim: %s spins on %s at %s, and nothing will release it\n", t.id(), name, t.wait.pos)
 	case h == t:
@@ -215,6 +222,8 @@ func (k *Kernel) softLockup(t *Task) sched.Problem {
 		fmt.Fprintf(&b, "ksim: the tasklet on CPU%d spins on %s, which the task it interrupted (%s) holds:\n"+
 			"ksim: that task cannot run until the softirq returns. Take %s with spin_lock_bh in process context.\n",
 			t.cpu, name, h.id(), name)
+	case h.wait.kind == "spinlock" && h.wait.lock != nil && h.wait.lock.kind == kindLockMap:
+		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which busy-waits in %s for this timer callback to return\n", t.id(), name, h.id(), h.wait.prim)
 	case h.wantsCPUOnly() && h.wait.kind != "":
 		fmt.Fprintf(&b, "ksim: %s spins on %s, held by %s, which slept (%s) holding it and is now runnable\n"+
 			"ksim: but has no CPU: every CPU is held by a task with preemption disabled\n", t.id(), name, h.id(), h.wait.kind)

@@ -98,6 +98,8 @@ type Task struct {
 	rcu         rcuTask // RCU read-side state (rcu.go)
 	// Wait queues, the task state word, kthreads, the loop bound (kthread.go).
 	ws waitTask
+	// Workqueues (workqueue.go): the work instance a kworker runs.
+	kworker *workInst
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -159,6 +161,8 @@ func (w waiting) chain(lockdep bool) []string {
 		return []string{"schedule_timeout", "__wait_for_common", "rcu_barrier"}
 	case "bit": // bitwait.go
 		return []string{"bit_wait", "__wait_on_bit", "out_of_line_wait_on_bit"}
+	case "work":
+		return workWaitChain(w.prim) // workqueue.go
 	}
 	return nil
 }

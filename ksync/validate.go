@@ -35,6 +35,8 @@ func (l *lockBase) depKind() lockdep.Kind {
 		return lockdep.RWLock
 	case kindRWSem:
 		return lockdep.RWSem
+	case kindLockMap:
+		return lockdep.LockMap // workqueue.go
 	}
 	return lockdep.Mutex
 }

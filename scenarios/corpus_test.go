@@ -25,6 +25,7 @@ var corpusMustRun = map[string]bool{
 	"example_mutex.c": true, "example_spinlock.c": true, "example_rwlock.c": true,
 	"example_tasklet.c": true, "kmem_cache.c": true,
 	"completions.c": true, // wait (kthread lifecycle)
+	"sched.c":       true, // workqueues (wq)
 }
 
 // TestLKMPGCorpus runs the Linux Kernel Module Programming Guide's examples as

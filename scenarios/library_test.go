@@ -53,6 +53,13 @@ var libraryExpect = map[string][]string{
 	"wait-lost-wakeup-fixed":           {"ok"},
 	"kthread-stop-locked":              {"deadlock"},
 	"kthread-stop-unlocked":            {"ok"},
+	// workqueues and timers (wq)
+	"wq-flush-under-lock":           {"deadlock", "warning"},
+	"wq-flush-under-lock-fix":       {"ok"},
+	"wq-armed-at-exit":              {"bug"},
+	"wq-armed-at-exit-fix":          {"ok"},
+	"timer-del-sync-under-lock":     {"lockup", "warning"},
+	"timer-del-sync-under-lock-fix": {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {

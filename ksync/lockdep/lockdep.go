@@ -17,9 +17,12 @@ const (
 	RWLock                 // rwlock_t: read_lock is a recursive reader only in_interrupt() (Held.Recursive)
 	Mutex                  // struct mutex
 	RWSem                  // struct rw_semaphore: down_read is a non-recursive reader
+	// LockMap is a struct lockdep_map of no lock, taken by lock_map_acquire: a
+	// work's or workqueue's completion map, a timer's (LD_WAIT_INV: {0:0}).
+	LockMap
 )
 
-var kindNames = [...]string{"invalid", "spinlock", "rwlock", "mutex", "rw_semaphore"}
+var kindNames = [...]string{"invalid", "spinlock", "rwlock", "mutex", "rw_semaphore", "lock_map"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -31,8 +34,11 @@ func (k Kind) String() string {
 // WaitTypes is lockdep's "{outer:inner}" wait-type pair: {2:2} for spinlock_t and
 // rwlock_t (LD_WAIT_CONFIG), {3:3} for mutexes and rw_semaphores (LD_WAIT_SLEEP).
 func (k Kind) WaitTypes() string {
-	if k == Spin || k == RWLock {
+	switch k {
+	case Spin, RWLock:
 		return "{2:2}"
+	case LockMap:
+		return "{0:0}" // lockdep_init_map: LD_WAIT_INV
 	}
 	return "{3:3}"
 }

@@ -165,6 +165,16 @@ const void *free_irq(unsigned int irq, void *dev_id);
 void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
 void tasklet_schedule(struct tasklet_struct *t);
 void tasklet_kill(struct tasklet_struct *t);`,
+	// workqueues and timers (wq): what the bundled wq-* and timer-* scenarios call.
+	"linux/workqueue.h": `void INIT_WORK(struct work_struct *work, work_func_t func);
+bool schedule_work(struct work_struct *work);
+bool flush_work(struct work_struct *work);
+bool cancel_work_sync(struct work_struct *work);
+bool schedule_delayed_work(struct delayed_work *dwork, unsigned long delay);
+bool cancel_delayed_work_sync(struct delayed_work *dwork);`,
+	"linux/timer.h": `void timer_setup(struct timer_list *timer, void (*callback)(struct timer_list *), unsigned int flags);
+int mod_timer(struct timer_list *timer, unsigned long expires);
+int del_timer_sync(struct timer_list *timer);`,
 }
 
 // testModelled is the set of functions testHeaders declares.
