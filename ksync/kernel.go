@@ -115,6 +115,7 @@ type kstate struct {
 	modGone    bool             // module_exit has returned and the module is freed
 	modName    string           // the unloaded module's name
 	tmem       taskMem          // the kernel API's per-boot state: task_structs, WARN_ONCE sites, irq depths (task_mem.go)
+	irq        irqState         // GPIO lines (gpio.go)
 }
 
 // A Kernel, and the primitives defined on it, live as long as their execution and

@@ -95,6 +95,9 @@ type Task struct {
 	// thread): rmmod does not wait for it to exit (RunAfterAll), so what it runs
 	// of the module's may run after the module is gone (module.go).
 	kernelOwned bool
+	// Threaded irqs (irq_thread.go): the line whose handlers and thread
+	// synchronize_irq waits for.
+	irqWaitLine *IRQLine
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -141,6 +144,9 @@ func (w waiting) chain(lockdep bool) []string {
 		return []string{"__alloc_pages_slowpath.constprop.0", "__alloc_pages_noprof", w.prim}
 	case "msleep":
 		return []string{"schedule_timeout", "msleep"}
+	case "irq thread":
+		// synchronize_irq's wait_event: its callers, in prim (irq_thread.go).
+		return strings.Fields(w.prim)
 	}
 	return nil
 }

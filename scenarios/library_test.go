@@ -45,6 +45,8 @@ var libraryExpect = map[string][]string{
 	"driver-list":                      {"ok"},
 	"driver-list-uaf":                  {"bug"},
 	"driver-lock-uninit":               {"warning"},
+	"irq-disable-in-handler":           {"bug", "lockup"},
+	"irq-disable-nosync":               {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {

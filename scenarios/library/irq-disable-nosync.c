@@ -1,0 +1,45 @@
+/*
+ * The fix of irq-disable-in-handler.c: the handler masks its own line with
+ * disable_irq_nosync(), which does not wait for running handlers, and the tasklet
+ * unmasks it once the device is drained. module_exit frees the line, then kills
+ * the tasklet: nothing of the module runs after it is gone.
+ */
+#pragma ksim cpus 1
+#pragma ksim expect ok
+
+#include <linux/module.h>
+#include <linux/interrupt.h>
+
+#define SENSOR_IRQ 7
+
+static int samples;
+
+static void sensor_drain(struct tasklet_struct *t)
+{
+	samples++;
+	enable_irq(SENSOR_IRQ);
+}
+
+static DECLARE_TASKLET(sensor_tasklet, sensor_drain);
+
+static irqreturn_t sensor_interrupt(int irq, void *dev_id)
+{
+	disable_irq_nosync(irq);	/* masks the line, does not wait */
+	tasklet_schedule(&sensor_tasklet);
+	return IRQ_HANDLED;
+}
+
+static int __init sensor_init(void)
+{
+	return request_irq(SENSOR_IRQ, sensor_interrupt, 0, "sensor", NULL);
+}
+
+static void __exit sensor_exit(void)
+{
+	free_irq(SENSOR_IRQ, NULL);
+	tasklet_kill(&sensor_tasklet);
+}
+
+module_init(sensor_init);
+module_exit(sensor_exit);
+MODULE_LICENSE("GPL");
