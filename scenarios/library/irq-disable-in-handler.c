@@ -1,9 +1,9 @@
 /*
- * A handler masks its own line while a tasklet drains the device. disable_irq()
- * waits for the line's running handlers (synchronize_irq): in the handler it waits
- * for itself, spinning with interrupts off until the NMI watchdog reports a hard
- * lockup (might_sleep complains first). Fix: disable_irq_nosync(), which does not
- * wait (irq-disable-nosync.c).
+ * disable_irq() in the line's own interrupt handler waits for that very handler.
+ * It waits for the line's running handlers (synchronize_irq), spinning with
+ * interrupts off until the NMI watchdog reports a hard lockup (might_sleep
+ * complains first). The handler masks the line while a tasklet drains the device.
+ * Fix: disable_irq_nosync(), which does not wait (irq-disable-nosync.c).
  */
 #pragma ksim cpus 1
 #pragma ksim expect bug lockup

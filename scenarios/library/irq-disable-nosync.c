@@ -1,8 +1,7 @@
 /*
- * The fix of irq-disable-in-handler.c: the handler masks its own line with
- * disable_irq_nosync(), which does not wait for running handlers, and the tasklet
- * unmasks it once the device is drained. module_exit frees the line, then kills
- * the tasklet: nothing of the module runs after it is gone.
+ * The fix for irq-disable-in-handler: the handler masks its line with disable_irq_nosync().
+ * That does not wait, and the tasklet unmasks the line once the device is drained;
+ * module_exit frees the line, then kills the tasklet.
  */
 #pragma ksim cpus 1
 #pragma ksim expect ok
