@@ -71,6 +71,14 @@ static int __init m_init(void) { return request_irq(9, h, 0, "dev", &n); }
 static void __exit m_exit(void) { }
 module_init(m_init); module_exit(m_exit);
 `, []string{"bug"}, []string{"BUG: unable to handle page fault", "ksim: the module's exit must call free_irq(9, &n) before it returns."}, nil},
+		{"free_irq forgotten: the irq thread runs freed code", `
+#pragma ksim cpus 2
+static int n;
+static irqreturn_t th(int irq, void *dev) { n++; return IRQ_HANDLED; }
+static int __init m_init(void) { int r = request_threaded_irq(9, NULL, th, IRQF_ONESHOT, "dev", NULL); WRITE_ONCE(n, 0); return r; }
+static void __exit m_exit(void) { }
+module_init(m_init); module_exit(m_exit);
+`, []string{"bug"}, []string{" irq_thread_fn\n irq_thread\n kthread\n", "ksim: th is module code"}, nil},
 		{"tasklet_kill forgotten: the tasklet runs freed code", `
 #pragma ksim cpus 2
 static void fn(struct tasklet_struct *t) { }
@@ -125,6 +133,7 @@ module_init(m_init); module_exit(m_exit);
 // GPIO lines: requests, values, the irq a line interrupts as, and the descriptors.
 func TestGPIOLines(t *testing.T) {
 	_, _, dmesg := irqRun(t, `
+static struct gpio pins[] = { { 6, GPIOF_IN, "in" }, { 7, GPIOF_OUT_INIT_LOW, "out" } };
 static int __init m_init(void)
 {
 	struct gpio_desc *d;
@@ -142,12 +151,16 @@ static int __init m_init(void)
 	gpiod_put(d);
 	gpio_free(4);
 	gpio_free(5);
+	printk("array %d %d\n", gpio_request_array(pins, 2), gpio_request(7, "again"));
+	gpio_free_array(pins, 2);
+	printk("freed %d\n", gpio_request(7, "again"));
 	return 0;
 }
 module_init(m_init);
 `)
 	for _, w := range []string{"req 0 -16 -517", "valid 1 0 irq 217 -22", "led 1", "led 0", "one 0 1",
-		"desc 5 logical 0", "gpiod 32 irq 232 busy -16"} {
+		"desc 5 logical 0", "gpiod 32 irq 232 busy -16",
+		"array 0 -16", "freed 0"} {
 		assert.Contains(t, dmesg, w)
 	}
 }
