@@ -50,9 +50,10 @@ type gpioLine struct {
 
 // gpioState is the board's GPIO state in one execution.
 type gpioState struct {
-	lines []gpioLine     // made on first use
-	con   map[string]int // gpiod_get's lookups: function name to line
-	descs *Buffer        // the chip's struct gpio_desc array, for gpiod_* pointers
+	lines  []gpioLine     // made on first use
+	con    map[string]int // gpiod_get's lookups: function name to line
+	conObj sched.ObjID    // the lookup table's object
+	descs  *Buffer        // the chip's struct gpio_desc array, for gpiod_* pointers
 }
 
 // irqState is the state of the irq family beyond the lines in kstate.irqs: GPIO.
@@ -130,6 +131,16 @@ func (t *Task) GPIOFree(prim string, g int64, frames ...string) {
 // GPIODirection is gpiod_direction_input (out false) or gpiod_direction_output_raw
 // (out, driving value): 0 (for a number with no line too: VALIDATE_DESC returns 0).
 func (t *Task) GPIODirection(prim string, g int64, out bool, value int) int {
+	return t.gpioDirection(prim, g, out, value, false)
+}
+
+// GPIODirectionLogical is gpiod_direction_output: value is the logical value,
+// inverted on an active-low line.
+func (t *Task) GPIODirectionLogical(prim string, g int64, value int) int {
+	return t.gpioDirection(prim, g, true, value, true)
+}
+
+func (t *Task) gpioDirection(prim string, g int64, out bool, value int, logical bool) int {
 	l := t.k.gpioLine(g)
 	if l == nil {
 		t.op(prim, 0, sched.None, nil)
@@ -139,6 +150,9 @@ func (t *Task) GPIODirection(prim string, g int64, out bool, value int) int {
 	l.out = out
 	if out {
 		l.drive = b2i(value != 0)
+		if logical && l.activeLow {
+			l.drive ^= 1
+		}
 	}
 	return 0
 }
@@ -225,9 +239,15 @@ func (k *Kernel) GPIODescLine(addr uint64) int64 {
 
 // GPIOLookup is gpiod_get's lookup of the function con (gpiod_find): the board has a
 // line for every function a driver asks for, the first name asked for being GPIO
-// GPIOLines/2, the next one more, and so on; -ENOENT once they are all taken.
-func (k *Kernel) GPIOLookup(con string) int64 {
-	s := &k.irq.gpio
+// GPIOLines/2, the next one more, and so on; -ENOENT once they are all taken. Which
+// name comes first depends on the order of the lookups: each is a step that writes
+// the board's lookup table.
+func (t *Task) GPIOLookup(con string) int64 {
+	s := &t.k.irq.gpio
+	if s.conObj == 0 {
+		s.conObj = t.k.e.NewObject("gpio_lookup")
+	}
+	t.op("gpiod_find", s.conObj, sched.Write, nil)
 	if g, ok := s.con[con]; ok {
 		return int64(g)
 	}
@@ -240,12 +260,6 @@ func (k *Kernel) GPIOLookup(con string) int64 {
 	}
 	s.con[con] = g
 	return int64(g)
-}
-
-// GPIOActiveLow reports whether line g is active-low.
-func (k *Kernel) GPIOActiveLow(g int64) bool {
-	l := k.gpioLine(g)
-	return l != nil && l.activeLow
 }
 
 // GPIOMightSleep is the might_sleep() of a gpiod_*_cansleep call, at file (its

@@ -253,7 +253,7 @@ func gpiodGet(c *interp.Call, optional bool) int64 {
 		prim = "gpiod_get_optional"
 	}
 	con := gpioLabel(c, 1)
-	g := c.K().GPIOLookup(con)
+	g := c.T.GPIOLookup(con)
 	if g < 0 {
 		if optional {
 			return 0
@@ -270,7 +270,7 @@ func gpiodGet(c *interp.Call, optional bool) int64 {
 	flags := uint64(c.Args[2])
 	if flags&gpiodFlagDirSet != 0 {
 		if flags&gpiodFlagDirOut != 0 {
-			c.T.GPIODirection("gpiod_direction_output", g, true, int(b2i(flags&gpiodFlagDirVal != 0)))
+			c.T.GPIODirectionLogical("gpiod_direction_output", g, int(b2i(flags&gpiodFlagDirVal != 0)))
 		} else {
 			c.T.GPIODirection("gpiod_direction_input", g, false, 0)
 		}
@@ -320,8 +320,8 @@ func gpiodOutput(c *interp.Call, name string, raw bool) int64 {
 		return g
 	}
 	v := int(b2i(c.Args[1] != 0))
-	if !raw && c.K().GPIOActiveLow(g) {
-		v ^= 1
+	if raw {
+		return int64(c.T.GPIODirection(name, g, true, v))
 	}
-	return int64(c.T.GPIODirection(name, g, true, v))
+	return int64(c.T.GPIODirectionLogical(name, g, v))
 }
