@@ -242,7 +242,8 @@ func (t *Task) synchronizeIRQ(l *IRQLine, chain string) {
 	}
 	t.note("waits for %s", what)
 	saved, st := t.wait, t.state
-	if t.hardirq || t.inIRQ {
+	if t.hardirq || t.inIRQ || l.running > 0 {
+		// __synchronize_hardirq spins while a handler runs.
 		t.wait = waiting{kind: "irq handler", pos: t.pos, prim: chain}
 	} else {
 		// __synchronize_hardirq spins, then wait_event sleeps uninterruptibly.
