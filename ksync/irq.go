@@ -66,9 +66,6 @@ type IRQLine struct {
 	irqThread
 }
 
-// Enabled reports whether no handler of the line runs: synchronize_irq waits for that.
-func (l *IRQLine) Enabled(*sched.Op) bool { return l.running == 0 }
-
 // IRQSetting is the explored behaviour of a line (`#pragma ksim irq N times K`,
 // `#pragma ksim irq N cpu C`): it fires at most Times times per execution (0: once),
 // only on CPU (-1: on any CPU).

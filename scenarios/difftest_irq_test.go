@@ -179,7 +179,7 @@ func irqDiffGenerate(seed uint64) string {
 // TestDiffIRQThreaded compares dfs with naive search on random threaded-irq and GPIO
 // scenarios.
 func TestDiffIRQThreaded(t *testing.T) {
-	n := 100
+	n := 40
 	if sdRace {
 		n = 20
 	}
