@@ -89,6 +89,8 @@ func (t *Task) RequestThreadedIRQ(n int, r IRQRequest) int {
 	if prim == "" {
 		prim = "request_irq"
 	}
+	// kzalloc(sizeof(struct irqaction), GFP_KERNEL): might_alloc's might_sleep.
+	t.mightResched("include/linux/sched/mm.h:321", "__kmalloc_cache_noprof", "request_threaded_irq")
 	t.op(prim, 0, sched.None, nil)
 	k := t.k
 	if r.Handler.Fn == nil && r.Thread.Fn == nil && r.Handler.Addr == 0 {

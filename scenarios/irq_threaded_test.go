@@ -101,6 +101,13 @@ static int __init m_init(void) { return request_irq(9, h, 0, "dev", NULL); }
 static void __exit m_exit(void) { devm_free_irq((struct device *)&devtok, 9, NULL); }
 module_init(m_init); module_exit(m_exit);
 `, []string{"warning"}, []string{"at kernel/irq/devres.c:144 devm_free_irq"}, nil},
+		{"request_irq under a spinlock", `
+static DEFINE_SPINLOCK(l);
+static irqreturn_t h(int irq, void *dev) { return IRQ_HANDLED; }
+static int __init m_init(void) { int r; spin_lock(&l); r = request_irq(9, h, 0, "dev", NULL); spin_unlock(&l); return r; }
+static void __exit m_exit(void) { free_irq(9, NULL); }
+module_init(m_init); module_exit(m_exit);
+`, []string{"bug"}, []string{"BUG: sleeping function called from invalid context at include/linux/sched/mm.h:321", " __kmalloc_cache_noprof\n request_threaded_irq\n"}, nil},
 		{"free_irq twice", `
 static irqreturn_t h(int irq, void *dev) { return IRQ_HANDLED; }
 static int __init m_init(void) { return request_irq(9, h, 0, "dev", NULL); }
