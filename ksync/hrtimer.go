@@ -74,7 +74,7 @@ func (t *Task) hrArm(h *HRTimer) {
 		k.wq.hrIRQ++
 		h.line = &IRQLine{k: k, n: 4095 + k.wq.hrIRQ, name: "hrtimer " + h.name, times: ArmBound, cpu: -1,
 			counts: make([]int, k.cfg.CPUs), pending: make([]bool, k.cfg.CPUs),
-			handler: func(c *Task) IRQReturn { h.expire(c); return IRQHandled }}
+			handler: IRQHandler{Fn: func(c *Task) IRQReturn { h.expire(c); return IRQHandled }}}
 		k.irqs = append(k.irqs, h.line)
 	}
 	if h.line.fired >= h.line.times {

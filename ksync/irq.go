@@ -42,30 +42,29 @@ import (
 type IRQReturn int
 
 const (
-	IRQNone    IRQReturn = 0 // IRQ_NONE
-	IRQHandled IRQReturn = 1 // IRQ_HANDLED
+	IRQNone       IRQReturn = 0 // IRQ_NONE
+	IRQHandled    IRQReturn = 1 // IRQ_HANDLED
+	IRQWakeThread IRQReturn = 2 // IRQ_WAKE_THREAD
 
 	softirqOffset = 0x100 // SOFTIRQ_OFFSET: serving a softirq
 )
 
-// IRQLine is an interrupt line with its handler (request_irq).
+// IRQLine is an interrupt line with its action (request_irq, request_threaded_irq).
 type IRQLine struct {
 	k       *Kernel
 	n       int
 	name    string
-	handler func(t *Task) IRQReturn
-	times   int // how often it may fire in one execution
-	cpu     int // the CPU it is routed to, -1 for any
+	handler IRQHandler // the primary handler, run in hardirq context
+	times   int        // how often it may fire in one execution
+	cpu     int        // the CPU it is routed to, -1 for any
 	fired   int
 	counts  []int // per CPU, for /proc/interrupts
 	pending []bool
 	active  bool
 	running int // handlers of the line in hardirq context now: free_irq waits for them
 	depth   int // desc->depth: disable_irq calls not matched by enable_irq; it fires only at 0
+	irqThread
 }
-
-// Enabled reports whether no handler of the line runs: synchronize_irq waits for that.
-func (l *IRQLine) Enabled(*sched.Op) bool { return l.running == 0 }
 
 // IRQSetting is the explored behaviour of a line (`#pragma ksim irq N times K`,
 // `#pragma ksim irq N cpu C`): it fires at most Times times per execution (0: once),
@@ -80,51 +79,39 @@ const fullSearchIRQ = "interrupts or tasklets: any step may be interrupted, depe
 
 // RequestIRQ is request_irq(): it installs handler for line n and returns 0.
 func (t *Task) RequestIRQ(n int, name string, handler func(t *Task) IRQReturn) int {
-	t.k.e.RequireFullSearch(fullSearchIRQ)
-	t.op("request_irq", 0, sched.None, nil)
-	k := t.k
-	set, ok := k.cfg.IRQs[n]
-	if !ok {
-		set = IRQSetting{Times: 1, CPU: -1}
-	}
-	if set.Times <= 0 {
-		set.Times = 1
-	}
-	for _, l := range k.irqs {
-		if l.n == n && l.active {
-			return -EBUSY
-		}
-	}
-	l := &IRQLine{k: k, n: n, name: name, handler: handler, times: set.Times, cpu: set.CPU,
-		counts: make([]int, k.cfg.CPUs), pending: make([]bool, k.cfg.CPUs), active: true}
-	k.irqs = append(k.irqs, l)
-	t.note("irq %d: %s", n, name)
-	return 0
+	return t.RequestThreadedIRQ(n, IRQRequest{Name: name, Handler: IRQHandler{Fn: handler}})
 }
 
-// FreeIRQ is free_irq(): the line no longer fires, an interrupt still pending on it
-// (arrived while interrupts were off) is dropped, and, as synchronize_irq does, it
-// waits for a handler of the line still running on another CPU. It may sleep (it
-// takes the descriptor's request_mutex): in atomic context, might_sleep's BUG.
+// FreeIRQ is free_irq() (kernel/irq/manage.c: __free_irq): the line no longer
+// fires, an interrupt still pending on it (arrived while interrupts were off) is
+// dropped, and __synchronize_irq waits for a handler of the line still running on
+// another CPU and for its irq thread to finish what it was woken for; then
+// kthread_stop ends the thread. It may sleep (it takes the descriptor's
+// request_mutex): in atomic context, might_sleep's BUG. A line with no action is
+// the kernel's "Trying to free already-free IRQ" warning.
 func (t *Task) FreeIRQ(n int) {
+	t.freeIRQ(n, "free_irq", false)
+}
+
+func (t *Task) freeIRQ(n int, prim string, devm bool) {
 	t.mightSleep("", "free_irq") // __free_irq's mutex_lock(&desc->request_mutex)
-	t.op("free_irq", 0, sched.None, nil)
-	var l *IRQLine
-	for _, x := range t.k.irqs {
-		if x.n == n && x.active {
-			l = x
-		}
+	t.op(prim, 0, sched.None, nil)
+	l := t.k.activeLine(n)
+	if devm && (l == nil || !l.devm) {
+		// devm_free_irq: WARN_ON(devres_destroy(...)) when the device has no such
+		// managed irq; free_irq follows all the same.
+		t.warn("", "kernel/irq/devres.c:144", "devm_free_irq+0x5c/0x70",
+			fmt.Sprintf("devm_free_irq(%d) of no managed irq at %s", n, t.where()))
 	}
 	if l == nil {
+		t.warn(fmt.Sprintf("Trying to free already-free IRQ %d", n), "kernel/irq/manage.c:1913", "__free_irq+0x1c5/0x2e0",
+			fmt.Sprintf("free_irq(%d) of a free irq at %s", n, t.where()))
 		return
 	}
 	l.active = false
 	clear(l.pending)
-	t.k.setIRQDepth(n, 1)             // irq_shutdown of the line's last action
-	if l.running > 0 && t.line != l { // a handler freeing its own line does not wait for itself
-		t.note("waits for the running handler")
-		t.op("synchronize_irq", 0, sched.None, l)
-	}
+	t.k.setIRQDepth(n, 1) // irq_shutdown of the line's last action
+	t.synchronizeIRQ(l, "__synchronize_irq __free_irq free_irq")
 }
 
 // activeLine is the requested line n, nil if there is none.
@@ -171,19 +158,19 @@ func (t *Task) DisableIRQNosync(n int) {
 	t.k.setIRQDepth(n, t.k.irqDepth(n)+1)
 }
 
-// DisableIRQ is disable_irq(): might_sleep, disable_irq_nosync, then
-// synchronize_irq: it waits for a handler of the line still running on another CPU
-// (in the line's own handler it waits for itself, forever, as the kernel's does).
+// DisableIRQ is disable_irq() (kernel/irq/manage.c): might_sleep,
+// disable_irq_nosync, then synchronize_irq: it waits for a handler of the line
+// still running on another CPU and for the line's irq thread. Called from the
+// line's own handler it waits for itself, forever, as the kernel's does: in the
+// hardirq handler __synchronize_hardirq spins with interrupts off (the NMI
+// watchdog's hard LOCKUP), in the thread function wait_event sleeps
+// uninterruptibly (the hung task).
 func (t *Task) DisableIRQ(n int) {
 	t.mightSleep("kernel/irq/manage.c:739", "disable_irq")
 	t.op("disable_irq", 0, sched.None, nil)
 	t.k.setIRQDepth(n, t.k.irqDepth(n)+1)
-	if l := t.k.activeLine(n); l != nil && l.running > 0 {
-		t.note("waits for the running handler")
-		saved := t.wait
-		t.wait = waiting{kind: "irq handler", pos: t.pos}
-		t.op("synchronize_irq", 0, sched.None, l)
-		t.wait = saved
+	if l := t.k.activeLine(n); l != nil {
+		t.synchronizeIRQ(l, "__synchronize_irq synchronize_irq disable_irq")
 	}
 }
 
@@ -234,7 +221,7 @@ func (t *Task) interruptChoice() {
 	cands := buf[:0]
 	idle, idleKnown := uint64(0), false // the idle CPUs, found once for all lines
 	for _, l := range k.irqs {
-		if !l.active || l.depth > 0 || l.fired >= l.times || !k.roomForThread() {
+		if !l.mayFire() || !k.roomForThread() {
 			continue
 		}
 		if (l.cpu < 0 || l.cpu == t.cpu) && !l.pending[t.cpu] {
@@ -267,6 +254,7 @@ func (t *Task) interruptChoice() {
 	}
 	target := cands[c-1]
 	target.l.fired++
+	target.l.edge()
 	switch {
 	case target.cpu != t.cpu:
 		t.interruptIdle(target.l, target.cpu)
@@ -306,7 +294,7 @@ func (t *Task) deliverPending() {
 		return
 	}
 	for _, l := range t.k.irqs {
-		if l.pending[t.cpu] && l.depth == 0 {
+		if l.pending[t.cpu] && l.depth == 0 && !l.masked {
 			l.pending[t.cpu] = false
 			if l.active && t.k.roomForThread() {
 				t.interrupt(l)
@@ -381,10 +369,16 @@ func (k *Kernel) newContext(cpu int, below *Task) *Task {
 }
 
 // startHandler starts l's handler on cpu, in hardirq context, on top of below (nil on
-// an idle CPU).
+// an idle CPU). The flow handler masks a IRQF_ONESHOT line first (handle_fasteoi_irq,
+// handle_level_irq: mask_irq when IRQS_ONESHOT); it stays masked until the irq
+// thread is done (irq_finalize_oneshot), or until the handler returns when it woke no
+// thread (cond_unmask_irq).
 func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 	l.counts[cpu]++
 	l.running++
+	if l.oneshot {
+		l.masked = true
+	}
 	h := t.k.newContext(cpu, below)
 	h.setIrqsOff(true, siteIRQEntry) // irqentry_enter: lockdep_hardirqs_off
 	h.preempt += hardirqOffset
@@ -399,7 +393,17 @@ func (t *Task) startHandler(l *IRQLine, cpu int, below *Task) *sched.Thread {
 	return t.spawnAt(name, func(th *sched.Thread) {
 		h.th = th
 		th.SetWhere(cpuNames[cpu])
-		l.handler(h)
+		// __handle_irq_event_percpu calls action->handler: module code, which an
+		// action left requested after module_exit runs from freed memory.
+		if l.handler.Addr != 0 && !h.ModuleCode(l.handler.Addr, l.handler.Name, l.missing,
+			"__handle_irq_event_percpu", "handle_irq_event", "handle_edge_irq", "__common_interrupt", "common_interrupt") {
+			return
+		}
+		ret := IRQWakeThread // irq_default_primary_handler
+		if l.handler.Fn != nil {
+			ret = l.handler.Fn(h)
+		}
+		h.handled(l, ret)
 		h.irqExit()
 	})
 }
@@ -450,6 +454,9 @@ func (k *Kernel) DeclareTasklet(name string, fn func(t *Task)) *Tasklet {
 
 // SetFunc sets the tasklet's function outside any task (DECLARE_TASKLET at load time).
 func (tl *Tasklet) SetFunc(fn func(t *Task)) { tl.fn = fn }
+
+// Name is the tasklet's name, as traces show it.
+func (tl *Tasklet) Name() string { return tl.name }
 
 // Runs is how often the tasklet's function has run in this execution.
 func (tl *Tasklet) Runs() int { return tl.runs }
@@ -757,6 +764,15 @@ func (t *Task) heldLocksAll() string {
 // onIRQStack reports whether t's frames print between <IRQ> and </IRQ>: an interrupt
 // context, except ksoftirqd, a kernel thread of its own.
 func (t *Task) onIRQStack() bool { return t.below != nil || t.inIRQ && !t.softirqd }
+
+// TaskletFrames are the kernel's frames below a tasklet's function that t runs,
+// innermost first: ksoftirqd's, or those of a softirq run on top of a context.
+func (t *Task) TaskletFrames() []string {
+	if t.softirqd {
+		return ksoftirqdFrames
+	}
+	return ksoftirqdFrames[:2]
+}
 
 // ksoftirqdFrames are the kernel frames below a tasklet that ksoftirqd runs.
 var ksoftirqdFrames = []string{"tasklet_action_common", "handle_softirqs", "run_ksoftirqd", "smpboot_thread_fn", "kthread", "ret_from_fork"}

@@ -124,6 +124,7 @@ type kstate struct {
 	rcu        rcuState         // RCU: grace periods, callbacks (rcu.go)
 	wt         waitState        // wait queues and their entries (waitqueue.go)
 	wq         wqState          // workqueues and timers (workqueue.go, timer.go)
+	irq        irqState         // GPIO lines (gpio.go)
 }
 
 // A Kernel, and the primitives defined on it, live as long as their execution and

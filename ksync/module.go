@@ -37,6 +37,8 @@ func (k *Kernel) moduleObject() sched.ObjID {
 // no step: a context started later from this task's own steps (an interrupt) comes
 // after it in program order and sees the module gone.
 func (t *Task) UnloadModule(name string) {
+	t.irqUnload()            // the managed irqs go with the device (irq_thread.go)
+	defer t.irqAfterUnload() // a line left requested may fire after (irq_thread.go)
 	t.k.modName = name
 	if !t.k.othersAlive(t) {
 		t.k.modGone = true

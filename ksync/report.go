@@ -47,6 +47,7 @@ func (k *Kernel) deadlock() []sched.Problem {
 	for _, h := range hard {
 		ps = append(ps, k.hardLockup(h))
 	}
+	ps = append(ps, k.irqSelfLockups()...) // irq_thread.go
 	for _, t := range spinners {
 		ps = append(ps, k.softLockup(t))
 	}

@@ -100,6 +100,9 @@ type Task struct {
 	ws waitTask
 	// Workqueues (workqueue.go): the work instance a kworker runs.
 	kworker *workInst
+	// Threaded irqs (irq_thread.go): the line whose handlers and thread
+	// synchronize_irq waits for.
+	irqWaitLine *IRQLine
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -163,6 +166,9 @@ func (w waiting) chain(lockdep bool) []string {
 		return []string{"bit_wait", "__wait_on_bit", "out_of_line_wait_on_bit"}
 	case "work":
 		return workWaitChain(w.prim) // workqueue.go
+	case "irq thread":
+		// synchronize_irq's wait_event: its callers, in prim (irq_thread.go).
+		return strings.Fields(w.prim)
 	}
 	return nil
 }

@@ -24,8 +24,9 @@ var corpusMustRun = map[string]bool{
 	"hello-1.c": true, "hello-2.c": true, "hello-3.c": true, "hello-4.c": true, "hello-5.c": true,
 	"example_mutex.c": true, "example_spinlock.c": true, "example_rwlock.c": true,
 	"example_tasklet.c": true, "kmem_cache.c": true,
-	"completions.c": true, // wait (kthread lifecycle)
-	"sched.c":       true, // workqueues (wq)
+	"completions.c": true,                        // wait (kthread lifecycle)
+	"sched.c":       true,                        // workqueues (wq)
+	"intrpt.c":      true, "bh_threaded.c": true, // irq
 }
 
 // TestLKMPGCorpus runs the Linux Kernel Module Programming Guide's examples as

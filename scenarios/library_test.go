@@ -60,6 +60,8 @@ var libraryExpect = map[string][]string{
 	"wq-armed-at-exit-fix":          {"ok"},
 	"timer-del-sync-under-lock":     {"lockup", "warning"},
 	"timer-del-sync-under-lock-fix": {"ok"},
+	"irq-disable-in-handler":        {"bug", "lockup"},
+	"irq-disable-nosync":            {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {

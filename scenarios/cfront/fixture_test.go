@@ -162,6 +162,9 @@ int WARN_ON_ONCE(int condition);`,
 	"linux/lockdep.h": `void lockdep_assert_held(void *lock);`,
 	"linux/interrupt.h": `int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, const char *name, void *dev);
 const void *free_irq(unsigned int irq, void *dev_id);
+void disable_irq(unsigned int irq);
+void disable_irq_nosync(unsigned int irq);
+void enable_irq(unsigned int irq);
 void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
 void tasklet_schedule(struct tasklet_struct *t);
 void tasklet_kill(struct tasklet_struct *t);`,

@@ -113,7 +113,8 @@ func taskletAt(c *interp.Call) *ksync.Tasklet {
 			return nil
 		}
 	}
-	tl := k.DeclareTasklet(taskletName(c, b, off), taskletRun(w, addr, l))
+	name := taskletName(c, b, off)
+	tl := k.DeclareTasklet(name, taskletRun(w, addr, l, name))
 	if off, ok := w.Offsetof("tasklet_struct", "count"); ok {
 		count, _ := k.Peek(addr+uint64(off), 4) // DECLARE_TASKLET_DISABLED: 1
 		tl.SetDisabled(int(int32(count)))
@@ -154,7 +155,11 @@ func taskletName(c *interp.Call, b *ksync.Buffer, off int) string {
 // taskletRun is the tasklet at addr running in softirq context, as
 // tasklet_action_common calls it: t->callback(t) for a tasklet with use_callback
 // (DECLARE_TASKLET, tasklet_setup), else t->func(t->data).
-func taskletRun(w taskWorld, addr uint64, l *taskletLayout) func(*ksync.Task) {
+//
+// The function is module code: one that runs after the module is gone is the
+// page-fault Oops of freed code, and its exit should have called tasklet_kill
+// (ksync.Task.ModuleCode).
+func taskletRun(w taskWorld, addr uint64, l *taskletLayout, name string) func(*ksync.Task) {
 	return func(ct *ksync.Task) {
 		k := ct.Kernel()
 		useCallback, _ := k.Peek(addr+uint64(l.useCallback), 1)
@@ -167,6 +172,9 @@ func taskletRun(w taskWorld, addr uint64, l *taskletLayout) func(*ksync.Task) {
 		f := w.FuncAt(fn)
 		if f == nil {
 			callOops(ct, fn)
+			return
+		}
+		if !ct.ModuleCode(fn, f.Name(), "tasklet_kill(&"+name+")", ct.TaskletFrames()...) {
 			return
 		}
 		w.Run(ct, f, arg)
@@ -184,7 +192,7 @@ func taskletInit(c *interp.Call, callback bool) {
 	w := worldOf(c)
 	l := taskletFields(c, w)
 	addr := c.Addr(0)
-	tl.Init(c.T, taskletRun(w, addr, l))
+	tl.Init(c.T, taskletRun(w, addr, l, tl.Name()))
 	k := c.T.Kernel()
 	k.Poke(addr+uint64(l.next), 8, 0)
 	k.Poke(addr+uint64(l.state), 8, 0)

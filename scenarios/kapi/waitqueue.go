@@ -132,9 +132,9 @@ func wqName(c *interp.Call, i int) string {
 	return fmt.Sprintf("%s+%#x", b.Name(), off)
 }
 
-// wqAt is the wait queue at argument i (made on first use, as
+// waitqAt is the wait queue at argument i (made on first use, as
 // DECLARE_WAIT_QUEUE_HEAD made it), nil after a fault.
-func wqAt(c *interp.Call, i int) *ksync.WaitQueue {
+func waitqAt(c *interp.Call, i int) *ksync.WaitQueue {
 	addr, ok := wqMemory(c, i)
 	if !ok {
 		return nil
@@ -144,7 +144,7 @@ func wqAt(c *interp.Call, i int) *ksync.WaitQueue {
 
 func wqOp(f func(c *interp.Call, q *ksync.WaitQueue) int64) func(*interp.Call) int64 {
 	return func(c *interp.Call) int64 {
-		q := wqAt(c, 0)
+		q := waitqAt(c, 0)
 		if q == nil {
 			return 0
 		}
@@ -154,7 +154,7 @@ func wqOp(f func(c *interp.Call, q *ksync.WaitQueue) int64) func(*interp.Call) i
 
 func wqEntryOp(f func(c *interp.Call, q *ksync.WaitQueue, e *ksync.WaitEntry) int64) func(*interp.Call) int64 {
 	return func(c *interp.Call) int64 {
-		q := wqAt(c, 0)
+		q := waitqAt(c, 0)
 		if q == nil {
 			return 0
 		}
