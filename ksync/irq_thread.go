@@ -45,7 +45,7 @@ const (
 
 // IRQRequest is what request_threaded_irq and its wrappers install.
 type IRQRequest struct {
-	Prim    string // the call, for the trace: "request_irq" when empty
+	Prim    string // the call, for the trace; empty: RequestIRQ from Go, "request_irq" with no might_sleep
 	Name    string // devname
 	Handler IRQHandler
 	Thread  IRQHandler // Fn nil: no thread function
@@ -87,10 +87,12 @@ func (t *Task) RequestThreadedIRQ(n int, r IRQRequest) int {
 	t.k.e.RequireFullSearch(fullSearchIRQ)
 	prim := r.Prim
 	if prim == "" {
+		// RequestIRQ from Go: a line installed as a test fixture, from any context.
 		prim = "request_irq"
+	} else {
+		// kzalloc(sizeof(struct irqaction), GFP_KERNEL): might_alloc's might_sleep.
+		t.mightResched("include/linux/sched/mm.h:321", "__kmalloc_cache_noprof", "request_threaded_irq")
 	}
-	// kzalloc(sizeof(struct irqaction), GFP_KERNEL): might_alloc's might_sleep.
-	t.mightResched("include/linux/sched/mm.h:321", "__kmalloc_cache_noprof", "request_threaded_irq")
 	t.op(prim, 0, sched.None, nil)
 	k := t.k
 	if r.Handler.Fn == nil && r.Thread.Fn == nil && r.Handler.Addr == 0 {
