@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 
@@ -33,11 +34,11 @@ type Module struct {
 	Short func(file string) string
 }
 
-// ModuleOf is the Module that the build file of a module directory describes:
-// dir is how positions name the directory ("corpus/startstop", or "" for none),
+// ModuleOf is the Module that the build file of a module directory describes
+// (buildFile names it in errors): dir is how positions name the directory ("corpus/startstop", or "" for none),
 // fsys reads it, and outside reads a declared include directory outside the tree
 // (relative to it: "../include"); nil refuses them.
-func ModuleOf(dir string, fsys fs.FS, m kbuild.Module, outside func(rel string) (fs.FS, error)) (*Module, error) {
+func ModuleOf(buildFile, dir string, fsys fs.FS, m kbuild.Module, outside func(rel string) (fs.FS, error)) (*Module, error) {
 	join := func(rel string) string {
 		if dir == "" {
 			return rel
@@ -66,12 +67,12 @@ func ModuleOf(dir string, fsys fs.FS, m kbuild.Module, outside func(rel string) 
 			continue
 		}
 		if outside == nil {
-			list.Add(join("Kbuild"), m.Pos, fmt.Sprintf("-I%s: outside the module's directory, and nothing may be read there", inc))
+			list.Add(buildFile, m.Pos, fmt.Sprintf("-I%s: outside the module's directory, and nothing may be read there", inc))
 			continue
 		}
 		f, err := outside(inc)
 		if err != nil {
-			list.Add(join("Kbuild"), m.Pos, fmt.Sprintf("-I%s: %v", inc, err))
+			list.Add(buildFile, m.Pos, fmt.Sprintf("-I%s: %v", inc, err))
 			continue
 		}
 		mod.Includes = append(mod.Includes, name)
@@ -277,4 +278,48 @@ func (s *Scenario) resolve(list *cfront.ErrorList) {
 			}
 		}
 	}
+}
+
+// ModulesIn reads the build file (Kbuild, else Makefile) of the module directory
+// dir, a path of the host, and returns its modules ready for LoadModule, with the
+// file's warnings. A declared include directory outside dir (LDD3's
+// -I$(PWD)/../include) is read; nothing else outside dir is.
+func ModulesIn(dir string) (*kbuild.File, []*Module, error) {
+	fsys := os.DirFS(dir)
+	base := kbuild.Find(fsys)
+	if base == "" {
+		return nil, nil, fmt.Errorf("%s has no Kbuild file and no Makefile: name its .c files with --link", dir)
+	}
+	kf, err := kbuild.Read(fsys, base, filepath.Join(dir, base))
+	if err != nil {
+		return nil, nil, err
+	}
+	var mods []*Module
+	var list cfront.ErrorList
+	for _, km := range kf.Modules {
+		m, err := ModuleOf(kf.Name, dir, fsys, km, func(rel string) (fs.FS, error) {
+			p := filepath.Join(dir, filepath.FromSlash(rel))
+			fi, err := os.Stat(p)
+			if err != nil {
+				return nil, err
+			}
+			if !fi.IsDir() {
+				return nil, fmt.Errorf("%s is not a directory", p)
+			}
+			return os.DirFS(p), nil
+		})
+		if err != nil {
+			var l cfront.ErrorList
+			if errors.As(err, &l) {
+				list = append(list, l...)
+				continue
+			}
+			return nil, nil, err
+		}
+		mods = append(mods, m)
+	}
+	if err := list.Err(); err != nil {
+		return nil, nil, err
+	}
+	return kf, mods, nil
 }

@@ -174,11 +174,11 @@ type compiler struct {
 	cur  cc.Node // the node being compiled, for an internal error's position
 	poss map[string]map[int]*pos
 
-	defs      map[string]*cc.FunctionDefinition // by link key
+	defs map[string]*cc.FunctionDefinition // by link key
 	// Linking: the unit being compiled, and per unit the link keys of the names
 	// with internal linkage that another unit also uses ("name@file.c").
-	tu     int
-	mangle []map[string]string
+	tu        int
+	mangle    []map[string]string
 	funcDecls map[string]*cc.Declarator
 	globDecl  map[*cc.Declarator]int // block-scope statics
 	strIdx    map[string]int

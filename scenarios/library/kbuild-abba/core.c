@@ -1,0 +1,48 @@
+/*
+ * A lock-order bug that no single file shows: a driver of two files and a header, linked by its Kbuild file.
+ * core.c configures the device under cfg_lock and resets the statistics (stats.c, stats_lock) inside;
+ * stats.c counts under stats_lock and asks core.c for the mode, which takes cfg_lock. Each file is
+ * consistent alone; linked into one module the two orders deadlock, and lockdep's report cites both.
+ */
+#pragma ksim expect deadlock warning
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/kthread.h>
+#include "xdev.h"
+
+struct xdev xdev;
+
+static int calls;	/* static: stats.c has a calls of its own */
+
+int xdev_mode(void)
+{
+	int mode;
+
+	mutex_lock(&xdev.cfg_lock);
+	mode = xdev.mode;
+	calls++;
+	mutex_unlock(&xdev.cfg_lock);
+	return mode;
+}
+
+static int configurer(void *data)
+{
+	mutex_lock(&xdev.cfg_lock);
+	xdev.mode = 2;
+	xdev_stats_reset();	/* cfg_lock, then stats_lock */
+	mutex_unlock(&xdev.cfg_lock);
+	return 0;
+}
+
+static int __init xdev_init(void)
+{
+	mutex_init(&xdev.cfg_lock);
+	mutex_init(&xdev.stats_lock);
+	kthread_run(configurer, NULL, "configurer");
+	kthread_run(xdev_stats_thread, NULL, "stats");
+	return 0;
+}
+
+module_init(xdev_init);
+MODULE_LICENSE("GPL");
