@@ -83,7 +83,7 @@ func Read(dir fs.FS, base, name string) (*File, error) {
 	if err := r.errs.Err(); err != nil {
 		return nil, err
 	}
-	return &File{Name: name, Modules: r.mods, Warnings: r.warns}, nil
+	return &File{Name: name, Modules: r.mods, Warnings: r.warnings()}, nil
 }
 
 // line is one logical line: continuations joined.
@@ -101,8 +101,12 @@ type variable struct {
 
 // set is one assignment of a variable.
 type set struct {
-	op    string // "=", ":=", "+=", "?="
-	words []word
+	op     string // "=", ":=", "+=", "?="
+	simple bool   // expanded when set (:=, or += to a simple variable); else when used
+	fields []field
+	line   int
+	base   int // the column of the value
+	words  []word
 }
 
 type word struct {
@@ -117,9 +121,19 @@ type reader struct {
 	vars   map[string]*variable
 	recipe map[string]string // NAME=VALUE of recipe lines (`$(MAKE) ... LDDINC=...`)
 	errs   cfront.ErrorList
-	warns  []string
+	warns  []warning
 	warned map[string]bool
 	mods   []Module
+	steps  int // variable expansions so far, bounded by maxSteps
+}
+
+// maxSteps bounds the variable expansions of one Read: a file whose variables
+// refer to each other many times over stops expanding, unresolved.
+const maxSteps = 100000
+
+type warning struct {
+	line int
+	msg  string
 }
 
 func (r *reader) warnf(n int, format string, args ...any) {
@@ -129,8 +143,18 @@ func (r *reader) warnf(n int, format string, args ...any) {
 	}
 	if !r.warned[msg] {
 		r.warned[msg] = true
-		r.warns = append(r.warns, msg)
+		r.warns = append(r.warns, warning{n, msg})
 	}
+}
+
+// warnings are the warnings in line order.
+func (r *reader) warnings() []string {
+	sort.SliceStable(r.warns, func(i, j int) bool { return r.warns[i].line < r.warns[j].line })
+	var out []string
+	for _, w := range r.warns {
+		out = append(out, w.msg)
+	}
+	return out
 }
 
 // logical joins continued lines and drops comments.
@@ -168,21 +192,41 @@ type cond struct {
 	outer  bool // the enclosing branch is taken
 }
 
-func (r *reader) parse(src string) {
-	var stack []cond
-	active := func() bool { return len(stack) == 0 || stack[len(stack)-1].active }
+// isRule reports whether a line that is not an assignment is a rule.
+func isRule(text string) bool {
+	return reAssign.FindStringSubmatch(text) == nil && strings.Contains(text, ":") && !strings.HasPrefix(text, "\t")
+}
+
+// recipes collects the NAME=VALUE words of every recipe, in any branch: the
+// values a variable set only there may take (LDD3's LDDINC=$(PWD)/../include,
+// on the command line of the make that builds the module). Recipes never run.
+func (r *reader) recipes(lines []line) {
 	inRule := false
-	for _, l := range logical(src) {
-		text := l.text
-		if strings.HasPrefix(text, "\t") && inRule {
-			// A recipe: never run; its NAME=VALUE words are the values a
-			// variable set only there may take (LDD3's LDDINC=$(PWD)/../include).
-			for _, m := range reRecipe.FindAllStringSubmatch(text, -1) {
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l.text, "\t") && inRule:
+			for _, m := range reRecipe.FindAllStringSubmatch(l.text, -1) {
 				if _, ok := r.recipe[m[1]]; !ok {
 					r.recipe[m[1]] = m[2]
 				}
 			}
-			continue
+		case strings.TrimSpace(l.text) == "":
+		default:
+			inRule = isRule(l.text)
+		}
+	}
+}
+
+func (r *reader) parse(src string) {
+	var stack []cond
+	active := func() bool { return len(stack) == 0 || stack[len(stack)-1].active }
+	inRule := false
+	lines := logical(src)
+	r.recipes(lines)
+	for _, l := range lines {
+		text := l.text
+		if strings.HasPrefix(text, "\t") && inRule {
+			continue // a recipe
 		}
 		trim := strings.TrimSpace(text)
 		if trim == "" {
@@ -331,18 +375,13 @@ func (r *reader) assign(m []string, text string, n int) {
 		v = &variable{}
 		r.vars[name] = v
 	}
-	// Words, with their columns, for the error positions of objects.
+	// Words, with their columns, for the error positions of objects: expanded
+	// now for :=, when used otherwise, as make does.
 	base := len(text) - len(m[3]) + 1 + len(m[3]) - len(strings.TrimLeft(m[3], " \t"))
-	var words []word
-	for _, f := range fieldsAt(val) {
-		exp, bad := r.expand(f.text, 0)
-		pos := cfront.Pos{Line: n, Col: base + f.off}
-		for _, w := range strings.Fields(exp) {
-			words = append(words, word{text: w, pos: pos, bad: bad})
-		}
-		if strings.TrimSpace(exp) == "" && len(bad) != 0 {
-			words = append(words, word{pos: pos, bad: bad})
-		}
+	st := set{op: op, fields: fieldsAt(val), line: n, base: base}
+	st.simple = op == ":=" || op == "::=" || op == "+=" && v != nil && !v.recursive && len(v.sets) > 0
+	if st.simple {
+		st.words = r.expandFields(st)
 	}
 	switch op {
 	case "+=":
@@ -358,7 +397,23 @@ func (r *reader) assign(m []string, text string, n int) {
 	default: // "=", "?="
 		v.value, v.recursive, v.sets = val, true, nil
 	}
-	v.sets = append(v.sets, set{op: op, words: words})
+	v.sets = append(v.sets, st)
+}
+
+// expandFields expands the words of an assignment.
+func (r *reader) expandFields(st set) []word {
+	var words []word
+	for _, f := range st.fields {
+		exp, bad := r.expand(f.text, 0)
+		pos := cfront.Pos{Line: st.line, Col: st.base + f.off}
+		for _, w := range strings.Fields(exp) {
+			words = append(words, word{text: w, pos: pos, bad: bad})
+		}
+		if strings.TrimSpace(exp) == "" && len(bad) != 0 {
+			words = append(words, word{pos: pos, bad: bad})
+		}
+	}
+	return words
 }
 
 type field struct {
@@ -405,6 +460,9 @@ var builtin = map[string]string{
 
 // value is a variable's expansion and the references it could not resolve.
 func (r *reader) value(name string, depth int) (string, []string) {
+	if r.steps++; r.steps > maxSteps {
+		return "", []string{"$(" + name + ") (too many expansions)"}
+	}
 	switch name {
 	case "PWD", "CURDIR", "src", "obj", "M", "KERNELRELEASE":
 		// The module directory (and the build's release) whatever the file
@@ -490,11 +548,15 @@ func (r *reader) words(name string) []word {
 	}
 	var out []word
 	for _, s := range v.sets {
+		ws := s.words
+		if !s.simple {
+			ws = r.expandFields(s)
+		}
 		switch s.op {
 		case "+=":
-			out = append(out, s.words...)
+			out = append(out, ws...)
 		default:
-			out = append([]word(nil), s.words...)
+			out = append([]word(nil), ws...)
 		}
 	}
 	return out
