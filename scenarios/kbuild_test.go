@@ -1,26 +1,329 @@
 package scenarios
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"testing/fstest"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ksim-dev/ksim/ksync"
+	"github.com/ksim-dev/ksim/scenarios/cfront"
+	"github.com/ksim-dev/ksim/scenarios/kbuild"
 	"github.com/ksim-dev/ksim/sched"
 )
 
-func TestKbuildScratch(t *testing.T) {
-	for _, n := range []string{"kbuild-abba", "kbuild-abba-fixed"} {
-		m, w, err := BundledModule(n)
-		require.NoError(t, err)
-		t.Log(w)
-		s, err := LoadModule(m)
-		require.NoError(t, err, "%v", err)
-		t.Logf("init %q exit %q threads %v files %v", s.Init, s.Exit, s.Threads, s.Files())
-		res := s.Explore(s.KernelConfig(), sched.Options{})
-		t.Logf("%s %v", res.Verdict(), Kinds(res))
-		for _, p := range res.Problems {
-			t.Log(p.Report)
-		}
+// kbuildLoad loads the module folder "mod" made of files (name -> text, the
+// Kbuild file among them).
+func kbuildLoad(t *testing.T, files map[string]string) (*Scenario, error) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for n, text := range files {
+		fsys[n] = &fstest.MapFile{Data: []byte(text)}
 	}
-	t.Log(Modules())
+	base := kbuild.Find(fsys)
+	require.NotEmpty(t, base)
+	kf, err := kbuild.Read(fsys, base, "mod/"+base)
+	if err != nil {
+		return nil, err
+	}
+	require.Len(t, kf.Modules, 1)
+	m, err := ModuleOf(kf.Name, "mod", fsys, kf.Modules[0], nil)
+	if err != nil {
+		return nil, err
+	}
+	return LoadModule(m)
+}
+
+// kbuildErrors is the error list of a module that must not load.
+func kbuildErrors(t *testing.T, files map[string]string) string {
+	t.Helper()
+	s, err := kbuildLoad(t, files)
+	require.Error(t, err)
+	require.Nil(t, s)
+	var list cfront.ErrorList
+	require.True(t, errors.As(err, &list), "%v", err)
+	return list.Detail()
+}
+
+// kbuildDmesg explores s and returns the kernel log of its executions, joined.
+func kbuildDmesg(t *testing.T, s *Scenario) (*sched.Result, string) {
+	t.Helper()
+	var logs []string
+	res := sched.Explore(s.Program(s.KernelConfig(), func(k *ksync.Kernel) {
+		k.Execution().OnEnd(func(sched.Outcome) { logs = append(logs, k.Dmesg()) })
+	}), sched.Options{})
+	require.NoError(t, res.Err)
+	return res, strings.Join(logs, "\n")
+}
+
+const kbuildHeader = `#include <linux/module.h>
+#include <linux/mutex.h>
+`
+
+// Linking as C links: one namespace for external names, static names per file,
+// extern declarations resolved across files, module_init in whichever file has it.
+func TestKbuildLinks(t *testing.T) {
+	s, err := kbuildLoad(t, map[string]string{
+		"Kbuild": "obj-m := two.o\ntwo-y := a.o b.o\nccflags-y := -I$(src)/include -DSTEP=3\n",
+		"include/shared.h": `extern int total;
+int add(int n);
+static inline int twice(int n) { return 2 * n; }
+`,
+		"a.c": kbuildHeader + `#include "shared.h"
+int total;
+static int count;	/* b.c has its own count */
+static int __init a_init(void)
+{
+	count = 100;
+	add(STEP);
+	pr_info("total %d count %d twice %d mod %s\n", total, count, twice(total), KBUILD_MODNAME);
+	return 0;
+}
+module_init(a_init);
+MODULE_LICENSE("GPL");
+`,
+		"b.c": kbuildHeader + `#include <shared.h>
+static int count;
+int add(int n)
+{
+	count++;
+	total += n + count;
+	return total;
+}
+MODULE_LICENSE("GPL");
+`,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "two", s.Name)
+	assert.Equal(t, "a_init", s.Init)
+	assert.Equal(t, []string{"mod/a.c", "mod/b.c"}, s.Files())
+	res, dmesg := kbuildDmesg(t, s)
+	assert.Equal(t, []string{"ok"}, Kinds(res))
+	assert.Contains(t, dmesg, "total 4 count 100 twice 8 mod two")
+}
+
+// LKMPG's start.c and stop.c, verbatim, with the two lines of LKMPG's Makefile
+// as their Kbuild: one module, whose init_module and cleanup_module are defined
+// directly.
+func TestKbuildLKMPGStartStop(t *testing.T) {
+	const dir = "../../shared/corpus/lkmpg-startstop"
+	if _, err := os.Stat(filepath.Join(dir, "Kbuild")); err != nil {
+		t.Skipf("no corpus at %s (it lives in the shared folder beside the repository): %v", dir, err)
+	}
+	kf, mods, err := ModulesIn(dir)
+	require.NoError(t, err)
+	assert.Empty(t, kf.Warnings)
+	require.Len(t, mods, 1)
+	s, err := LoadModule(mods[0])
+	require.NoError(t, err)
+	assert.Equal(t, "startstop", s.Name)
+	assert.Equal(t, "init_module", s.Init)
+	assert.Equal(t, "cleanup_module", s.Exit)
+	res, dmesg := kbuildDmesg(t, s)
+	assert.True(t, res.Complete)
+	assert.Equal(t, []string{"ok"}, Kinds(res))
+	i := strings.Index(dmesg, "Hello, world - this is the kernel speaking")
+	j := strings.Index(dmesg, "Short is the life of a kernel module")
+	assert.True(t, i >= 0 && j > i, "init_module, then cleanup_module:\n%s", dmesg)
+}
+
+// The bundled module folders load, declare the verdict libraryExpect gives them,
+// and find it.
+func TestKbuildLibraryModules(t *testing.T) {
+	mods := Modules()
+	require.NotEmpty(t, mods)
+	for _, e := range mods {
+		t.Run(e.Name, func(t *testing.T) {
+			m, warns, err := BundledModule(e.Name)
+			require.NoError(t, err)
+			assert.Empty(t, warns)
+			s, err := LoadModule(m)
+			require.NoError(t, err)
+			want, known := libraryExpect[e.Name]
+			require.True(t, known, "add %s to libraryExpect", e.Name)
+			assert.Equal(t, want, s.Config.Expect)
+			assert.NotEmpty(t, e.Summary)
+			assert.True(t, strings.HasSuffix(e.Summary, "."), e.Summary)
+			res := s.Explore(s.KernelConfig(), sched.Options{})
+			require.NoError(t, res.Err)
+			assert.True(t, res.Complete)
+			assert.Equal(t, want, Kinds(res))
+			names, texts, ok := ModuleFiles(e.Name)
+			require.True(t, ok)
+			assert.Equal(t, "Kbuild", names[0])
+			assert.Len(t, texts, len(names))
+		})
+	}
+	// The report of the cross-file cycle cites both files.
+	m, _, err := BundledModule("kbuild-abba")
+	require.NoError(t, err)
+	s, err := LoadModule(m)
+	require.NoError(t, err)
+	res := s.Explore(s.KernelConfig(), sched.Options{StopAtFirst: true})
+	require.NotEmpty(t, res.Problems)
+	r := res.Problems[0].Report
+	assert.Contains(t, r, "xdev_stats_reset (stats.c:11)\n       configurer (core.c:33)")
+	assert.Contains(t, r, "xdev_mode (core.c:22)\n       xdev_stats_thread (stats.c:20)")
+}
+
+// What the linker and modpost refuse, each at its file:line:col, with the other
+// file's position where there is one.
+func TestKbuildLinkErrors(t *testing.T) {
+	kb := "obj-m := m.o\nm-objs := a.o b.o\n"
+	for _, tc := range []struct {
+		name string
+		a, b string
+		want string
+	}{
+		{"a function defined in both files",
+			"int helper(void) { return 1; }\nstatic int __init i(void) { return helper(); }\nmodule_init(i);\n",
+			"int helper(void) { return 2; }\n",
+			"mod/b.c:1:5: multiple definition of `helper'; mod/a.c:1:5: first defined here\n"},
+		{"an object defined in both files (-fno-common: tentative ones too)",
+			"int counter;\nstatic int __init i(void) { return counter; }\nmodule_init(i);\n",
+			"int counter;\n",
+			"mod/b.c:1:5: multiple definition of `counter'; mod/a.c:1:5: first defined here\n"},
+		{"an extern function defined nowhere",
+			"void helper(void);\nstatic int __init i(void) { helper(); return 0; }\nmodule_init(i);\n",
+			"static void helper(void) { }\nstatic void unused(void) { helper(); }\n",
+			"mod/a.c:2:29: undefined reference to `helper' (declared at mod/a.c:1:6); no file of module m defines it: ERROR: modpost: \"helper\" [m.ko] undefined!\n"},
+		{"an extern object defined nowhere",
+			"extern int level;\nstatic int __init i(void) { return level; }\nmodule_init(i);\n",
+			"\n",
+			"mod/a.c:2:36: undefined reference to `level' (declared at mod/a.c:1:12); no file of module m defines it: ERROR: modpost: \"level\" [m.ko] undefined!\n"},
+		{"module_init in both files defines init_module twice",
+			"static int __init i(void) { return 0; }\nmodule_init(i);\n",
+			"static int __init j(void) { return 0; }\nmodule_init(j);\n",
+			"mod/b.c:2:1: multiple definition of `init_module' (module_init defines it); mod/a.c:2:1: first defined here\n"},
+		{"module_init and init_module",
+			"static int __init i(void) { return 0; }\nmodule_init(i);\n",
+			"int init_module(void) { return 0; }\n",
+			"mod/a.c:2:1: module_init(i) defines init_module, which mod/b.c:1:5 defines too\n"},
+		{"pragmas in two files",
+			"#pragma ksim expect ok\nstatic int __init i(void) { return 0; }\nmodule_init(i);\n",
+			"#pragma ksim cpus 1\n",
+			"mod/b.c:1:9: #pragma ksim lines of a module go in one of its files; this module has them in mod/a.c already\n"},
+		{"errors of both files, each at its own",
+			"static int __init i(void) { return undeclared_a; }\nmodule_init(i);\n",
+			"int f(void) { return undeclared_b; }\n",
+			"mod/a.c:1:36: not modelled: undeclared_a (no kernel header ksim has declares it)\nmod/b.c:1:22: not modelled: undeclared_b (no kernel header ksim has declares it)\n"},
+		{"a header outside the module's tree",
+			"#include \"../secret.h\"\n",
+			"\n",
+			"mod/a.c:1:10: cannot include \"../secret.h\": no such file next to mod/a.c inside the module's tree, and ksim's kernel headers do not have it (ksim reads nothing outside the module's directory and its declared include directories)\n"},
+		{"a missing header",
+			"#include \"nope.h\"\n",
+			"\n",
+			"mod/a.c:1:10: cannot include \"nope.h\": no such file next to mod/a.c inside the module's tree, and ksim's kernel headers do not have it (ksim reads nothing outside the module's directory and its declared include directories)\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := kbuildErrors(t, map[string]string{"Kbuild": kb, "a.c": kbuildHeader + tc.a, "b.c": kbuildHeader + tc.b})
+			// kbuildHeader is two lines.
+			assert.Equal(t, kbuildShift(tc.want), got)
+		})
+	}
+}
+
+// kbuildShift moves the line numbers of want's positions down by the two lines of
+// kbuildHeader.
+func kbuildShift(want string) string {
+	var out []string
+	for _, l := range strings.Split(want, "\n") {
+		out = append(out, kbuildShiftPos(l))
+	}
+	return strings.Join(out, "\n")
+}
+
+func kbuildShiftPos(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, ".c:")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i+3])
+		s = s[i+3:]
+		j := 0
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		n := 0
+		for _, c := range s[:j] {
+			n = n*10 + int(c-'0')
+		}
+		b.WriteString(strings.TrimSpace(strings.Repeat(" ", 0)) + itoa(n+2))
+		s = s[j:]
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var d []byte
+	for ; n > 0; n /= 10 {
+		d = append([]byte{byte('0' + n%10)}, d...)
+	}
+	return string(d)
+}
+
+// `ksim run --link a.c b.c`: the files of one module without a build file, named
+// after the first.
+func TestKbuildLinkFiles(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "first.c")
+	b := filepath.Join(dir, "second.c")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "both.h"), []byte("void hello(void);\n"), 0o644))
+	require.NoError(t, os.WriteFile(a, []byte(kbuildHeader+"#include \"both.h\"\nstatic int __init i(void) { hello(); return 0; }\nmodule_init(i);\n"), 0o644))
+	require.NoError(t, os.WriteFile(b, []byte(kbuildHeader+"#include \"both.h\"\nvoid hello(void) { pr_info(\"hello from %s\\n\", KBUILD_MODNAME); }\n"), 0o644))
+	s, err := LoadModule(LinkFiles([]string{a, b}, func(d string) fs.FS { return os.DirFS(d) }))
+	require.NoError(t, err)
+	assert.Equal(t, "first", s.Name)
+	_, dmesg := kbuildDmesg(t, s)
+	assert.Contains(t, dmesg, "hello from first")
+}
+
+// A module directory of the host: LDD3's layout, its headers in ../include as its
+// Makefile declares them; and nothing else outside the directory is read, by a
+// relative #include or through a symbolic link.
+func TestKbuildHostTree(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, text string) {
+		t.Helper()
+		p := filepath.Join(root, filepath.FromSlash(name))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+	}
+	write("include/lddbus.h", "#define LDD_GREETING \"from ../include\"\n")
+	write("secret.h", "#define SECRET 1\n")
+	write("scull/Makefile", "EXTRA_CFLAGS += -I$(LDDINC)\nifneq ($(KERNELRELEASE),)\nscull-objs := main.o\nobj-m := scull.o\nelse\nmodules:\n\t$(MAKE) -C $(KERNELDIR) M=$(PWD) LDDINC=$(PWD)/../include modules\nendif\n")
+	write("scull/main.c", kbuildHeader+"#include \"lddbus.h\"\nstatic int __init i(void) { pr_info(\"%s\\n\", LDD_GREETING); return 0; }\nmodule_init(i);\n")
+	_, mods, err := ModulesIn(filepath.Join(root, "scull"))
+	require.NoError(t, err)
+	s, err := LoadModule(mods[0])
+	require.NoError(t, err)
+	_, dmesg := kbuildDmesg(t, s)
+	assert.Contains(t, dmesg, "from ../include")
+
+	write("leak/Kbuild", "obj-m := leak.o\n")
+	write("leak/leak.c", kbuildHeader+"#include \"../secret.h\"\n")
+	_, mods, err = ModulesIn(filepath.Join(root, "leak"))
+	require.NoError(t, err)
+	_, err = LoadModule(mods[0])
+	assert.ErrorContains(t, err, `cannot include "../secret.h"`)
+
+	write("link/Kbuild", "obj-m := link.o\n")
+	write("link/link.c", kbuildHeader+"#include \"inside.h\"\n")
+	require.NoError(t, os.Symlink(filepath.Join(root, "secret.h"), filepath.Join(root, "link", "inside.h")))
+	_, mods, err = ModulesIn(filepath.Join(root, "link"))
+	require.NoError(t, err)
+	_, err = LoadModule(mods[0])
+	assert.ErrorContains(t, err, `cannot include "inside.h"`)
 }

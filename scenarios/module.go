@@ -177,6 +177,11 @@ func LoadModule(m *Module) (*Scenario, error) {
 	}
 	s.units = units
 	s.resolve(&list)
+	if len(list) != 0 {
+		// The link failed: nothing to run.
+		list.Sort()
+		return nil, list
+	}
 	// The pragmas: all in one file, which names the scenario's positions.
 	s.Unit, s.File, s.Source = units[0], units[0].Name, srcs[0]
 	first := -1
@@ -285,7 +290,10 @@ func (s *Scenario) resolve(list *cfront.ErrorList) {
 // file's warnings. A declared include directory outside dir (LDD3's
 // -I$(PWD)/../include) is read; nothing else outside dir is.
 func ModulesIn(dir string) (*kbuild.File, []*Module, error) {
-	fsys := os.DirFS(dir)
+	fsys, err := DirFS(dir)
+	if err != nil {
+		return nil, nil, err
+	}
 	base := kbuild.Find(fsys)
 	if base == "" {
 		return nil, nil, fmt.Errorf("%s has no Kbuild file and no Makefile: name its .c files with --link", dir)
@@ -306,7 +314,7 @@ func ModulesIn(dir string) (*kbuild.File, []*Module, error) {
 			if !fi.IsDir() {
 				return nil, fmt.Errorf("%s is not a directory", p)
 			}
-			return os.DirFS(p), nil
+			return DirFS(p)
 		})
 		if err != nil {
 			var l cfront.ErrorList
@@ -322,4 +330,14 @@ func ModulesIn(dir string) (*kbuild.File, []*Module, error) {
 		return nil, nil, err
 	}
 	return kf, mods, nil
+}
+
+// DirFS reads the directory dir of the host and nothing outside it: a symbolic
+// link that leads out of it is not followed (os.Root).
+func DirFS(dir string) (fs.FS, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	return r.FS(), nil
 }

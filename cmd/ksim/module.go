@@ -47,7 +47,12 @@ func (e *env) targets(cmd string, names []string, o *options) ([]target, bool) {
 			label: strings.Join(files, " "),
 			args:  append([]string{"--link"}, files...),
 			mod: func() (*scenarios.Module, []string, error) {
-				return scenarios.LinkFiles(files, func(dir string) fs.FS { return os.DirFS(dir) }), nil, nil
+				return scenarios.LinkFiles(files, func(dir string) fs.FS {
+					if f, err := scenarios.DirFS(dir); err == nil {
+						return f
+					}
+					return os.DirFS(dir)
+				}), nil, nil
 			},
 		}}, true
 	}
