@@ -461,7 +461,7 @@ func TestHeadline(t *testing.T) {
 
 func TestCheckLibrary(t *testing.T) {
 	t.Parallel()
-	n := len(scenarios.List())
+	n := len(scenarios.List()) + len(scenarios.Modules())
 	code, stdout, stderr := ksim(t, "check")
 	assert.Equal(t, exitOK, code, stderr)
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
