@@ -140,6 +140,7 @@ func LoadModule(m *Module) (*Scenario, error) {
 	var list cfront.ErrorList
 	var units []*cfront.Unit
 	var srcs [][]byte
+	headers := kapi.Headers() // built once: it is the whole kernel API's text
 	for _, name := range m.Sources {
 		src, err := m.read(name)
 		if err != nil {
@@ -152,7 +153,7 @@ func LoadModule(m *Module) (*Scenario, error) {
 			continue
 		}
 		u, err := cfront.Parse(name, src, cfront.Options{
-			Headers:     kapi.Headers(),
+			Headers:     headers,
 			Mounts:      m.Mounts,
 			IncludeDirs: m.Includes,
 			Defines:     m.Defines,
@@ -176,7 +177,7 @@ func LoadModule(m *Module) (*Scenario, error) {
 		return nil, list
 	}
 	s.units = units
-	s.resolve(&list)
+	s.resolve(&list, headers)
 	if len(list) != 0 {
 		// The link failed: nothing to run.
 		list.Sort()
@@ -203,7 +204,6 @@ func LoadModule(m *Module) (*Scenario, error) {
 		lu[i] = interp.Unit{File: u.Name, AST: u.AST}
 		isSource[u.Name] = true
 	}
-	headers := kapi.Headers()
 	prog, err := interp.Link(lu, interp.Options{
 		Lookup:   kapi.Lookup,
 		Files:    func(f string) bool { return isSource[f] },
@@ -235,12 +235,12 @@ func LoadModule(m *Module) (*Scenario, error) {
 // another file defines it with external linkage, or the kernel API provides it;
 // else modpost's "undefined!" at the first use, or, for the kernel's own
 // declarations, ksim's `not modelled`.
-func (s *Scenario) resolve(list *cfront.ErrorList) {
+func (s *Scenario) resolve(list *cfront.ErrorList, headers map[string]string) {
 	external := map[string]bool{}
 	for _, u := range s.units {
 		for l := u.AST.TranslationUnit; l != nil; l = l.TranslationUnit {
 			ed := l.ExternalDeclaration
-			if ed == nil || cfront.Shared(ed.Position().Filename, kapi.Headers()) {
+			if ed == nil || cfront.Shared(ed.Position().Filename, headers) {
 				continue
 			}
 			def := func(d *cc.Declarator) {
