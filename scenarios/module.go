@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 
 	"modernc.org/cc/v4"
 
@@ -173,6 +174,7 @@ func LoadModule(m *Module) (*Scenario, error) {
 		srcs = append(srcs, src)
 	}
 	if len(list) != 0 {
+		implicit(list, externals(units, headers))
 		list.Sort()
 		return nil, list
 	}
@@ -236,16 +238,51 @@ func LoadModule(m *Module) (*Scenario, error) {
 // else modpost's "undefined!" at the first use, or, for the kernel's own
 // declarations, ksim's `not modelled`.
 func (s *Scenario) resolve(list *cfront.ErrorList, headers map[string]string) {
-	external := map[string]bool{}
+	external := externals(s.units, headers)
+	reported := map[string]bool{}
 	for _, u := range s.units {
+		for _, r := range u.Undefined {
+			if _, ok := external[r.Name]; ok || kapi.Lookup(r.Name) != nil || r.Name == "jiffies" || reported[r.Name] {
+				continue
+			}
+			reported[r.Name] = true
+			switch {
+			case r.Kernel && r.Func:
+				list.Add(r.File, r.Pos, "not modelled: "+r.Name+" (declared but defined nowhere, and not a kernel API ksim implements)")
+			case r.Kernel:
+				list.Add(r.File, r.Pos, "not modelled: "+r.Name+" (declared extern but defined nowhere, and not a kernel variable ksim provides)")
+			default:
+				// scripts/mod/modpost.c: check_exports, "\"%s\" [%s.ko] undefined!".
+				list.Add(r.File, r.Pos, fmt.Sprintf("undefined reference to `%s' (declared at %s:%d:%d); no file of module %s defines it: ERROR: modpost: \"%s\" [%s.ko] undefined!",
+					r.Name, r.DeclFile, r.DeclPos.Line, r.DeclPos.Col, s.Name, r.Name, s.ModuleName()))
+			}
+		}
+	}
+}
+
+// place is where something is defined.
+type place struct {
+	file string
+	pos  cfront.Pos
+}
+
+// externals are the names with external linkage the units' own code defines
+// (functions, and objects not only declared extern), with where.
+func externals(units []*cfront.Unit, headers map[string]string) map[string]place {
+	external := map[string]place{}
+	for _, u := range units {
 		for l := u.AST.TranslationUnit; l != nil; l = l.TranslationUnit {
 			ed := l.ExternalDeclaration
 			if ed == nil || cfront.Shared(ed.Position().Filename, headers) {
 				continue
 			}
 			def := func(d *cc.Declarator) {
-				if d != nil && d.Linkage() == cc.External {
-					external[d.Name()] = true
+				if d == nil || d.Linkage() != cc.External {
+					return
+				}
+				if _, ok := external[d.Name()]; !ok {
+					p := d.Position()
+					external[d.Name()] = place{p.Filename, cfront.Pos{Line: p.Line, Col: p.Column}}
 				}
 			}
 			switch {
@@ -264,23 +301,23 @@ func (s *Scenario) resolve(list *cfront.ErrorList, headers map[string]string) {
 			}
 		}
 	}
-	reported := map[string]bool{}
-	for _, u := range s.units {
-		for _, r := range u.Undefined {
-			if external[r.Name] || kapi.Lookup(r.Name) != nil || r.Name == "jiffies" || reported[r.Name] {
-				continue
-			}
-			reported[r.Name] = true
-			switch {
-			case r.Kernel && r.Func:
-				list.Add(r.File, r.Pos, "not modelled: "+r.Name+" (declared but defined nowhere, and not a kernel API ksim implements)")
-			case r.Kernel:
-				list.Add(r.File, r.Pos, "not modelled: "+r.Name+" (declared extern but defined nowhere, and not a kernel variable ksim provides)")
-			default:
-				// scripts/mod/modpost.c: check_exports, "\"%s\" [%s.ko] undefined!".
-				list.Add(r.File, r.Pos, fmt.Sprintf("undefined reference to `%s' (declared at %s:%d:%d); no file of module %s defines it: ERROR: modpost: \"%s\" [%s.ko] undefined!",
-					r.Name, r.DeclFile, r.DeclPos.Line, r.DeclPos.Col, s.Name, r.Name, s.ModuleName()))
-			}
+	return external
+}
+
+// reNoDecl is the front end's error for a name nothing declares.
+var reNoDecl = regexp.MustCompile(`^not modelled: ([A-Za-z_][A-Za-z0-9_]*) \(no kernel header ksim has declares it\)$`)
+
+// implicit rewrites the error of a call of a function nothing declares when
+// another file of the module defines it: C's error (the kernel builds with
+// -Werror=implicit-function-declaration), with where the definition is.
+func implicit(list cfront.ErrorList, external map[string]place) {
+	for _, e := range list {
+		m := reNoDecl.FindStringSubmatch(e.Msg)
+		if m == nil {
+			continue
+		}
+		if p, ok := external[m[1]]; ok {
+			e.Msg = fmt.Sprintf("implicit declaration of function '%s' [-Werror=implicit-function-declaration]: %s:%d:%d defines it; declare it in a header both files include", m[1], p.file, p.pos.Line, p.pos.Col)
 		}
 	}
 }
