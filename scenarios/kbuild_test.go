@@ -189,6 +189,10 @@ func TestKbuildLinkErrors(t *testing.T) {
 			"int counter;\nstatic int __init i(void) { return counter; }\nmodule_init(i);\n",
 			"int counter;\n",
 			"mod/b.c:1:5: multiple definition of `counter'; mod/a.c:1:5: first defined here\n"},
+		{"a function defined in a header both files include",
+			"#include \"h.h\"\nstatic int __init i(void) { return helper(); }\nmodule_init(i);\n",
+			"#include \"h.h\"\n",
+			"mod/h.h:1:5: multiple definition of `helper'; mod/h.h:1:5: first defined here (in a.c, and in b.c)\n"},
 		{"an extern function defined nowhere",
 			"void helper(void);\nstatic int __init i(void) { helper(); return 0; }\nmodule_init(i);\n",
 			"static void helper(void) { }\nstatic void unused(void) { helper(); }\n",
@@ -227,7 +231,8 @@ func TestKbuildLinkErrors(t *testing.T) {
 			"mod/a.c:1:10: cannot include \"nope.h\": no such file next to mod/a.c inside the module's tree, and ksim's kernel headers do not have it (ksim reads nothing outside the module's directory and its declared include directories)\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := kbuildErrors(t, map[string]string{"Kbuild": kb, "a.c": kbuildHeader + tc.a, "b.c": kbuildHeader + tc.b})
+			got := kbuildErrors(t, map[string]string{"Kbuild": kb, "a.c": kbuildHeader + tc.a, "b.c": kbuildHeader + tc.b,
+				"h.h": "int helper(void) { return 1; }\n"})
 			// kbuildHeader is two lines.
 			assert.Equal(t, kbuildShift(tc.want), got)
 		})
@@ -330,4 +335,83 @@ func TestKbuildHostTree(t *testing.T) {
 	require.NoError(t, err)
 	_, err = LoadModule(mods[0])
 	assert.ErrorContains(t, err, `cannot include "inside.h"`)
+}
+
+// A static name is its file's own, whatever the other files call theirs: a
+// static function beside another file's external one of the same name, a static
+// variable in a header both files include (two copies, as in C), and an extern
+// declaration that only another file's static could satisfy (no definition).
+func TestKbuildStaticsPerFile(t *testing.T) {
+	s, err := kbuildLoad(t, map[string]string{
+		"Kbuild": "obj-m := st.o\nst-y := a.o b.o\n",
+		"c.h":    "static int copies;\nstatic inline int bump(void) { return ++copies; }\nint which(void);\nint b_bumps(void);\n",
+		"a.c": kbuildHeader + `#include "c.h"
+static int which(void) { return 1; }	/* a's own; b.c's which is the external one */
+static int __init i(void)
+{
+	bump();
+	bump();
+	pr_info("a which %d, b which %d, a copies %d, b copies %d\n", which(), b_which(), copies, b_bumps());
+	return 0;
+}
+module_init(i);
+`,
+		"b.c": kbuildHeader + `#include "c.h"
+int which(void) { return 2; }
+int b_which(void) { return which(); }
+int b_bumps(void) { return bump(); }
+`,
+	})
+	require.Error(t, err, "a.c calls b_which without a declaration")
+	assert.Contains(t, err.Error(), "implicit declaration of function 'b_which'")
+
+	s, err = kbuildLoad(t, map[string]string{
+		"Kbuild": "obj-m := st.o\nst-y := a.o b.o\n",
+		"c.h":    "static int copies;\nstatic inline int bump(void) { return ++copies; }\nint b_which(void);\nint b_bumps(void);\n",
+		"a.c": kbuildHeader + `#include "c.h"
+static int which(void) { return 1; }
+static int __init i(void)
+{
+	bump();
+	bump();
+	pr_info("a which %d, b which %d, a copies %d, b copies %d\n", which(), b_which(), copies, b_bumps());
+	return 0;
+}
+module_init(i);
+`,
+		"b.c": kbuildHeader + `#include "c.h"
+int which(void) { return 2; }
+int b_which(void) { return which(); }
+int b_bumps(void) { return bump(); }
+`,
+	})
+	require.NoError(t, err)
+	_, dmesg := kbuildDmesg(t, s)
+	assert.Contains(t, dmesg, "a which 1, b which 2, a copies 2, b copies 1")
+
+	msg := kbuildErrors(t, map[string]string{
+		"Kbuild": "obj-m := st.o\nst-y := a.o b.o\n",
+		"a.c":    kbuildHeader + "extern int level;\nint init_module(void) { return level; }\n",
+		"b.c":    kbuildHeader + "static int level = 3;\n",
+	})
+	assert.Contains(t, msg, "mod/a.c:4:32: undefined reference to `level'")
+}
+
+// No pair of files makes linking panic: every outcome is a module or an error list.
+func FuzzKbuildLink(f *testing.F) {
+	f.Add("int x;\nint f(void) { return g(); }\n", "int g(void);\nint g(void) { return x; }\nint init_module(void) { return f(); }\n")
+	f.Add("static int x;\nmodule_init(x);\n", "extern int x;\nstatic int y = 1;\n")
+	f.Add("#pragma ksim threads t\nvoid t(void) { }\n", "static void t(void) { }\n#pragma ksim expect ok\n")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		s, err := kbuildLoad(t, map[string]string{"Kbuild": "obj-m := m.o\nm-y := a.o b.o\n", "a.c": a, "b.c": b})
+		if err == nil {
+			require.NotNil(t, s)
+			return
+		}
+		var list cfront.ErrorList
+		require.True(t, errors.As(err, &list), "%v", err)
+		for _, e := range list {
+			require.NotContains(t, e.Msg, "internal error", "%s\n--- a.c\n%s\n--- b.c\n%s", e, a, b)
+		}
+	})
 }

@@ -174,14 +174,17 @@ type compiler struct {
 	cur  cc.Node // the node being compiled, for an internal error's position
 	poss map[string]map[int]*pos
 
-	defs map[string]*cc.FunctionDefinition // by link key
-	// Linking: the unit being compiled, and per unit the link keys of the names
-	// with internal linkage that another unit also uses ("name@file.c").
-	tu        int
-	mangle    []map[string]string
+	defs      map[string]*cc.FunctionDefinition // by link key
 	funcDecls map[string]*cc.Declarator
 	globDecl  map[*cc.Declarator]int // block-scope statics
 	strIdx    map[string]int
+
+	// Linking: the unit being compiled, each unit's file, and per unit the link
+	// keys of the names with internal linkage that another unit also uses
+	// ("name@file.c").
+	tu     int
+	units  []string
+	mangle []map[string]string
 
 	// The function being compiled.
 	fn       *function
@@ -349,7 +352,12 @@ func (c *compiler) defined(seen map[string]definedAt, key string, d *cc.Declarat
 	p := d.Position()
 	if first, ok := seen[key]; ok {
 		if first.tu != c.tu {
-			c.errorf(d, "multiple definition of `%s'; %s:%d:%d: first defined here", key, first.file, first.line, first.col)
+			// ld names the objects; a header both include is in both.
+			note := ""
+			if first.file != c.units[first.tu] || p.Filename != c.units[c.tu] {
+				note = fmt.Sprintf(" (in %s, and in %s)", c.fileName(c.units[first.tu]), c.fileName(c.units[c.tu]))
+			}
+			c.errorf(d, "multiple definition of `%s'; %s:%d:%d: first defined here%s", key, first.file, first.line, first.col, note)
 		}
 		return
 	}
@@ -366,6 +374,9 @@ type unitDef struct {
 // it compiles initialisers and bodies.
 func (c *compiler) link(units []Unit) {
 	c.linkNames(units)
+	for _, u := range units {
+		c.units = append(c.units, u.File)
+	}
 	var defs []unitDef
 	type unitDecl struct {
 		id *cc.InitDeclarator
