@@ -47,8 +47,11 @@ var ExpectKinds = []string{"ok", "deadlock", "lockup", "bug", "warning", "hang"}
 // (cfront: preprocessor, parser, type checker over ksim's kernel headers) and
 // compiled for the interpreter.
 type Scenario struct {
-	Name   string // the file base without .c: "abba"
-	File   string // the name positions use ("abba.c", or the path as given)
+	Name string // the file base without .c: "abba"; a module's name ("startstop")
+	// File is the name positions use ("abba.c", or the path as given); of a
+	// module of several files, the file that holds the `#pragma ksim` lines (or
+	// its first), whose Source and Unit these are too.
+	File   string
 	Source []byte
 	Config Config
 	Unit   *cfront.Unit
