@@ -32,7 +32,7 @@ const kbuildABBA = `#include <linux/module.h>
 // kbuildFiles is a module of two files whose lock orders disagree, and a second
 // module of one file in the same directory.
 var kbuildFiles = map[string]string{
-	"Kbuild": "obj-m := pair.o solo.o\npair-objs := one.o two.o\n",
+	"Kbuild":  "obj-m := pair.o solo.o\npair-objs := one.o two.o\n",
 	"locks.h": "extern struct mutex la, lb;\nvoid b_then_a(void);\n",
 	"one.c": kbuildABBA + `DEFINE_MUTEX(la);
 DEFINE_MUTEX(lb);
@@ -41,7 +41,7 @@ static int t2(void *d) { b_then_a(); return 0; }
 static int __init i(void) { kthread_run(t1, NULL, "t1"); kthread_run(t2, NULL, "t2"); return 0; }
 module_init(i);
 `,
-	"two.c": kbuildABBA + "void b_then_a(void) { mutex_lock(&lb); mutex_lock(&la); mutex_unlock(&la); mutex_unlock(&lb); }\n",
+	"two.c":  kbuildABBA + "void b_then_a(void) { mutex_lock(&lb); mutex_lock(&la); mutex_unlock(&la); mutex_unlock(&lb); }\n",
 	"solo.c": "#include <linux/module.h>\nint init_module(void) { pr_info(\"solo\\n\"); return 0; }\n",
 }
 
