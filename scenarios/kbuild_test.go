@@ -168,8 +168,8 @@ func TestKbuildLibraryModules(t *testing.T) {
 	res := s.Explore(s.KernelConfig(), sched.Options{StopAtFirst: true})
 	require.NotEmpty(t, res.Problems)
 	r := res.Problems[0].Report
-	assert.Contains(t, r, "xdev_stats_reset (stats.c:11)\n       configurer (core.c:33)")
-	assert.Contains(t, r, "xdev_mode (core.c:22)\n       xdev_stats_thread (stats.c:20)")
+	assert.Contains(t, r, "xdev_stats_reset (stats.c:11)\n       configurer (core.c:34)")
+	assert.Contains(t, r, "xdev_mode (core.c:23)\n       xdev_stats_thread (stats.c:20)")
 }
 
 // What the linker and modpost refuse, each at its file:line:col, with the other

@@ -1,7 +1,8 @@
 /*
- * The fix of kbuild-abba, the lock-order bug across the two files of a module: one order everywhere.
- * stats.c now asks core.c for the mode (cfg_lock) before it takes stats_lock, so every path takes
- * cfg_lock before stats_lock, as xdev.h documents; core.c is unchanged.
+ * The fix of kbuild-abba, the lock-order bug across two files: one order.
+ * stats.c asks core.c for the mode (cfg_lock) before it takes stats_lock, so
+ * every path takes cfg_lock before stats_lock, as xdev.h says; core.c is
+ * kbuild-abba's, unchanged.
  */
 #pragma ksim expect ok
 

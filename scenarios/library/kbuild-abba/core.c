@@ -1,8 +1,9 @@
 /*
- * A lock-order bug that no single file shows: a driver of two files and a header, linked by its Kbuild file.
- * core.c configures the device under cfg_lock and resets the statistics (stats.c, stats_lock) inside;
- * stats.c counts under stats_lock and asks core.c for the mode, which takes cfg_lock. Each file is
- * consistent alone; linked into one module the two orders deadlock, and lockdep's report cites both.
+ * A lock-order bug no single file shows: a module of two files and a header.
+ * core.c configures the device under cfg_lock and, inside, resets the
+ * statistics of stats.c under stats_lock; stats.c counts under stats_lock and
+ * asks core.c for the mode, under cfg_lock. Each file is consistent alone;
+ * linked, the two orders deadlock, and lockdep's report cites both files.
  */
 #pragma ksim expect deadlock warning
 
