@@ -66,8 +66,8 @@ func (e *env) targets(cmd string, names []string, o *options) ([]target, bool) {
 			kf, mods, err := scenarios.ModulesIn(arg)
 			if err != nil {
 				if cmd == "check" && !hasBuildFile(arg) {
-					files, good := e.expandDirs([]string{arg})
-					ok = ok && good
+					files, bad := e.expandDirs([]string{arg})
+					ok = ok && !bad
 					for _, f := range files {
 						out = append(out, target{label: f, args: []string{f}, file: f})
 					}
