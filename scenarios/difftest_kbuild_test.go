@@ -16,7 +16,11 @@ import (
 	"github.com/ksim-dev/ksim/sched"
 )
 
-var kbuildDiffN = flag.Int("ksim.kbuild.programs", 0, "TestDiffKbuild: how many random modules (0: 30, or 3000 with -ksim.long or KSIM_KBUILD_LONG=1)")
+// kbuildNaiveCap caps naive search here: the modules are small, and a larger one
+// is skipped (and counted).
+const kbuildNaiveCap = 2000
+
+var kbuildDiffN = flag.Int("ksim.kbuild.programs", 0, "TestDiffKbuild: how many random modules (0: 20, or 3000 with -ksim.long or KSIM_KBUILD_LONG=1)")
 
 // kbuildGen writes one random module of two files, a.c and b.c, with a shared
 // header: locks and globals defined in a.c and used from both, functions that
@@ -24,96 +28,83 @@ var kbuildDiffN = flag.Int("ksim.kbuild.programs", 0, "TestDiffKbuild: how many 
 // each file. It also writes the same program as one file, the statics renamed:
 // linking must not change what the program does.
 type kbuildGen struct {
-	r       *rand.Rand
-	a, b    strings.Builder // the two files' bodies
-	one     strings.Builder // the one-file program
-	leaves  []string        // the leaf functions: "fa0" (in a.c), "fb1" (in b.c)
-	budget  int
-	inSpin  bool
-	lockSet map[string]bool // locks held by the code being written
+	r *rand.Rand
 }
 
 func (g *kbuildGen) pick(xs ...string) string { return xs[g.r.IntN(len(xs))] }
 
-// body writes a random statement list of file f ("a" or "b") into w, one level of
-// lock nesting at most; calls names the functions it may call.
-func (g *kbuildGen) body(w *strings.Builder, f string, calls []string, ind string, depth int) {
-	for range 1 + g.r.IntN(2) {
-		if g.budget--; g.budget < 0 {
-			return
-		}
-		switch g.r.IntN(6) {
-		case 0, 1:
-			if depth > 1 {
-				fmt.Fprintf(w, "%sg0++;\n", ind)
-				continue
-			}
-			lock := g.pick("m0", "m1", "s0")
-			if g.lockSet[lock] || g.inSpin && lock != "s0" && g.r.IntN(3) != 0 {
-				fmt.Fprintf(w, "%sg1 = g0 + 1;\n", ind)
-				continue
-			}
-			spin := lock == "s0"
-			if spin {
-				fmt.Fprintf(w, "%sspin_lock(&%s);\n", ind, lock)
-			} else {
-				fmt.Fprintf(w, "%smutex_lock(&%s);\n", ind, lock)
-			}
-			g.lockSet[lock] = true
-			saved := g.inSpin
-			g.inSpin = g.inSpin || spin
-			g.body(w, f, calls, ind+"\t", depth+1)
-			g.inSpin = saved
-			delete(g.lockSet, lock)
-			if spin {
-				fmt.Fprintf(w, "%sspin_unlock(&%s);\n", ind, lock)
-			} else {
-				fmt.Fprintf(w, "%smutex_unlock(&%s);\n", ind, lock)
-			}
-		case 2:
+// stmt writes one random statement of file f into w: a lock around a call or a
+// memory access, a call, a global's update or the file's static helper. calls
+// names the functions it may call; the lock nesting is one deep.
+func (g *kbuildGen) stmt(w *strings.Builder, calls []string, ind string, nested bool) {
+	simple := func() {
+		switch g.r.IntN(4) {
+		case 0:
 			fmt.Fprintf(w, "%s@note();\n", ind)
-		case 3:
+		case 1:
 			fmt.Fprintf(w, "%sg%d += %d;\n", ind, g.r.IntN(2), 1+g.r.IntN(2))
 		default:
 			if len(calls) > 0 {
 				fmt.Fprintf(w, "%s%s();\n", ind, calls[g.r.IntN(len(calls))])
 			} else {
-				fmt.Fprintf(w, "%sg0 = g1;\n", ind)
+				fmt.Fprintf(w, "%sg%d++;\n", ind, g.r.IntN(2))
 			}
 		}
 	}
+	if nested || g.r.IntN(3) == 0 {
+		simple()
+		return
+	}
+	lock := g.pick("m0", "m1", "m0", "m1", "s0")
+	op, unop := "mutex_lock", "mutex_unlock"
+	if lock == "s0" {
+		op, unop = "spin_lock", "spin_unlock"
+	}
+	fmt.Fprintf(w, "%s%s(&%s);\n", ind, op, lock)
+	g.stmt(w, calls, ind+"\t", true)
+	fmt.Fprintf(w, "%s%s(&%s);\n", ind, unop, lock)
 }
 
 // kbuildGenerate writes module number seed: the Kbuild folder's files, and the
 // one-file program.
 func kbuildGenerate(seed uint64) (files map[string]string, one string) {
-	g := &kbuildGen{r: rand.New(rand.NewPCG(seed, 0x6b6275696c64)), budget: 3, lockSet: map[string]bool{}}
+	g := &kbuildGen{r: rand.New(rand.NewPCG(seed, 0x6b6275696c64))}
 	const head = "#include <linux/module.h>\n#include <linux/mutex.h>\n#include <linux/spinlock.h>\n#include <linux/kthread.h>\n"
 	header := "extern struct mutex m0, m1;\nextern spinlock_t s0;\nextern int g0, g1;\nint b_hits(void);\nint thread_b(void *d);\n"
-	// Leaves: one or two per file, each maybe calling nothing.
+	// Leaves: one or two per file. The files of the callers and the callees
+	// are chosen at random, so calls go both ways between the files, without
+	// recursion.
+	callee, caller := "a", "b"
+	if g.r.IntN(2) == 0 {
+		callee, caller = "b", "a"
+	}
 	type fn struct{ name, file, text string }
 	var fns []fn
-	for _, f := range []string{"a", "b"} {
+	var low []string
+	for _, f := range []string{callee, caller} {
+		var level []string
 		for i := range 1 + g.r.IntN(2) {
 			name := fmt.Sprintf("f%s%d", f, i)
 			var w strings.Builder
 			fmt.Fprintf(&w, "void %s(void)\n{\n", name)
-			g.body(&w, f, nil, "\t", 1)
+			g.stmt(&w, low, "\t", false)
 			w.WriteString("}\n\n")
 			fns = append(fns, fn{name, f, w.String()})
 			header += "void " + name + "(void);\n"
-			g.leaves = append(g.leaves, name)
+			level = append(level, name)
 		}
+		low = append(low, level...)
 	}
-	var ta, tb strings.Builder
-	ta.WriteString("static int thread_a(void *d)\n{\n")
-	g.budget = 3
-	g.body(&ta, "a", g.leaves, "\t", 0)
-	ta.WriteString("\treturn 0;\n}\n\n")
-	tb.WriteString("int thread_b(void *d)\n{\n")
-	g.budget = 3
-	g.body(&tb, "b", g.leaves, "\t", 0)
-	tb.WriteString("\treturn 0;\n}\n\n")
+	thread := func(sig string) string {
+		var w strings.Builder
+		w.WriteString(sig + "\n{\n")
+		for range 1 + g.r.IntN(2) {
+			g.stmt(&w, low, "\t", false)
+		}
+		w.WriteString("\treturn 0;\n}\n\n")
+		return w.String()
+	}
+	ta, tb := thread("static int thread_a(void *d)"), thread("int thread_b(void *d)")
 
 	statics := func(f string) string {
 		inc := map[string]string{"a": "1", "b": "2"}[f]
@@ -131,8 +122,8 @@ func kbuildGenerate(seed uint64) (files map[string]string, one string) {
 			b.WriteString(f.text)
 		}
 	}
-	a.WriteString(ta.String())
-	b.WriteString(tb.String())
+	a.WriteString(ta)
+	b.WriteString(tb)
 	a.WriteString(`static int __init mod_init(void)
 {
 	kthread_run(thread_a, NULL, "ta");
@@ -185,7 +176,7 @@ func kbuildLoadFS(files map[string]string) (*Scenario, error) {
 // itself dfs against naive) must find the same kinds of problem and reach the same
 // final states: linking changes nothing the program does.
 func TestDiffKbuild(t *testing.T) {
-	n := 30
+	n := 20
 	if sdRace {
 		n = 8
 	}
@@ -215,7 +206,7 @@ func TestDiffKbuild(t *testing.T) {
 			o.err = err
 			return
 		}
-		o.naive = sdExplore(s, sched.Options{Strategy: sched.Naive, MaxExecutions: sdNaiveCap})
+		o.naive = sdExplore(s, sched.Options{Strategy: sched.Naive, MaxExecutions: kbuildNaiveCap})
 		if !o.naive.complete || o.naive.err != nil {
 			o.skipped = true
 			return
@@ -224,7 +215,7 @@ func TestDiffKbuild(t *testing.T) {
 		o.diffs, _ = sdDiff(o.naive, o.dfs)
 		var oneDiffs []string
 		var skipped bool
-		o.oneNaive, o.oneDFS, oneDiffs, _, skipped, err = sdCompare(one, sdNaiveCap)
+		o.oneNaive, o.oneDFS, oneDiffs, _, skipped, err = sdCompare(one, kbuildNaiveCap)
 		if err != nil {
 			o.err = fmt.Errorf("the one-file program: %w", err)
 			return
@@ -263,7 +254,7 @@ func TestDiffKbuild(t *testing.T) {
 		}
 	}
 	t.Logf("kbuild difftest: %d compared, %d disagreements, %d skipped (naive search over %d executions); %v",
-		compared, disagree, skipped, sdNaiveCap, time.Since(start).Round(time.Millisecond))
+		compared, disagree, skipped, kbuildNaiveCap, time.Since(start).Round(time.Millisecond))
 	for _, k := range sdKeys(found) {
 		t.Logf("  %5d× %q", found[k], k)
 	}
