@@ -5,6 +5,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -250,38 +252,13 @@ func kbuildShift(want string) string {
 }
 
 func kbuildShiftPos(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, ".c:")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		b.WriteString(s[:i+3])
-		s = s[i+3:]
-		j := 0
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		n := 0
-		for _, c := range s[:j] {
-			n = n*10 + int(c-'0')
-		}
-		b.WriteString(strings.TrimSpace(strings.Repeat(" ", 0)) + itoa(n+2))
-		s = s[j:]
-	}
+	return kbuildPos.ReplaceAllStringFunc(s, func(m string) string {
+		n, _ := strconv.Atoi(m[3:])
+		return ".c:" + strconv.Itoa(n+2)
+	})
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var d []byte
-	for ; n > 0; n /= 10 {
-		d = append([]byte{byte('0' + n%10)}, d...)
-	}
-	return string(d)
-}
+var kbuildPos = regexp.MustCompile(`\.c:[0-9]+`)
 
 // `ksim run --link a.c b.c`: the files of one module without a build file, named
 // after the first.
