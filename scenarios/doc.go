@@ -20,10 +20,16 @@
 // "file:line:col: message" (a cfront.ErrorList), so that a pasted listing is fixed
 // in one round.
 //
+// LoadModule loads a module of several files (a Kbuild module directory, read by
+// package kbuild through ModulesIn, or the files of `ksim run --link`): each file a
+// translation unit of its own, linked as the kernel's build links them (one
+// namespace for external names, static names per file; ld's and modpost's errors).
+//
 // Program, Explore and Replay run a loaded scenario on a fresh simulated kernel per
 // execution; Compare and AsExpected judge a result against the expect pragma.
 //
 // The bundled library lives in scenarios/library, a folder without Go files (a Go
 // package folder may not hold .c files without cgo), embedded with go:embed so that
-// the CLI finds it from any directory.
+// the CLI finds it from any directory; a scenario of several files is a folder of
+// it with its Kbuild file (Modules, BundledModule).
 package scenarios

@@ -12,13 +12,15 @@ import (
 	"strings"
 
 	"github.com/ksim-dev/ksim/scenarios/cfront"
+	"github.com/ksim-dev/ksim/scenarios/kbuild"
 )
 
 // The bundled scenarios live in a folder without Go files, because a Go
 // package folder may not hold .c files without cgo; embedding them makes
-// `ksim run abba` work from any directory.
+// `ksim run abba` work from any directory. A scenario of several files is a
+// module folder of its own, library/NAME/, with its Kbuild file.
 //
-//go:embed library/*.c
+//go:embed library/*.c library/*/*
 var libraryFS embed.FS
 
 // LibraryEntry describes one bundled scenario.
@@ -62,6 +64,83 @@ func Source(name string) ([]byte, bool) {
 		return nil, false
 	}
 	return src, true
+}
+
+// Modules returns the bundled modules of several files, sorted by name: each a
+// folder library/NAME/ with a Kbuild file, summarised by the opening comment of
+// its first file.
+func Modules() []LibraryEntry {
+	dirs, err := fs.ReadDir(libraryFS, "library")
+	if err != nil {
+		return nil
+	}
+	var out []LibraryEntry
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		m, _, err := BundledModule(d.Name())
+		if err != nil || m == nil || len(m.Sources) == 0 {
+			continue
+		}
+		src, _ := m.read(m.Sources[0])
+		out = append(out, LibraryEntry{Name: d.Name(), Summary: Summary(src)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// BundledModule is the bundled module folder name ("kbuild-abba") as its Kbuild
+// file describes it, and the file's warnings; nil if there is no such folder.
+// Positions name its files "kbuild-abba/core.c".
+func BundledModule(name string) (*Module, []string, error) {
+	if name == "" || strings.ContainsAny(name, "/\\.") {
+		return nil, nil, nil
+	}
+	sub, err := fs.Sub(libraryFS, "library/"+name)
+	if err != nil {
+		return nil, nil, nil
+	}
+	if fi, err := fs.Stat(libraryFS, "library/"+name); err != nil || !fi.IsDir() {
+		return nil, nil, nil
+	}
+	base := kbuild.Find(sub)
+	if base == "" {
+		return nil, nil, nil
+	}
+	kf, err := kbuild.Read(sub, base, name+"/"+base)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(kf.Modules) != 1 {
+		return nil, nil, fmt.Errorf("bundled module %s builds %d modules, not one", name, len(kf.Modules))
+	}
+	m, err := ModuleOf(kf.Name, name, sub, kf.Modules[0], nil)
+	return m, kf.Warnings, err
+}
+
+// ModuleFiles returns the files of the bundled module name, each with its text,
+// in name order, the build file first: what `ksim show` prints.
+func ModuleFiles(name string) (names []string, texts [][]byte, ok bool) {
+	if m, _, err := BundledModule(name); m == nil || err != nil {
+		return nil, nil, false
+	}
+	ents, err := fs.ReadDir(libraryFS, "library/"+name)
+	if err != nil {
+		return nil, nil, false
+	}
+	for _, e := range ents {
+		b, err := libraryFS.ReadFile("library/" + name + "/" + e.Name())
+		if err != nil {
+			continue
+		}
+		if e.Name() == "Kbuild" {
+			names, texts = append([]string{e.Name()}, names...), append([][]byte{b}, texts...)
+			continue
+		}
+		names, texts = append(names, e.Name()), append(texts, b)
+	}
+	return names, texts, true
 }
 
 // ErrNotFound is returned (wrapped) by Resolve when arg is neither a file

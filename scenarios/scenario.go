@@ -48,8 +48,11 @@ var ExpectKinds = []string{"ok", "deadlock", "lockup", "bug", "warning", "hang"}
 // (cfront: preprocessor, parser, type checker over ksim's kernel headers) and
 // compiled for the interpreter.
 type Scenario struct {
-	Name   string // the file base without .c: "abba"
-	File   string // the name positions use ("abba.c", or the path as given)
+	Name string // the file base without .c: "abba"; a module's name ("startstop")
+	// File is the name positions use ("abba.c", or the path as given); of a
+	// module of several files, the file that holds the `#pragma ksim` lines (or
+	// its first), whose Source and Unit these are too.
+	File   string
 	Source []byte
 	Config Config
 	Unit   *cfront.Unit
@@ -63,6 +66,21 @@ type Scenario struct {
 	// or one pointer parameter), in source order. With module_init it is nil:
 	// module_init starts the tasks.
 	Threads []string
+
+	// units are the translation units: one, or a module's files (LoadModule);
+	// module is the module of several files, nil for one file.
+	units  []*cfront.Unit
+	module *Module
+}
+
+// Files are the C files of the scenario, as positions name them: its file, or a
+// module's files in link order.
+func (s *Scenario) Files() []string {
+	var out []string
+	for _, u := range s.units {
+		out = append(out, u.Name)
+	}
+	return out
 }
 
 // Load loads a scenario file. name is used in positions ("abba.c:3:5") and,
@@ -80,7 +98,7 @@ func LoadDir(name string, src []byte, dir fs.FS) (*Scenario, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Scenario{Name: scenarioName(name), File: name, Source: src, Unit: u}
+	s := &Scenario{Name: scenarioName(name), File: name, Source: src, Unit: u, units: []*cfront.Unit{u}}
 	var list cfront.ErrorList
 	s.pragmas(&list)
 	prog, err := interp.Compile(u.AST, interp.Options{
@@ -123,8 +141,20 @@ func scenarioName(name string) string {
 
 // func returns the file's function called name, nil if none.
 func (s *Scenario) fn(name string) *interp.FuncInfo {
+	return s.fnIn(name, "")
+}
+
+// fnIn returns the function called name defined in file, or else the one whose
+// link name is name (with several files, a static function another file names
+// too is "name@file.c"), nil if none.
+func (s *Scenario) fnIn(name, file string) *interp.FuncInfo {
 	for _, f := range s.Prog.Funcs() {
-		if f.Name == name {
+		if f.Name == name && f.File == file {
+			return f
+		}
+	}
+	for _, f := range s.Prog.Funcs() {
+		if f.Key == name {
 			return f
 		}
 	}
@@ -133,25 +163,60 @@ func (s *Scenario) fn(name string) *interp.FuncInfo {
 
 // modules finds module_init and module_exit: the headers make each a global,
 // __ksim_module_init / __ksim_module_exit, initialised to the function's address.
+// Without them, a function init_module (cleanup_module) defined directly is the
+// entry point, the old style (LKMPG's hello-1.c, start.c and stop.c): the
+// kernel's module_init(fn) defines init_module as an alias of fn
+// (include/linux/module.h), so two module_init, or module_init and a function
+// init_module, define init_module twice.
 func (s *Scenario) modules(list *cfront.ErrorList) {
 	for _, d := range []struct {
-		global string
-		dst    *string
-	}{{"__ksim_module_init", &s.Init}, {"__ksim_module_exit", &s.Exit}} {
-		name, pos, ok := initialFunc(s.Unit.AST, d.global, s.File)
-		if !ok {
+		global, old string
+		dst         *string
+	}{{"__ksim_module_init", "init_module", &s.Init}, {"__ksim_module_exit", "cleanup_module", &s.Exit}} {
+		macro := strings.TrimPrefix(d.global, "__ksim_")
+		type use struct {
+			name, file string
+			pos        cfront.Pos
+		}
+		var uses []use
+		for _, u := range s.units {
+			if name, pos, ok := initialFunc(u.AST, d.global, u.Name); ok {
+				uses = append(uses, use{name, u.Name, pos})
+			}
+		}
+		var old *interp.FuncInfo
+		for _, f := range s.Prog.Funcs() {
+			if f.Name == d.old && f.Key == d.old {
+				old = f
+			}
+		}
+		if len(uses) > 1 {
+			list.Add(uses[1].file, uses[1].pos, fmt.Sprintf("multiple definition of `%s' (%s defines it); %s:%d:%d: first defined here",
+				d.old, macro, uses[0].file, uses[0].pos.Line, uses[0].pos.Col))
 			continue
 		}
-		f := s.fn(name)
-		macro := strings.TrimPrefix(d.global, "__ksim_")
+		if len(uses) == 1 && old != nil && uses[0].name != d.old {
+			list.Add(uses[0].file, uses[0].pos, fmt.Sprintf("%s(%s) defines %s, which %s:%d:%d defines too",
+				macro, uses[0].name, d.old, old.File, old.Line, old.Col))
+			continue
+		}
+		f, file, pos, name := old, "", cfront.Pos{}, d.old
+		if len(uses) == 1 {
+			file, pos, name = uses[0].file, uses[0].pos, uses[0].name
+			f = s.fnIn(name, file)
+		} else if old != nil {
+			file, pos = old.File, cfront.Pos{Line: old.Line, Col: old.Col}
+		} else {
+			continue
+		}
 		switch {
 		case f == nil:
-			list.Add(s.File, pos, fmt.Sprintf("%s(%s): %s is not a function defined in this file", macro, name, name))
+			list.Add(file, pos, fmt.Sprintf("%s(%s): %s is not a function defined in this file", macro, name, name))
 		case f.Params != 0:
-			list.Add(s.File, pos, fmt.Sprintf("%s function %s must take no parameters: %s", macro, name,
+			list.Add(file, pos, fmt.Sprintf("%s function %s must take no parameters: %s", macro, name,
 				map[bool]string{true: "static int __init " + name + "(void)", false: "static void __exit " + name + "(void)"}[macro == "module_init"]))
 		default:
-			*d.dst = name
+			*d.dst = f.Key
 		}
 	}
 }
@@ -200,7 +265,13 @@ func (s *Scenario) threads(list *cfront.ErrorList) {
 				list.Add(s.File, pos, fmt.Sprintf("#pragma ksim threads: %s cannot start as a thread: a thread function takes (void) or one pointer: int fn(void *data)", name))
 			}
 		}
-		s.Threads = append([]string(nil), cfg.Threads...)
+		s.Threads = nil
+		for _, name := range cfg.Threads {
+			if f := s.fn(name); f != nil {
+				name = f.Key
+			}
+			s.Threads = append(s.Threads, name)
+		}
 		if n := len(s.Threads); n > s.maxThreads() {
 			list.Add(s.File, pos, fmt.Sprintf("#pragma ksim threads starts %d tasks, but a scenario can run at most %d%s", n, s.maxThreads(), s.rmmodNote()))
 		}
@@ -210,8 +281,8 @@ func (s *Scenario) threads(list *cfront.ErrorList) {
 		return
 	}
 	for _, f := range s.Prog.Funcs() {
-		if f.Name != s.Exit && threadShape(f) && !f.Referenced {
-			s.Threads = append(s.Threads, f.Name)
+		if f.Key != s.Exit && threadShape(f) && !f.Referenced {
+			s.Threads = append(s.Threads, f.Key)
 		}
 	}
 	switch n := len(s.Threads); {

@@ -24,23 +24,25 @@ func (e *env) checkCmd(args []string) int {
 		for _, ent := range scenarios.List() {
 			names = append(names, ent.Name)
 		}
-	} else {
-		var bad bool
-		names, bad = e.expandDirs(names)
-		if bad {
-			code = exitUsage
+		for _, ent := range scenarios.Modules() {
+			names = append(names, ent.Name)
 		}
 	}
+	targets, good := e.targets("check", names, o)
+	if !good {
+		code = exitUsage
+	}
 	width := 0
-	for _, n := range names {
-		width = max(width, len(n))
+	for _, t := range targets {
+		width = max(width, len(t.label))
 	}
 	width += 2
 	color := e.colorOn(o)
 	failed := 0
-	for _, arg := range names {
+	for _, tg := range targets {
+		arg := tg.label
 		line, pass := "", false
-		l, msgs := e.load(arg, o)
+		l, msgs := e.load(tg, o)
 		var res *sched.Result
 		if l == nil {
 			line = "cannot run: see the errors above"
@@ -78,7 +80,7 @@ func (e *env) checkCmd(args []string) int {
 		fmt.Fprintf(e.stdout, "%s  %-*s%s\n", status, width, arg, line)
 	}
 	if !o.json {
-		fmt.Fprintf(e.stdout, "%s: %d passed, %d failed\n", plural(int64(len(names)), "scenario"), len(names)-failed, failed)
+		fmt.Fprintf(e.stdout, "%s: %d passed, %d failed\n", plural(int64(len(targets)), "scenario"), len(targets)-failed, failed)
 	}
 	return code
 }

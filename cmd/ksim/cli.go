@@ -141,6 +141,8 @@ type options struct {
 	noLockdep      bool
 	interrupts     bool
 	stats          bool
+	link           bool   // --link: the arguments are the files of one module
+	module         string // --module NAME: the module of a directory's Kbuild file
 
 	set map[string]bool // the flags given on the command line
 }
@@ -154,30 +156,34 @@ type command struct {
 
 var commands = map[string]command{
 	"run": {
-		synopsis: "ksim run [flags] FILE|NAME...",
+		synopsis: "ksim run [flags] FILE|DIR|NAME...",
 		about: `Explore every interleaving of each scenario (up to equivalence) and print,
 for each problem found, the kernel's report, the interleaving that shows it
 and the command that replays it. By default the search stops at the first
-execution that shows a problem; --all collects every distinct problem.`,
+execution that shows a problem; --all collects every distinct problem.
+A DIR is a module directory: the module its Kbuild file (or Makefile)
+builds, from every object it lists; --module picks one of several.
+--link a.c b.c links the files given into one module.`,
 		flags: []string{"strategy", "seed", "depth", "cpus", "max-executions", "max-steps", "timeout",
-			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "no-lockdep", "stats"},
+			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "no-lockdep", "stats", "link", "module"},
 	},
 	"check": {
 		synopsis: "ksim check [flags] [FILE|DIR|NAME...]",
 		about: `Explore each scenario completely, collecting every kind of problem, and
-compare what was found with its #pragma ksim expect line. A DIR stands for
+compare what was found with its #pragma ksim expect line. A DIR with a
+Kbuild file or Makefile stands for the modules it builds; one without, for
 its .c files, in name order. Without arguments, check the bundled library.`,
 		flags: []string{"strategy", "seed", "depth", "cpus", "max-executions", "max-steps", "timeout",
-			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "no-lockdep", "stats"},
+			"all", "json", "quiet", "no-color", "signals", "memory-pressure", "no-lockdep", "stats", "link", "module"},
 	},
 	"replay": {
-		synopsis: "ksim replay [flags] FILE|NAME SCHEDULE",
+		synopsis: "ksim replay [flags] FILE|DIR|NAME SCHEDULE",
 		about: `Run exactly the execution that SCHEDULE describes (as printed by ksim run)
 and print its problems, its interleaving and the kernel log (dmesg). Give the
 same --cpus, --signals, --memory-pressure and --max-steps as the run that
 printed the schedule; ksim run prints them as part of the replay command.
 --interrupts adds the execution's /proc/interrupts.`,
-		flags: []string{"cpus", "max-steps", "no-color", "signals", "memory-pressure", "no-lockdep", "interrupts"},
+		flags: []string{"cpus", "max-steps", "no-color", "signals", "memory-pressure", "no-lockdep", "interrupts", "link", "module"},
 	},
 	"list": {
 		synopsis: "ksim list",
@@ -237,6 +243,10 @@ func flagSet(cmd string, o *options) *flag.FlagSet {
 			fs.BoolVar(&o.interrupts, name, false, "print /proc/interrupts at the end of the execution")
 		case "stats":
 			fs.BoolVar(&o.stats, name, false, "print executions, steps and time taken on standard error")
+		case "link":
+			fs.BoolVar(&o.link, name, false, "link the .c files given into one module, as a Kbuild file listing them would")
+		case "module":
+			fs.StringVar(&o.module, name, "", "run the module `NAME` of a directory whose Kbuild file or Makefile builds several")
 		}
 	}
 	return fs
@@ -372,8 +382,9 @@ func (e *env) colorOn(o *options) bool { return e.color && !o.noColor }
 
 // loaded is a scenario ready to run, with the argument that named it.
 type loaded struct {
-	arg  string // as the user typed it: printed replay commands must work as printed
-	file string // the name used in positions ("abba.c" or the path)
+	arg  string   // as the user typed it: printed replay commands must work as printed
+	args []string // a module's: how a command line names it again ("--link a.c b.c")
+	file string   // the name used in positions ("abba.c" or the path)
 	s    *scenarios.Scenario
 }
 
@@ -381,7 +392,11 @@ type loaded struct {
 // that change the program (--cpus); on failure it prints every error (the whole
 // list, so a pasted listing is fixed in one round) and returns nil with the
 // messages, one "file:line:col: message" each.
-func (e *env) load(arg string, o *options) (*loaded, []string) {
+func (e *env) load(t target, o *options) (*loaded, []string) {
+	if t.mod != nil {
+		return e.loadModule(t, o)
+	}
+	arg := t.file
 	file, src, err := scenarios.Resolve(arg)
 	if err != nil {
 		return nil, e.printError(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/ksim-dev/ksim/scenarios"
@@ -18,7 +19,8 @@ func (e *env) listCmd(args []string) int {
 		e.usageError("list", "list takes no arguments")
 		return exitUsage
 	}
-	list := scenarios.List()
+	list := append(scenarios.List(), scenarios.Modules()...)
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	width := 0
 	for _, ent := range list {
 		width = max(width, len(ent.Name))
@@ -41,10 +43,21 @@ func (e *env) showCmd(args []string) int {
 		e.usageError("show", "want the name of one bundled scenario")
 		return exitUsage
 	}
+	if files, texts, ok := scenarios.ModuleFiles(pos[0]); ok {
+		// A module folder: each file under a heading, as head(1) prints several.
+		for i, f := range files {
+			if i > 0 {
+				fmt.Fprintln(e.stdout)
+			}
+			fmt.Fprintf(e.stdout, "==> %s/%s <==\n", pos[0], f)
+			e.stdout.Write(texts[i])
+		}
+		return exitOK
+	}
 	src, found := scenarios.Source(pos[0])
 	if !found {
 		var names []string
-		for _, ent := range scenarios.List() {
+		for _, ent := range append(scenarios.List(), scenarios.Modules()...) {
 			names = append(names, ent.Name)
 		}
 		fmt.Fprintf(e.stderr, "ksim show: no bundled scenario %q; the bundled scenarios are:\n  %s\n",

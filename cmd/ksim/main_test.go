@@ -98,7 +98,7 @@ func TestExitCodes(t *testing.T) {
 		{"unknown scenario", []string{"run", "no-such-scenario"}, exitUsage, `"no-such-scenario"`},
 		{"bad input dominates", []string{"run", "abba", "no-such-scenario", "abba-fixed"}, exitUsage, "no such scenario"},
 		{"problem beats incomplete", []string{"run", "--max-executions", "1", "abba-fixed", "mutex-recursion"}, exitProblem, ""},
-		{"a directory is not a scenario", []string{"run", t.TempDir()}, exitUsage, "is a directory"},
+		{"a directory is not a scenario", []string{"run", t.TempDir()}, exitUsage, "has no Kbuild file and no Makefile: name its .c files with --link"},
 		{"a file over 1 MiB", []string{"run", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB; ksim reads kernel C source files of at most 1 MiB\n"},
 		{"a device", []string{"run", "/dev/zero"}, exitUsage, "ksim: /dev/zero is a device, not a scenario file"},
 		{"a file over 1 MiB, checked", []string{"check", bigFile}, exitUsage, bigFile + ": input is larger than 1 MiB"},
@@ -461,7 +461,7 @@ func TestHeadline(t *testing.T) {
 
 func TestCheckLibrary(t *testing.T) {
 	t.Parallel()
-	n := len(scenarios.List())
+	n := len(scenarios.List()) + len(scenarios.Modules())
 	code, stdout, stderr := ksim(t, "check")
 	assert.Equal(t, exitOK, code, stderr)
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")

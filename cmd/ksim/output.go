@@ -139,10 +139,43 @@ func shellQuote(s string) string {
 // exactly as the user can type it: the scenario as they named it, and the flags
 // that change the program.
 func replayCommand(arg, schedule string, o *options) string {
+	return replayCommandArgs([]string{arg}, schedule, o)
+}
+
+// replayCommandArgs is replayCommand for a scenario that takes several words to
+// name: "--link a.c b.c", "--module NAME DIR".
+func replayCommandArgs(args []string, schedule string, o *options) string {
 	sch := "'" + strings.ReplaceAll(schedule, "'", `'\''`) + "'"
-	if strings.HasPrefix(arg, "-") {
-		// After "--" everything is positional, so the flags go first.
-		return "ksim replay" + o.replayFlags() + " -- " + shellQuote(arg) + " " + sch
+	var flags, pos []string
+	switch {
+	case len(args) > 0 && args[0] == "--link":
+		flags, pos = args[:1], args[1:]
+	case len(args) > 2 && args[0] == "--module":
+		flags, pos = []string{"--module", shellQuote(args[1])}, args[2:]
+	default:
+		pos = args
 	}
-	return "ksim replay " + shellQuote(arg) + " " + sch + o.replayFlags()
+	quoted := make([]string, len(pos))
+	dash := false
+	for i, a := range pos {
+		quoted[i] = shellQuote(a)
+		dash = dash || strings.HasPrefix(a, "-")
+	}
+	lead := "ksim replay"
+	if len(flags) > 0 {
+		lead += " " + strings.Join(flags, " ")
+	}
+	if dash {
+		// After "--" everything is positional, so the flags go first.
+		return lead + o.replayFlags() + " -- " + strings.Join(quoted, " ") + " " + sch
+	}
+	return lead + " " + strings.Join(quoted, " ") + " " + sch + o.replayFlags()
+}
+
+// replay is the replay command of a loaded scenario.
+func (l *loaded) replay(schedule string, o *options) string {
+	if l.args != nil {
+		return replayCommandArgs(l.args, schedule, o)
+	}
+	return replayCommand(l.arg, schedule, o)
 }

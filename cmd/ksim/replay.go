@@ -15,12 +15,21 @@ func (e *env) replayCmd(args []string) int {
 	if !ok {
 		return code
 	}
-	if len(pos) != 2 {
+	if len(pos) != 2 && !(o.link && len(pos) > 2) {
 		e.usageError("replay", "want a scenario and a schedule, as printed by ksim run")
 		return exitUsage
 	}
-	arg, schedule := pos[0], pos[1]
-	l, _ := e.load(arg, o)
+	schedule := pos[len(pos)-1]
+	targets, good := e.targets("replay", pos[:len(pos)-1], o)
+	if !good {
+		return exitUsage
+	}
+	if len(targets) != 1 {
+		fmt.Fprintf(e.stderr, "ksim replay: %s builds %d modules: pick one with --module NAME\n", pos[0], len(targets))
+		return exitUsage
+	}
+	arg := targets[0].label
+	l, _ := e.load(targets[0], o)
 	if l == nil {
 		return exitUsage
 	}

@@ -24,9 +24,17 @@ func (e *env) runCmd(args []string) int {
 		e.usageError("run", "no scenario given: name a .c file or a bundled scenario (ksim list)")
 		return exitUsage
 	}
+	targets, good := e.targets("run", names, o)
+	if !good {
+		code = exitUsage
+		if len(targets) == 0 {
+			return code
+		}
+	}
 	color := e.colorOn(o)
-	for i, arg := range names {
-		l, msgs := e.load(arg, o)
+	for i, tg := range targets {
+		arg := tg.label
+		l, msgs := e.load(tg, o)
 		if l == nil {
 			code = worse(code, exitUsage)
 			if o.json && !e.writeJSONError(arg, l, msgs) {
@@ -53,7 +61,7 @@ func (e *env) runCmd(args []string) int {
 			continue
 		}
 		prefix := ""
-		if len(names) > 1 {
+		if len(targets) > 1 {
 			prefix = arg + ": "
 			if i > 0 && !o.quiet {
 				fmt.Fprintln(e.stdout)
@@ -68,7 +76,7 @@ func (e *env) runCmd(args []string) int {
 		}
 		for j, p := range res.Problems {
 			fmt.Fprintln(e.stdout)
-			printProblem(e.stdout, j+1, len(res.Problems), p, replayCommand(arg, p.Schedule, o))
+			printProblem(e.stdout, j+1, len(res.Problems), p, replayCommandArgs(tg.args, p.Schedule, o))
 		}
 	}
 	return code
@@ -203,7 +211,7 @@ func newJSONResult(l *loaded, res *sched.Result, o *options) *jsonResult {
 			Title:       headline(p.Report, p.Title),
 			Report:      p.Report,
 			Schedule:    p.Schedule,
-			Replay:      replayCommand(l.arg, p.Schedule, o),
+			Replay:      l.replay(p.Schedule, o),
 			Execution:   p.Execution,
 			Step:        p.Step,
 			Preemptions: p.Preemptions,

@@ -13,19 +13,23 @@ lockups, BUGs and WARNINGs the kernel would print, each with the interleaving
 that shows it and a command that replays it.
 
 Usage:
-  ksim run [flags] FILE|NAME...            explore; print each problem's report,
+  ksim run [flags] FILE|DIR|NAME...        explore; print each problem's report,
                                            trace and replay command
   ksim check [flags] [FILE|DIR|NAME...]    compare scenarios with their
                                            #pragma ksim expect lines
                                            (default: the whole bundled library)
-  ksim replay [flags] FILE|NAME SCHEDULE   re-run exactly one execution; print
+  ksim replay [flags] FILE|DIR|NAME SCHEDULE
+                                           re-run exactly one execution; print
                                            its trace and dmesg
   ksim list                                list the bundled scenarios
   ksim show NAME                           print a bundled scenario's source
   ksim help [COMMAND]                      this text, or a command's flags
 
 A FILE is a path to a .c scenario; a NAME is a bundled scenario (ksim list).
-A file wins over a bundled scenario of the same name.
+A file wins over a bundled scenario of the same name. A DIR is a module
+directory: ksim runs the module its Kbuild file (or Makefile) builds, linking
+its .c files as the kernel build does (--module NAME picks one of several);
+--link a.c b.c links the files given into one module without a Makefile.
 
 Examples:
   ksim run abba                                 find the ABBA deadlock
@@ -33,6 +37,8 @@ Examples:
   ksim run --json abba | jq '.problems[0].title'
   ksim check                                    the bundled library against its pragmas
   ksim check exercises/                         every .c file of a folder
+  ksim run ~/src/scull                          the module scull's Makefile builds
+  ksim run --link start.c stop.c                two files, one module
   ksim replay abba 'ksim1:...'                  the execution a run printed, with dmesg
   ksim show abba > mine.c && ksim run mine.c    edit a copy of a scenario
 

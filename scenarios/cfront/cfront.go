@@ -33,6 +33,47 @@ type Options struct {
 	// (kapi.Lookup(name) != nil). A function declared but defined nowhere
 	// must be modelled. Nil means none is.
 	Modelled func(name string) bool
+
+	// The options of a file that is one of several of a module (a Kbuild
+	// module's objects, or `ksim run --link a.c b.c`).
+
+	// ModName is the module's name, KBUILD_MODNAME ("startstop"); "" means the
+	// file's base name, as for a module of one file. KBUILD_BASENAME is always
+	// the file's.
+	ModName string
+	// Defines are kbuild's -D flags (ccflags-y), "NAME" or "NAME=VALUE".
+	Defines []string
+	// IncludeDirs are kbuild's -I flags, named as the files are
+	// ("mod/include"): #include "x.h" and <x.h> look there after the
+	// including file's directory (and <linux/x.h> after ksim's headers).
+	IncludeDirs []string
+	// Mounts, when set, replace Dir: the directories a file name may lie in,
+	// each named as the files are ("mod", "mod/../include"), with what reads
+	// it. A name in none of them is not read: reading stays inside the
+	// module's tree and its declared include directories.
+	Mounts []Mount
+	// Linked: the file is linked with others, so a function or object it
+	// declares but does not define may be defined by another file. Parse does
+	// not report those; it lists them in Unit.Undefined for the linker.
+	Linked bool
+}
+
+// Mount is a directory Parse may read headers from.
+type Mount struct {
+	Dir string // as file names spell it ("." or "mod/include")
+	FS  fs.FS
+}
+
+// Ref is a name a linked file uses but does not define (Options.Linked).
+type Ref struct {
+	Name   string
+	File   string // where it is first used
+	Pos    Pos
+	Func   bool // a function (else an object)
+	Kernel bool // what it resolves to is declared in ksim's headers: the kernel's
+	// DeclFile, DeclPos: the declaration the use resolves to.
+	DeclFile string
+	DeclPos  Pos
 }
 
 // Unit is a parsed and type-checked C file.
@@ -41,6 +82,9 @@ type Unit struct {
 	Source  []byte   // the source as given
 	AST     *cc.AST  // the type-checked translation unit, ksim's headers included (sources named "include/linux/x.h")
 	Pragmas []Pragma // every `#pragma ksim ...` line of the file, in order
+	// Undefined are the names the file uses without defining them, each once,
+	// in the order of first use, when Options.Linked (else nil).
+	Undefined []Ref
 }
 
 // Pragma is a `#pragma ksim ...` line of the user's file (not of its headers;
@@ -154,7 +198,7 @@ func Parse(name string, src []byte, opt Options) (u *Unit, err error) {
 		list.Add(name, Pos{}, "internal error in ksim's C front end (a bug in ksim): no AST and no error")
 		return nil, list
 	}
-	return &Unit{Name: name, Source: src, AST: ast, Pragmas: p.pragmas}, nil
+	return &Unit{Name: name, Source: src, AST: ast, Pragmas: p.pragmas, Undefined: p.undefined}, nil
 }
 
 // parse is the state of one Parse call.
@@ -171,6 +215,8 @@ type parse struct {
 	// injected are the names nothing declares, declared by Parse in
 	// injectedSource so that the rest of the file is checked.
 	injected map[string]bool
+
+	undefined []Ref // Options.Linked: names for the linker
 }
 
 func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
@@ -189,8 +235,8 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 		ABI:             abi(),
 		FS:              &overlay{p: p},
 		FSOnly:          true,
-		SysIncludePaths: []string{includeRoot},
-		IncludePaths:    []string{"", includeRoot},
+		SysIncludePaths: append([]string{includeRoot}, p.opt.IncludeDirs...),
+		IncludePaths:    append(append([]string{""}, p.opt.IncludeDirs...), includeRoot),
 		ExpansionLimit:  ExpansionLimit,
 		PragmaHandler:   p.pragma,
 		ABILayout:       true,
@@ -201,7 +247,7 @@ func (p *parse) run(src []byte) (*cc.AST, ErrorList) {
 		panic(err)
 	}
 	sources := []cc.Source{
-		{Name: "<predefined>", Value: predefined + modName(p.name)},
+		{Name: "<predefined>", Value: predefined + modName(p.name, p.opt.ModName) + defines(p.opt.Defines)},
 		{Name: "<builtin>", Value: cc.Builtin},
 	}
 	for _, rel := range headerOrder(p.opt.Headers) {
@@ -359,19 +405,38 @@ func abi() *cc.ABI {
 	return theABI
 }
 
-// modName defines KBUILD_MODNAME as kbuild does for a module built from name:
-// the base name without .c, '-' replaced by '_' (scripts/Makefile.lib's
-// modname-define, name-fix).
-func modName(name string) string {
-	base := path.Base(filepath.ToSlash(name))
-	base = strings.TrimSuffix(base, ".c")
-	base = strings.Map(func(r rune) rune {
-		if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
-			return r
+// modName defines KBUILD_MODNAME as kbuild does for a module built from name
+// (or called mod, when it is one of several files): the base name without .c,
+// '-' replaced by '_' (scripts/Makefile.lib's modname-define, name-fix);
+// KBUILD_BASENAME is the file's.
+func modName(name, mod string) string {
+	fix := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '_'
+		}, s)
+	}
+	base := fix(strings.TrimSuffix(path.Base(filepath.ToSlash(name)), ".c"))
+	m := base
+	if mod != "" {
+		m = fix(mod)
+	}
+	return "#define KBUILD_MODNAME \"" + m + "\"\n#define KBUILD_BASENAME \"" + base + "\"\n"
+}
+
+// defines is the text of -D flags: -DNAME defines NAME as 1, -DNAME=V as V.
+func defines(ds []string) string {
+	var b strings.Builder
+	for _, d := range ds {
+		name, val, ok := strings.Cut(d, "=")
+		if !ok {
+			val = "1"
 		}
-		return '_'
-	}, base)
-	return "#define KBUILD_MODNAME \"" + base + "\"\n#define KBUILD_BASENAME \"" + base + "\"\n"
+		fmt.Fprintf(&b, "#define %s %s\n", name, val)
+	}
+	return b.String()
 }
 
 // headerOrder is every header, ksim's and then the generated-only ones, in
@@ -512,12 +577,23 @@ func (o *overlay) Open(name string) (fs.File, error) {
 		// Read already, before the user's file.
 		return newMemFile(name, nil), nil
 	}
-	if p.opt.Dir == nil {
+	dir, root := p.opt.Dir, p.dir
+	if p.opt.Mounts != nil {
+		dir, root = nil, ""
+		// The innermost directory that holds the name.
+		for _, m := range p.opt.Mounts {
+			if r, err := filepath.Rel(m.Dir, name); err == nil && fs.ValidPath(filepath.ToSlash(r)) &&
+				(dir == nil || len(m.Dir) > len(root)) {
+				dir, root = m.FS, m.Dir
+			}
+		}
+	}
+	if dir == nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	rel := filepath.ToSlash(filepath.Clean(name))
-	if p.dir != "." {
-		r, err := filepath.Rel(p.dir, name)
+	if root != "." {
+		r, err := filepath.Rel(root, name)
 		if err != nil {
 			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 		}
@@ -526,7 +602,7 @@ func (o *overlay) Open(name string) (fs.File, error) {
 	if !fs.ValidPath(rel) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
-	f, err := p.opt.Dir.Open(rel)
+	f, err := dir.Open(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -647,3 +723,19 @@ func (p *parse) ccErrors(list *ErrorList, err error) {
 // injectedSource is the source, before the user's file, that declares the
 // names nothing declares (see undeclared.go).
 const injectedSource = "<undeclared>"
+
+// Shared reports whether file, as positions name it, is a source every file
+// Parse reads gets identically: ksim's headers and the front end's own sources
+// ("<builtin>"). gen is the generated headers (Options.Headers).
+func Shared(file string, gen map[string]string) bool {
+	if strings.HasPrefix(file, "<") {
+		return true
+	}
+	rel, ok := strings.CutPrefix(file, headerDir)
+	if !ok {
+		return false
+	}
+	_, hand := handHeaders()[rel]
+	_, g := gen[rel]
+	return hand || g
+}

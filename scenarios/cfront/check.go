@@ -87,12 +87,15 @@ func (p *parse) check(ast *cc.AST) ErrorList {
 					// An object: the kernel's own (extern, defined
 					// nowhere here) must be one the kernel API
 					// provides; jiffies is the kernel model's clock.
+					if d.IsExtern() && !objDefined[name] && name != "jiffies" && p.linked(x, d, false) {
+						return
+					}
 					if d.IsExtern() && !objDefined[name] && name != "jiffies" && (p.opt.Modelled == nil || !p.opt.Modelled(name)) {
 						notModelled(x.Position(), name, " (declared extern but defined nowhere, and not a kernel variable ksim provides)")
 					}
 					return
 				}
-				if defined[name] {
+				if defined[name] || p.linked(x, d, true) {
 					return
 				}
 				if p.opt.Modelled == nil || !p.opt.Modelled(name) {
@@ -397,4 +400,24 @@ func (p *parse) involvesInjected(e cc.Node) bool {
 		}
 	})
 	return found
+}
+
+// linked records a name x uses, declared by d and defined nowhere in the file, for
+// the linker, when the file is linked with others (Options.Linked). It reports
+// whether it did.
+func (p *parse) linked(x *cc.PrimaryExpression, d *cc.Declarator, fn bool) bool {
+	if !p.opt.Linked {
+		return false
+	}
+	name := x.Token.SrcStr()
+	for _, r := range p.undefined {
+		if r.Name == name {
+			return true
+		}
+	}
+	use, decl := x.Position(), d.Position()
+	_, kernel := p.headerSource(decl.Filename)
+	p.undefined = append(p.undefined, Ref{Name: name, File: use.Filename, Pos: Pos{Line: use.Line, Col: use.Column},
+		Func: fn, Kernel: kernel, DeclFile: decl.Filename, DeclPos: Pos{Line: decl.Line, Col: decl.Column}})
+	return true
 }

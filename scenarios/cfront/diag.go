@@ -94,6 +94,13 @@ func plain(p *parse, file string, pos Pos, msg string) string {
 			return "not modelled: " + arg + " (ksim's kernel headers do not have it)"
 		}
 		nm := strings.Trim(arg, `"`)
+		if p.opt.Mounts != nil {
+			where := "next to " + file
+			if len(p.opt.IncludeDirs) > 0 {
+				where += " or in the include directories (-I " + strings.Join(p.opt.IncludeDirs, ", -I ") + ")"
+			}
+			return "cannot include " + arg + ": no such file " + where + " inside the module's tree, and ksim's kernel headers do not have it (ksim reads nothing outside the module's directory and its declared include directories)"
+		}
 		if p.opt.Dir == nil {
 			return "cannot include " + arg + ": ksim's kernel headers do not have " + nm + " and ksim reads no files of yours besides this one"
 		}

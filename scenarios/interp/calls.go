@@ -67,14 +67,15 @@ func (c *compiler) str(b []byte) int {
 // function resolves a name that designates a function: a definition, or a kernel
 // API entry (nil after an error).
 func (c *compiler) fnByName(n cc.Node, name string) *Func {
-	if c.calls[c.fnName] == nil {
-		c.calls[c.fnName] = map[string]bool{}
+	key := c.key(name)
+	if c.calls[c.fnKey] == nil {
+		c.calls[c.fnKey] = map[string]bool{}
 	}
-	c.calls[c.fnName][name] = true
-	if f := c.p.byName[name]; f != nil {
-		if f.code != nil || c.defs[name] != nil {
-			if name != c.fnName {
-				c.refd[name] = true
+	c.calls[c.fnKey][key] = true
+	if f := c.p.byName[key]; f != nil {
+		if f.code != nil || c.defs[key] != nil {
+			if key != c.fnKey {
+				c.refd[key] = true
 			}
 		}
 		return f
@@ -162,7 +163,7 @@ func (c *compiler) call(x *cc.PostfixExpression) evalFn {
 				site := &Site{Pos: p.s, Builtin: f.builtin, ArgTypes: types, ArgText: texts}
 				return c.builtinCall(p, f.builtin, site, fns, rt)
 			}
-			if d := c.defs[name]; d != nil && funcType(d.Declarator.Type()).IsVariadic() {
+			if d := c.defs[c.key(name)]; d != nil && funcType(d.Declarator.Type()).IsVariadic() {
 				c.errorf(x, "not modelled: a variadic function (%s)", name)
 				return zeroFn
 			}

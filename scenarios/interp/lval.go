@@ -222,7 +222,7 @@ func (c *compiler) identLval(x *cc.PrimaryExpression) *lval {
 		i := c.str(append([]byte(c.fnName), 0))
 		return &lval{typ: t, slot: -1, p: p, addr: func(r *runner, f *frame) int64 { return r.w.saddr[i] }}
 	}
-	i, ok := c.p.gByName[name]
+	i, ok := c.p.gByName[c.key(name)]
 	if !ok {
 		c.errorf(x, "not modelled: %s", name)
 		return nil

@@ -18,6 +18,10 @@ type Options struct {
 	// listed by Program.Funcs. Functions defined in headers (static inline) compile
 	// and run all the same.
 	Files func(filename string) bool
+	// Shared says which sources every unit of a Link includes identically (ksim's
+	// headers, the front end's predefined sources): their definitions are one copy,
+	// whatever the unit. Nil: none is.
+	Shared func(filename string) bool
 	// FileName is how traces and reports print a source file (default: its base
 	// name). The CLI prints the user's file as its scenario name with .c.
 	FileName func(filename string) string
@@ -42,7 +46,10 @@ type Program struct {
 
 // FuncInfo describes a function the user's files define.
 type FuncInfo struct {
-	Name         string
+	Name string
+	// Key is how World.Func finds it: Name, or for a static function whose name
+	// another file of the module also uses, "name@file.c".
+	Key          string
 	File         string // as the front end named it
 	Line, Col    int
 	EndLine      int  // the line of its closing brace
@@ -121,6 +128,27 @@ func (p *Program) Global(name string) bool {
 // Compile lowers a type-checked translation unit into a Program. It reports every
 // construct it cannot run, as an ErrorList sorted by position.
 func Compile(ast *cc.AST, opt Options) (p *Program, err error) {
+	return Link([]Unit{{AST: ast}}, opt)
+}
+
+// Unit is one translation unit of a module: a .c file as the front end parsed it.
+type Unit struct {
+	File string // the .c file, as the front end named it
+	AST  *cc.AST
+}
+
+// Link lowers the translation units of one module into one Program, as the
+// linker joins object files: one namespace for the names with external linkage
+// (a call or an extern declaration in one file reaches the definition in
+// another), a name with internal linkage (static) private to its file, and a
+// definition of the same external name in two files an error at the second
+// ("multiple definition of `x'; a.c:3:5: first defined here", ld's words; the
+// kernel builds with -fno-common, so two tentative definitions `int x;`
+// collide too). What Options.Shared names (ksim's headers, identical in every
+// unit) is compiled once. A name used but defined nowhere is the caller's to
+// report (the front end knows which are the kernel's): here it is an error
+// only where the code needs it ("not modelled: x").
+func Link(units []Unit, opt Options) (p *Program, err error) {
 	c := newCompiler(opt)
 	defer func() {
 		if x := recover(); x != nil {
@@ -131,7 +159,7 @@ func Compile(ast *cc.AST, opt Options) (p *Program, err error) {
 			p, err = nil, c.errs
 		}
 	}()
-	c.translationUnit(ast)
+	c.link(units)
 	if len(c.errs) > 0 {
 		c.errs.sort()
 		return nil, c.errs
@@ -146,14 +174,22 @@ type compiler struct {
 	cur  cc.Node // the node being compiled, for an internal error's position
 	poss map[string]map[int]*pos
 
-	defs      map[string]*cc.FunctionDefinition
+	defs      map[string]*cc.FunctionDefinition // by link key
 	funcDecls map[string]*cc.Declarator
 	globDecl  map[*cc.Declarator]int // block-scope statics
 	strIdx    map[string]int
 
+	// Linking: the unit being compiled, each unit's file, and per unit the link
+	// keys of the names with internal linkage that another unit also uses
+	// ("name@file.c").
+	tu     int
+	units  []string
+	mangle []map[string]string
+
 	// The function being compiled.
 	fn       *function
-	fnName   string
+	fnName   string // its C name (__func__)
+	fnKey    string // its link key
 	fnFunc   *Func
 	locals   map[*cc.Declarator]*local
 	taken    map[*cc.Declarator]bool // locals whose address is taken
@@ -235,63 +271,186 @@ func (c *compiler) pos(n cc.Node) *pos {
 	return p
 }
 
-// translationUnit compiles every declaration: first it learns every name, then it
-// compiles initialisers and bodies.
-func (c *compiler) translationUnit(ast *cc.AST) {
-	var defs []*cc.FunctionDefinition
-	var decls []*cc.InitDeclarator
-	for l := ast.TranslationUnit; l != nil; l = l.TranslationUnit {
-		ed := l.ExternalDeclaration
-		c.cur = ed
-		switch ed.Case {
-		case cc.ExternalDeclarationFuncDef:
-			fd := ed.FunctionDefinition
-			name := fd.Declarator.Name()
-			if _, dup := c.defs[name]; !dup {
-				c.defs[name] = fd
-				defs = append(defs, fd)
-			}
-		case cc.ExternalDeclarationDecl:
-			d := ed.Declaration
-			c.collectTypes(d)
-			for il := d.InitDeclaratorList; il != nil; il = il.InitDeclaratorList {
-				id := il.InitDeclarator
-				dd := id.Declarator
-				switch {
-				case dd.IsTypename():
-					c.p.types[dd.Name()] = dd.Type()
-				case dd.Type().Kind() == cc.Function:
-					c.funcDecls[dd.Name()] = dd
-				default:
-					decls = append(decls, id)
-				}
-			}
-		case cc.ExternalDeclarationAsmStmt:
-			c.errorf(ed, "not modelled: asm")
+// key is the link key of a file-scope name of the unit being compiled: the name,
+// or for a static one another unit also uses, "name@file.c".
+func (c *compiler) key(name string) string {
+	if c.tu < len(c.mangle) {
+		if k, ok := c.mangle[c.tu][name]; ok {
+			return k
 		}
 	}
-	for _, fd := range defs {
-		f := &Func{name: fd.Declarator.Name(), idx: len(c.p.funcs), ftype: funcType(fd.Declarator.Type())}
-		c.p.funcs = append(c.p.funcs, f)
-		c.p.byName[f.name] = f
+	return name
+}
+
+// shared reports whether file is a source every unit includes identically.
+func (c *compiler) shared(file string) bool { return c.opt.Shared != nil && c.opt.Shared(file) }
+
+// linkNames computes c.mangle: a name with internal linkage in one unit that
+// another unit's own code (not a shared source) also declares gets a key of its
+// unit, so that the two stay apart.
+func (c *compiler) linkNames(units []Unit) {
+	c.mangle = make([]map[string]string, len(units))
+	if len(units) < 2 {
+		return
 	}
-	// Globals: one per name; the definition with an initialiser wins over
+	names := make([]map[string]bool, len(units)) // name -> internal linkage
+	for i, u := range units {
+		names[i] = map[string]bool{}
+		for l := u.AST.TranslationUnit; l != nil; l = l.TranslationUnit {
+			ed := l.ExternalDeclaration
+			if ed == nil || c.shared(ed.Position().Filename) {
+				continue
+			}
+			note := func(d *cc.Declarator) {
+				if d == nil || d.IsTypename() || d.Name() == "" {
+					return
+				}
+				names[i][d.Name()] = names[i][d.Name()] || d.Linkage() == cc.Internal
+			}
+			switch {
+			case ed.FunctionDefinition != nil:
+				note(ed.FunctionDefinition.Declarator)
+			case ed.Declaration != nil:
+				for il := ed.Declaration.InitDeclaratorList; il != nil; il = il.InitDeclaratorList {
+					if il.InitDeclarator != nil {
+						note(il.InitDeclarator.Declarator)
+					}
+				}
+			}
+		}
+	}
+	for i, u := range units {
+		c.mangle[i] = map[string]string{}
+		for name, internal := range names[i] {
+			if !internal {
+				continue
+			}
+			for j := range units {
+				if _, ok := names[j][name]; ok && j != i {
+					c.mangle[i][name] = name + "@" + c.fileName(u.File)
+					break
+				}
+			}
+		}
+	}
+}
+
+// definedAt is where a name with external linkage was first defined.
+type definedAt struct {
+	tu   int
+	file string
+	line int
+	col  int
+}
+
+// defined records an external definition of key at d, reporting one in another
+// unit as the linker does.
+func (c *compiler) defined(seen map[string]definedAt, key string, d *cc.Declarator) {
+	if d == nil || key != d.Name() || d.Linkage() != cc.External || c.shared(d.Position().Filename) {
+		return
+	}
+	p := d.Position()
+	if first, ok := seen[key]; ok {
+		if first.tu != c.tu {
+			// ld names the objects; a header both include is in both.
+			note := ""
+			if first.file != c.units[first.tu] || p.Filename != c.units[c.tu] {
+				note = fmt.Sprintf(" (in %s, and in %s)", c.fileName(c.units[first.tu]), c.fileName(c.units[c.tu]))
+			}
+			c.errorf(d, "multiple definition of `%s'; %s:%d:%d: first defined here%s", key, first.file, first.line, first.col, note)
+		}
+		return
+	}
+	seen[key] = definedAt{tu: c.tu, file: p.Filename, line: p.Line, col: p.Column}
+}
+
+// unitDef is a function definition of a unit.
+type unitDef struct {
+	fd *cc.FunctionDefinition
+	tu int
+}
+
+// link compiles every declaration of every unit: first it learns every name, then
+// it compiles initialisers and bodies.
+func (c *compiler) link(units []Unit) {
+	c.linkNames(units)
+	for _, u := range units {
+		c.units = append(c.units, u.File)
+	}
+	var defs []unitDef
+	type unitDecl struct {
+		id *cc.InitDeclarator
+		tu int
+	}
+	var decls []unitDecl
+	seen := map[string]definedAt{}
+	for tu, u := range units {
+		c.tu = tu
+		for l := u.AST.TranslationUnit; l != nil; l = l.TranslationUnit {
+			ed := l.ExternalDeclaration
+			c.cur = ed
+			switch ed.Case {
+			case cc.ExternalDeclarationFuncDef:
+				fd := ed.FunctionDefinition
+				key := c.key(fd.Declarator.Name())
+				c.defined(seen, key, fd.Declarator)
+				if _, dup := c.defs[key]; !dup {
+					c.defs[key] = fd
+					defs = append(defs, unitDef{fd, tu})
+				}
+			case cc.ExternalDeclarationDecl:
+				d := ed.Declaration
+				c.collectTypes(d)
+				for il := d.InitDeclaratorList; il != nil; il = il.InitDeclaratorList {
+					id := il.InitDeclarator
+					dd := id.Declarator
+					switch {
+					case dd.IsTypename():
+						if _, ok := c.p.types[dd.Name()]; !ok || tu == 0 {
+							c.p.types[dd.Name()] = dd.Type()
+						}
+					case dd.Type().Kind() == cc.Function:
+						if _, ok := c.funcDecls[dd.Name()]; !ok {
+							c.funcDecls[dd.Name()] = dd
+						}
+					default:
+						if !dd.IsExtern() || id.Initializer != nil {
+							c.defined(seen, c.key(dd.Name()), dd)
+						}
+						decls = append(decls, unitDecl{id, tu})
+					}
+				}
+			case cc.ExternalDeclarationAsmStmt:
+				c.errorf(ed, "not modelled: asm")
+			}
+		}
+	}
+	for _, d := range defs {
+		c.tu = d.tu
+		f := &Func{name: d.fd.Declarator.Name(), idx: len(c.p.funcs), ftype: funcType(d.fd.Declarator.Type())}
+		c.p.funcs = append(c.p.funcs, f)
+		c.p.byName[c.key(f.name)] = f
+	}
+	// Globals: one per link key; the definition with an initialiser wins over
 	// tentative ones and extern declarations.
-	var inits []*cc.InitDeclarator
-	for _, id := range decls {
+	var inits []unitDecl
+	for _, ud := range decls {
+		c.tu = ud.tu
+		id := ud.id
 		dd := id.Declarator
 		name := dd.Name()
-		i, ok := c.p.gByName[name]
+		key := c.key(name)
+		i, ok := c.p.gByName[key]
 		if !ok {
 			i = len(c.p.globals)
 			c.p.globals = append(c.p.globals, &global{name: name})
-			c.p.gByName[name] = i
-			if c.opt.Files == nil || c.opt.Files(dd.Position().Filename) {
-				c.p.globals[i].used = true
-			}
-			inits = append(inits, nil)
+			c.p.gByName[key] = i
+			inits = append(inits, unitDecl{})
 		}
 		g := c.p.globals[i]
+		if c.opt.Files == nil || c.opt.Files(dd.Position().Filename) {
+			g.used = true
+		}
 		if dd.IsExtern() && id.Initializer == nil {
 			if g.size == 0 {
 				g.jiffy = true // no definition so far: only jiffies may stay so
@@ -304,7 +463,7 @@ func (c *compiler) translationUnit(ast *cc.AST) {
 		}
 		g.rodata = isConst(dd.Type()) && !isVolatile(dd.Type())
 		if id.Initializer != nil {
-			inits[i] = id
+			inits[i] = ud
 		}
 	}
 	for i, g := range c.p.globals {
@@ -312,7 +471,9 @@ func (c *compiler) translationUnit(ast *cc.AST) {
 			g.jiffy = false
 			g.size = -1 // declared extern, never defined: an error where it is used
 		}
-		if id := inits[i]; id != nil {
+		if ud := inits[i]; ud.id != nil {
+			id := ud.id
+			c.tu = ud.tu
 			c.cur = id
 			c.static = true
 			g.inits = c.initLeaves(id.Initializer, id.Declarator.Type(), 0, nil)
@@ -322,20 +483,24 @@ func (c *compiler) translationUnit(ast *cc.AST) {
 			}
 		}
 	}
-	for _, fd := range defs {
-		c.cur = fd
-		c.compileFunc(fd)
+	for _, d := range defs {
+		c.tu = d.tu
+		c.cur = d.fd
+		c.compileFunc(d.fd)
 	}
-	c.fn, c.fnName, c.locals = nil, "", nil
+	c.fn, c.fnName, c.fnKey, c.locals = nil, "", "", nil
 	c.reachableErrors(defs)
-	for _, fd := range defs {
+	for _, ud := range defs {
+		c.tu = ud.tu
+		fd := ud.fd
 		d := fd.Declarator
 		dp := d.Position()
 		if !c.opt.Files(dp.Filename) {
 			continue
 		}
-		fi := &FuncInfo{Name: d.Name(), File: dp.Filename, Line: dp.Line, Col: dp.Column,
-			EndLine: fd.CompoundStatement.Token2.Position().Line, Referenced: c.refd[d.Name()]}
+		key := c.key(d.Name())
+		fi := &FuncInfo{Name: d.Name(), Key: key, File: dp.Filename, Line: dp.Line, Col: dp.Column,
+			EndLine: fd.CompoundStatement.Token2.Position().Line, Referenced: c.refd[key]}
 		if ft := funcType(d.Type()); ft != nil {
 			fi.Void = ft.Result().Kind() == cc.Void
 			for _, pa := range ft.Parameters() {
@@ -369,12 +534,13 @@ func (c *compiler) collectTypes(d *cc.Declaration) {
 // reachableErrors reports the errors of the header functions that the user's
 // functions or the initialisers of globals can reach: an unused static inline
 // function of a header is no error. The same code decides Program.roundTrips.
-func (c *compiler) reachableErrors(defs []*cc.FunctionDefinition) {
+func (c *compiler) reachableErrors(defs []unitDef) {
 	seen := map[string]bool{}
 	todo := []string{""}
-	for _, fd := range defs {
-		if c.opt.Files(fd.Declarator.Position().Filename) {
-			todo = append(todo, fd.Declarator.Name())
+	for _, d := range defs {
+		if c.opt.Files(d.fd.Declarator.Position().Filename) {
+			c.tu = d.tu
+			todo = append(todo, c.key(d.fd.Declarator.Name()))
 		}
 	}
 	for len(todo) > 0 {

@@ -24,12 +24,13 @@ type caseAt struct {
 func (c *compiler) compileFunc(fd *cc.FunctionDefinition) {
 	d := fd.Declarator
 	name := d.Name()
-	fo := c.p.byName[name]
+	key := c.key(name)
+	fo := c.p.byName[key]
 	ft := funcType(d.Type())
 	dp := d.Position()
 	fn := &function{name: name, file: c.fileName(dp.Filename), line: dp.Line,
 		endLine: fd.CompoundStatement.Token2.Position().Line}
-	c.fn, c.fnName, c.fnFunc = fn, name, fo
+	c.fn, c.fnName, c.fnKey, c.fnFunc = fn, name, key, fo
 	c.locals = map[*cc.Declarator]*local{}
 	c.labels = map[string]int{}
 	c.scopes, c.sx, c.breaks, c.conts = nil, nil, 0, 0
@@ -38,7 +39,7 @@ func (c *compiler) compileFunc(fd *cc.FunctionDefinition) {
 	if !user {
 		n := len(c.errs)
 		defer func() {
-			c.lazy[name] = append(c.lazy[name], c.errs[n:]...)
+			c.lazy[key] = append(c.lazy[key], c.errs[n:]...)
 			c.errs = c.errs[:n]
 		}()
 	}
