@@ -95,6 +95,9 @@ type Task struct {
 	// thread): rmmod does not wait for it to exit (RunAfterAll), so what it runs
 	// of the module's may run after the module is gone (module.go).
 	kernelOwned bool
+	// fops (userproc.go): a simulated user process driving a module's file operations.
+	user *userProc
+	uerr int // the error of the task's last get_user/put_user (UaccessErr)
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -244,11 +247,17 @@ func (t *Task) opx(o *sched.Op) {
 	}
 	o.Pos = t.pos
 	o.Where = cpuNames[t.cpu] // it may have moved: a pinned task gets a free CPU
+	if t.user != nil {
+		t.ctrlC(o) // fops (userproc.go): Ctrl-C ends an interruptible sleep
+	}
 	if t.k.gated {
 		t.gate.inner = o.Guard
 		o.Guard = &t.gate
 	}
 	t.th.Op(o)
+	if t.user != nil {
+		t.ctrlCWoke(o)
+	}
 	if t.loops > 0 {
 		t.record(o)
 	}
@@ -431,6 +440,11 @@ func (t *Task) callTrace(kernelFrames ...string) string {
 	base.writeFrames(&b)
 	if base.softirqd {
 		for _, f := range ksoftirqdFrames {
+			b.WriteString(" " + f + "\n")
+		}
+	}
+	if base.user != nil { // fops (userproc.go): the system call the process is in
+		for _, f := range base.user.syscall {
 			b.WriteString(" " + f + "\n")
 		}
 	}

@@ -60,6 +60,9 @@ func (t *Task) sleepTimeout(prim string, st TaskState, killable bool, timeout in
 	}
 	t.op(prim+" (wakes)", 0, sched.None, g)
 	t.wake()
+	if t.SignalPending() {
+		left = timeout // fops (userproc.go): Ctrl-C ended the sleep
+	}
 	t.killable = false
 	if left != 0 {
 		t.note("a signal ends the sleep early")
