@@ -24,6 +24,8 @@ var corpusMustRun = map[string]bool{
 	"hello-1.c": true, "hello-2.c": true, "hello-3.c": true, "hello-4.c": true, "hello-5.c": true,
 	"example_mutex.c": true, "example_spinlock.c": true, "example_rwlock.c": true,
 	"example_tasklet.c": true, "kmem_cache.c": true,
+	// fops: driven by the user-process harness
+	"chardev.c": true, "chardev2.c": true, "ioctl.c": true, "procfs2.c": true,
 }
 
 // TestLKMPGCorpus runs the Linux Kernel Module Programming Guide's examples as

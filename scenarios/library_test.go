@@ -45,6 +45,8 @@ var libraryExpect = map[string][]string{
 	"driver-list":                      {"ok"},
 	"driver-list-uaf":                  {"bug"},
 	"driver-lock-uninit":               {"warning"},
+	"fops-copy-to-user-spinlock":       {"bug", "warning"},
+	"fops-copy-to-user-spinlock-fix":   {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {

@@ -166,12 +166,14 @@ func startProcesses(t *ksync.Task, w taskWorld, procs []Process) {
 	}
 	for _, p := range procs {
 		tg := find(p.Path)
-		file := uint64(0)
-		if tg != nil {
-			file = fopsNewFile(k, w, tg, p)
-		}
 		run := p
-		if t.SpawnUser(p.Comm, func(pt *ksync.Task) { fopsProcess(pt, w, tg, file, run) }) == nil {
+		if t.SpawnUser(p.Comm, func(pt *ksync.Task) {
+			file := uint64(0)
+			if tg != nil {
+				file = fopsNewFile(pt, w, tg, run)
+			}
+			fopsProcess(pt, w, tg, file, run)
+		}) == nil {
 			return
 		}
 	}
@@ -244,6 +246,9 @@ func fopsResolve(k *ksync.Kernel, w taskWorld, ft *ksync.FileTable, path string)
 			}
 		}
 		fopsMakeInode(k, w, tg, f)
+		if f.Kind == ksync.FileChrdev { // chrdev_open's inode->i_cdev, the same at every open
+			fopsPoke(k, fopsField(w, tg.inode, "inode", "i_cdev"), 8, f.Obj)
+		}
 		return tg
 	}
 	return nil
@@ -301,8 +306,11 @@ func fopsMakeInode(k *ksync.Kernel, w taskWorld, tg *fopsTarget, f ksync.DevFile
 }
 
 // newFile makes the struct file process p opens: its mode from its calls
-// (O_RDONLY for reads only, O_WRONLY for writes only, O_RDWR otherwise).
-func fopsNewFile(k *ksync.Kernel, w taskWorld, tg *fopsTarget, p Process) uint64 {
+// (O_RDONLY for reads only, O_WRONLY for writes only, O_RDWR otherwise). It is
+// the process's own, as a new file is, until the module stores its address where
+// another task can find it (then every access to it is a step, as for a local).
+func fopsNewFile(t *ksync.Task, w taskWorld, tg *fopsTarget, p Process) uint64 {
+	k := t.Kernel()
 	rd, wr := false, false
 	for _, c := range p.Calls {
 		rd = rd || c.Op == "read"
@@ -315,7 +323,7 @@ func fopsNewFile(k *ksync.Kernel, w taskWorld, tg *fopsTarget, p Process) uint64
 	case wr && !rd:
 		flags, fmode = oWronly, fmodeWrite
 	}
-	f := k.NewObject("file", fopsObjSize(w, "file", 128), ksync.RegionHeap).Addr()
+	f := t.NewStack("file", fopsObjSize(w, "file", 128)).Addr()
 	fopsPoke(k, fopsField(w, f, "file", "f_flags"), 4, flags)
 	fopsPoke(k, fopsField(w, f, "file", "f_mode"), 4, fmode)
 	fopsPoke(k, fopsField(w, f, "file", "f_inode"), 8, tg.inode)
@@ -443,9 +451,6 @@ func fopsOpen(t *ksync.Task, w taskWorld, tg *fopsTarget, file uint64) (uint64, 
 		}
 		if p == 0 {
 			return 0, -fopsENXIO
-		}
-		if a := fopsField(w, inode, "inode", "i_cdev"); a != 0 {
-			t.StoreAt(a, 8, p)
 		}
 		fop = t.LoadAt(fopsField(w, p, "cdev", "ops"), 8)
 		if fop == 0 {
