@@ -580,7 +580,11 @@ func fopsFileCall(t *ksync.Task, w taskWorld, tg *fopsTarget, file, fop uint64, 
 		if mode()&fmodeLseek == 0 {
 			return -fopsESPIPE
 		}
-		return fopsCall(t, w, fopsOpAt(t, w, fop, tag, name("lseek")), int64(file), c.N, c.Arg)
+		fn := fopsOpAt(t, w, fop, tag, "llseek")
+		if proc {
+			fn = fopsOpAt(t, w, fop, tag, "proc_lseek")
+		}
+		return fopsCall(t, w, fn, int64(file), c.N, c.Arg)
 	}
 	return -fopsEINVAL
 }
