@@ -350,3 +350,7 @@ func (t *Task) SetSyscall(frames []string) {
 // keep their own guard unless Config.Signals asks for any moment: a user
 // process's Ctrl-C wraps it (opx, ctrlC).
 func (t *Task) signalsEnd() bool { return t.k.cfg.Signals || t.user != nil }
+
+// FilesRegistered reports whether anything has touched the device-file table yet:
+// a module that registers no file has no user processes, and costs no step.
+func (k *Kernel) FilesRegistered() bool { return k.user.filesOb != 0 }

@@ -137,6 +137,9 @@ func StartProcesses(t *ksync.Task, w *interp.World, procs []Process) {
 
 func startProcesses(t *ksync.Task, w taskWorld, procs []Process) {
 	k := t.Kernel()
+	if procs == nil && !k.FilesRegistered() {
+		return // no file to drive, and no step for it
+	}
 	ft := t.Files("open", false)
 	targets := map[string]*fopsTarget{}
 	find := func(path string) *fopsTarget {
