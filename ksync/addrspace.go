@@ -31,6 +31,7 @@ const (
 	RegionRodata                // string literals and const globals
 	RegionText                  // functions: a function pointer is an address here
 	RegionVmalloc               // vmalloc'ed memory
+	RegionUser                  // a user process's memory (userproc.go): below TASK_SIZE_MAX
 )
 
 // regionBase is where each region's objects start: in the ranges x86-64 gives them
@@ -44,6 +45,7 @@ var regionBase = [...]uint64{
 	RegionRodata:  0xffffffffc0800000,
 	RegionText:    0xffffffffc0000000,
 	RegionVmalloc: 0xffffc90040000000,
+	RegionUser:    0x00007ffe3c400000,
 }
 
 // addrSpace is one execution's objects, in address order within each region.
@@ -303,6 +305,9 @@ func (t *Task) check(name string, addr uint64, size int, acc sched.Access) (*Buf
 	freed := b.freedAt(off)
 	write := acc == sched.Write
 	switch {
+	case b.region == RegionUser:
+		t.smapFault(addr, write) // fops (userproc.go): kernel code reaching user memory
+		return nil, 0, false
 	case write && (b.region == RegionRodata || b.region == RegionText):
 		// .rodata and .text are mapped read-only: the store faults
 		// (arch/x86/mm/fault.c), with KASAN silent (the shadow says valid).

@@ -65,6 +65,7 @@ type Kernel struct {
 
 // kstate is the part of a Kernel that a new execution starts afresh.
 type kstate struct {
+	user    userState // user processes and device files (userproc.go)
 	e       *sched.Execution
 	cfg     Config
 	tasks   []*Task

@@ -134,6 +134,14 @@ func (t *Task) SignalPending(p *Task) bool {
 	return p.signalPending()
 }
 
+// FatalSignalPending is fatal_signal_pending(p): a step reading p's state word;
+// true once a fatal signal (SIGKILL, or one whose default action kills, as a user
+// process's Ctrl-C) is pending.
+func (t *Task) FatalSignalPending(p *Task) bool {
+	t.op("fatal_signal_pending", p.stateObj(), sched.Read, nil)
+	return p.ws.fatalPending
+}
+
 // stateRunning is the guard of a sleeper: it runs again once a wakeup has set its
 // __state back to TASK_RUNNING.
 type stateRunning struct{ t *Task }
@@ -197,6 +205,10 @@ func (t *Task) sleepIn(prim string, st uint32, timeout int64) int64 {
 	case t.stateVal() == TaskRunning:
 		t.ws.woken++
 		t.note("woken")
+	case t.signalPendingState(st):
+		// A user process's Ctrl-C woke it (userproc.go ctrlCWoke).
+		t.setStateVal(TaskRunning)
+		t.note("a signal wakes it")
 	case signal && (!timed || t.th.Choose(2) == 1):
 		t.ws.sigPending = true
 		t.ws.fatalPending = t.ws.fatalPending || st&TaskInterruptible == 0 // a killable sleep ends on a fatal one

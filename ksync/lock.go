@@ -169,12 +169,12 @@ func (s *Semaphore) Down(t *Task) { s.down(t, "down", Uninterruptible, false, fa
 
 // DownInterruptible is down_interruptible(): 0, or -EINTR when a signal arrives.
 func (s *Semaphore) DownInterruptible(t *Task) int {
-	return s.down(t, "down_interruptible", Interruptible, t.k.cfg.Signals, false)
+	return s.down(t, "down_interruptible", Interruptible, t.signalsEnd(), false)
 }
 
 // DownKillable is down_killable(): 0, or -EINTR on a fatal signal.
 func (s *Semaphore) DownKillable(t *Task) int {
-	return s.down(t, "down_killable", Uninterruptible, t.k.cfg.Signals, true)
+	return s.down(t, "down_killable", Uninterruptible, t.signalsEnd(), true)
 }
 
 // DownTimeout is down_timeout(): 0, or -ETIME when the timeout expires first.
@@ -220,9 +220,9 @@ func (s *Semaphore) down(t *Task, prim string, st TaskState, interruptible, kill
 	t.killable = killable
 	t.sleep(st, waiting{kind: "semaphore", lock: &s.lockBase, pos: t.pos, prim: prim})
 	var g sched.Guard = t
-	if interruptible {
+	if interruptible && (prim == "down_timeout" || t.k.cfg.Signals) {
 		g = nil // a signal or a timeout can end the wait at any moment
-	}
+	} // else a user process's Ctrl-C only (fops: userproc.go)
 	t.op(prim, s.id, sched.Acquire, g)
 	t.wake()
 	t.killable = false
@@ -314,14 +314,14 @@ func (m *Mutex) LockNested(t *Task, subclass int) {
 
 // LockInterruptible is mutex_lock_interruptible(): 0, or -EINTR on a signal.
 func (m *Mutex) LockInterruptible(t *Task) int {
-	return m.lock(t, "mutex_lock_interruptible", Interruptible, t.k.cfg.Signals, 0)
+	return m.lock(t, "mutex_lock_interruptible", Interruptible, t.signalsEnd(), 0)
 }
 
 // LockKillable is mutex_lock_killable(): 0, or -EINTR on a fatal signal.
 func (m *Mutex) LockKillable(t *Task) int {
 	t.killable = true
 	defer func() { t.killable = false }()
-	return m.lock(t, "mutex_lock_killable", Uninterruptible, t.k.cfg.Signals, 0)
+	return m.lock(t, "mutex_lock_killable", Uninterruptible, t.signalsEnd(), 0)
 }
 
 func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, subclass int) int {
@@ -348,9 +348,9 @@ func (m *Mutex) lock(t *Task, prim string, st TaskState, interruptible bool, sub
 	}
 	t.sleep(st, waiting{kind: "mutex", lock: &m.lockBase, pos: t.pos, prim: prim})
 	var g sched.Guard = m
-	if interruptible {
+	if interruptible && t.k.cfg.Signals {
 		g = nil
-	}
+	} // else a user process's Ctrl-C only (fops: userproc.go)
 	t.op(prim, m.id, sched.Acquire, g)
 	t.wake()
 	if m.owner == nil {

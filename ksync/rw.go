@@ -526,7 +526,7 @@ func (c *Completion) Wait(t *Task) { c.wait(t, "wait_for_completion", Uninterrup
 
 // WaitInterruptible is wait_for_completion_interruptible(): 0, or -ERESTARTSYS.
 func (c *Completion) WaitInterruptible(t *Task) int {
-	if c.wait(t, "wait_for_completion_interruptible", Interruptible, t.k.cfg.Signals) {
+	if c.wait(t, "wait_for_completion_interruptible", Interruptible, t.signalsEnd()) {
 		return 0
 	}
 	return -ERESTARTSYS
@@ -558,9 +558,9 @@ func (c *Completion) wait(t *Task, prim string, st TaskState, mayGiveUp bool) bo
 		t.th.Note("waits")
 		t.sleep(st, waiting{kind: "completion", lock: &c.lockBase, pos: t.pos, prim: prim})
 		var g sched.Guard = c
-		if mayGiveUp {
+		if mayGiveUp && (st != Interruptible || t.k.cfg.Signals) {
 			g = nil
-		}
+		} // else a user process's Ctrl-C only (fops: userproc.go)
 		t.op(prim, c.id, sched.Acquire, g)
 		t.wake()
 		if c.done == 0 {

@@ -103,6 +103,9 @@ type Task struct {
 	// Threaded irqs (irq_thread.go): the line whose handlers and thread
 	// synchronize_irq waits for.
 	irqWaitLine *IRQLine
+	// fops (userproc.go): a simulated user process driving a module's file operations.
+	user *userProc
+	uerr int // the error of the task's last get_user/put_user (UaccessErr)
 }
 
 // SetKernelOwned marks the task as a kernel thread that is not the module's (a
@@ -272,11 +275,17 @@ func (t *Task) opx(o *sched.Op) {
 	}
 	o.Pos = t.pos
 	o.Where = cpuNames[t.cpu] // it may have moved: a pinned task gets a free CPU
+	if t.user != nil {
+		t.ctrlC(o) // fops (userproc.go): Ctrl-C ends an interruptible sleep
+	}
 	if t.k.gated {
 		t.gate.inner = o.Guard
 		o.Guard = &t.gate
 	}
 	t.th.Op(o)
+	if t.user != nil {
+		t.ctrlCWoke(o)
+	}
 	if t.loops > 0 {
 		t.record(o)
 	}
@@ -462,6 +471,11 @@ func (t *Task) callTrace(kernelFrames ...string) string {
 	base.writeFrames(&b)
 	if base.softirqd {
 		for _, f := range ksoftirqdFrames {
+			b.WriteString(" " + f + "\n")
+		}
+	}
+	if base.user != nil { // fops (userproc.go): the system call the process is in
+		for _, f := range base.user.syscall {
 			b.WriteString(" " + f + "\n")
 		}
 	}

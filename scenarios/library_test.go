@@ -63,8 +63,10 @@ var libraryExpect = map[string][]string{
 	"irq-disable-in-handler":        {"bug", "lockup"},
 	"irq-disable-nosync":            {"ok"},
 	// Module folders of several files (Modules, TestKbuildLibraryModules).
-	"kbuild-abba":       {"deadlock", "warning"},
-	"kbuild-abba-fixed": {"ok"},
+	"kbuild-abba":                    {"deadlock", "warning"},
+	"kbuild-abba-fixed":              {"ok"},
+	"fops-copy-to-user-spinlock":     {"bug", "warning"},
+	"fops-copy-to-user-spinlock-fix": {"ok"},
 }
 
 func TestLibraryLoads(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/ksim-dev/ksim/ksync/lockdep"
 	"github.com/ksim-dev/ksim/scenarios/cfront"
 	"github.com/ksim-dev/ksim/scenarios/interp"
+	"github.com/ksim-dev/ksim/scenarios/kapi"
 	"github.com/ksim-dev/ksim/sched"
 )
 
@@ -55,6 +56,9 @@ func (s *Scenario) start(w *interp.World, k *ksync.Kernel) {
 				return
 			}
 			initOK = true
+			// The module is live: user processes drive the files it registered
+			// (kapi/fops.go); rmmod waits for them to exit.
+			kapi.StartProcesses(t, w, s.Config.Processes)
 		})
 	} else {
 		for _, name := range s.Threads {

@@ -30,7 +30,8 @@ type Config struct {
 	Expect         []string // `expect ok` or some of deadlock lockup bug warning hang; nil when absent
 	NoLockdep      bool     // `lockdep off`
 	IRQ            map[int]IRQConfig
-	LoopBound      int // `loop bound N`: ksync.Config.LoopBound (0: its default)
+	LoopBound      int            // `loop bound N`: ksync.Config.LoopBound (0: its default)
+	Processes      []kapi.Process // `process COMM [PATH] CALL...` (fops): nil for the default ones
 	// Pos records where each directive was written, keyed "cpus",
 	// "threads", "memory pressure", "expect", "lockdep off"; for interrupt
 	// line N, "irq N times" and "irq N cpu", and "irq N" for the first
@@ -127,6 +128,7 @@ func LoadDir(name string, src []byte, dir fs.FS) (*Scenario, error) {
 	s.Prog = prog
 	s.modules(&list)
 	s.threads(&list)
+	s.processesCheck(&list) // fops (pragma.go)
 	list.Sort()
 	if err := list.Err(); err != nil {
 		return nil, err

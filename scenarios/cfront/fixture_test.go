@@ -160,6 +160,12 @@ void BUG(void);
 int WARN_ON(int condition);
 int WARN_ON_ONCE(int condition);`,
 	"linux/lockdep.h": `void lockdep_assert_held(void *lock);`,
+	// fops (issue 12): what the bundled fops scenarios call.
+	"linux/uaccess.h": `unsigned long copy_to_user(void __user *to, const void *from, unsigned long n);
+unsigned long copy_from_user(void *to, const void __user *from, unsigned long n);`,
+	"linux/fs.h": `loff_t noop_llseek(struct file *file, loff_t offset, int whence);`,
+	"linux/miscdevice.h": `int misc_register(struct miscdevice *misc);
+void misc_deregister(struct miscdevice *misc);`,
 	"linux/interrupt.h": `int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, const char *name, void *dev);
 const void *free_irq(unsigned int irq, void *dev_id);
 void disable_irq(unsigned int irq);

@@ -1,5 +1,5 @@
 /* ksim: struct cdev (include/linux/cdev.h). cdev_init(), cdev_add() ... are
- * not yet part of ksim's kernel API. */
+ * functions of ksim's kernel API. */
 #include <linux/types.h>
 #include <linux/kobject.h>
 #include <linux/kdev_t.h>

@@ -1,6 +1,6 @@
 /* ksim: files (include/linux/fs.h of 6.12): the types and structs modules use.
- * The functions (register_chrdev, noop_llseek ...) are not yet part of ksim's
- * kernel API. */
+ * register_chrdev, noop_llseek ... are functions of ksim's kernel API; the user
+ * processes of `#pragma ksim process` call the operations. */
 #include <linux/types.h>
 #include <linux/kdev_t.h>
 #include <linux/list.h>

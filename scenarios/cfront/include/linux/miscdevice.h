@@ -1,5 +1,5 @@
 /* ksim: misc devices (include/linux/miscdevice.h of 6.12): the struct.
- * misc_register() ... are not yet part of ksim's kernel API. */
+ * misc_register() ... are functions of ksim's kernel API. */
 #include <linux/types.h>
 #include <linux/list.h>
 #include <linux/fs.h>

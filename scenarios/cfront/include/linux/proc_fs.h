@@ -1,5 +1,6 @@
 /* ksim: /proc files (include/linux/proc_fs.h of 6.12). proc_create() ... are
- * not yet part of ksim's kernel API. */
+ * functions of ksim's kernel API; proc_set_user is a macro over it (the ids go
+ * by value). */
 #include <linux/types.h>
 #include <linux/fs.h>
 struct proc_dir_entry;
@@ -18,3 +19,11 @@ struct proc_ops {
 	int (*proc_mmap)(struct file *, struct vm_area_struct *);
 	unsigned long (*proc_get_unmapped_area)(struct file *, unsigned long, unsigned long, unsigned long, unsigned long);
 };
+/* include/linux/uidgid.h's, here where the modules that pass them to
+ * proc_set_user find them (ksim's prelude keeps uidgid.h's names few). */
+#ifndef GLOBAL_ROOT_UID
+#define GLOBAL_ROOT_UID KUIDT_INIT(0)
+#define GLOBAL_ROOT_GID KGIDT_INIT(0)
+#endif
+#define proc_set_user(de, uid, gid) __ksim_proc_set_user((de), (uid).val, (gid).val)
+#define PDE_DATA(inode) pde_data(inode)
