@@ -50,6 +50,19 @@ func constant(n cc.ExpressionNode) (int64, bool) {
 			return 0, false
 		}
 	}
+	// cc/v4 gives `(f(), 0)` the value 0: a value is folded only when computing
+	// it has no side effect, or f() would never run (a wrong OK).
+	// sizeof and _Alignof do not evaluate their operand: their value stands.
+	unevaluated := false
+	if u, ok := n.(*cc.UnaryExpression); ok {
+		switch u.Case {
+		case cc.UnaryExpressionSizeofExpr, cc.UnaryExpressionSizeofType, cc.UnaryExpressionAlignofExpr, cc.UnaryExpressionAlignofType:
+			unevaluated = true
+		}
+	}
+	if !unevaluated && !n.Pure() {
+		return 0, false
+	}
 	switch v := n.Value().(type) {
 	case cc.Int64Value:
 		return int64(v), true

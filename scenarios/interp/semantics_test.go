@@ -24,6 +24,8 @@ func TestSemantics(t *testing.T) {
 			[]int64{-3, -1, -3, 1, 1}},
 		{"short circuit and ternary", `int n; int g(void) { n++; return 1; } void f(void) { int x = 0 && g(); int y = 1 || g(); observe(n); observe(x ? 5 : 6); observe(y ?: 9); observe((g(), g(), n)); }`,
 			[]int64{0, 6, 1, 2}},
+		{"comma with a constant last operand", `int n; int g(void) { n++; return 1; } void f(void) { int x = (g(), 0); observe(x); observe(n); observe((g(), 5) + 1); observe(n); observe(sizeof(g())); observe(n); observe(1 ? 2 : g()); observe(n); }`,
+			[]int64{0, 1, 6, 2, 4, 2, 2, 2}},
 		{"compound assignment", `void f(void) { int x = 10; x += 5; x -= 3; x *= 2; x /= 5; x %= 3; x <<= 4; x >>= 1; x |= 1; x &= 0xf; x ^= 3; observe(x); unsigned char c = 250; c += 10; observe(c); }`,
 			[]int64{10, 4}},
 		{"pointers", `int a[5] = {1, 2, 3, 4, 5}; void f(void) { int *p = a; p += 2; observe(*p); observe(p[1]); observe(*(p - 1)); int *q = &a[4]; observe(q - p); p++; observe(*p); observe(p < q); observe(sizeof a); }`,
