@@ -151,4 +151,3 @@ module_init(i); module_exit(e);`, false, []string{"ok"}, false, nil, ""},
 		})
 	}
 }
-
