@@ -308,35 +308,46 @@ func (t *Task) kthreadSpawn(comm string, fn func(*Task) int64, run bool) *Task {
 }
 
 // kthreadMain is kthread() after its creator returned: the first sleep of a
-// kthread_create'd thread, the KTHREAD_SHOULD_STOP test, __kthread_parkme, the
+// kthread_create'd thread and its KTHREAD_SHOULD_STOP test, __kthread_parkme, the
 // thread function, kthread_exit.
+//
+// A kthread_run thread has neither: it runs its function at once. (The kernel's
+// thread tests KTHREAD_SHOULD_STOP first there too, so a kthread_stop that comes
+// before the new thread ran keeps its function from running; ksim explores that for
+// kthread_create threads only. rmmod's kthread_stop cannot come that early: rmmod
+// waits until the thread has asked kthread_should_stop() or exited.)
+//
+// The thread's exit is no step of its own: its last step sets kthread->exited, and
+// whoever waits for it (kthread_stop, rmmod) is disabled until then, so no order
+// with that wait before the exit exists to be explored.
 func (c *Task) kthreadMain(fn func(*Task) int64) {
 	kt := c.kthread()
+	ret := int64(-EINTR)
 	if !kt.started {
 		c.sleep(Uninterruptible, waiting{kind: "wake_up_process", pos: c.pos, prim: "kthread"})
 		c.op("kthread (woken)", c.stateObj(), sched.Acquire, stateRunning{c})
 		c.wake()
+		c.op("kthread", kt.obj, sched.Write, nil)
+		kt.started = true
+		if kt.shouldStop {
+			c.note("stopped before it ran: the thread function never runs")
+			c.kthreadExit(ret)
+			return
+		}
 		c.note("started")
 	}
-	c.op("kthread", kt.obj, sched.Write, nil)
-	kt.started = true
-	ret := int64(-EINTR)
-	if kt.shouldStop {
-		c.note("stopped before it ran: the thread function never runs")
-	} else {
-		if kt.shouldPark {
-			c.parkme(kt)
-		}
-		ret = fn(c)
+	if kt.shouldPark {
+		c.parkme(kt)
 	}
+	ret = fn(c)
 	c.kthreadExit(ret)
 }
 
 // kthreadExit is kthread_exit(result): kthread->result, then do_exit completes the
-// exited completion kthread_stop waits on.
+// exited completion kthread_stop waits on (in the thread's last step: see
+// kthreadMain).
 func (t *Task) kthreadExit(result int64) {
 	kt := t.kthread()
-	t.op("kthread_exit", kt.obj, sched.Write, nil)
 	kt.result = result
 	kt.exited = true
 }
@@ -493,7 +504,7 @@ type kthreadWaitable struct{ kt *Kthread }
 
 func (g kthreadWaitable) Enabled(*sched.Op) bool {
 	kt := g.kt
-	return kt.exited || kt.stoppable || kt.t.exited
+	return kt.stoppable || kt.t.exited // exactly what RunAfterAll's scan tests
 }
 
 // waitsToBeStopped reports whether rmmod may go on without waiting for o to exit.
