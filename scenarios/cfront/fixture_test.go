@@ -149,6 +149,12 @@ void BUG(void);
 int WARN_ON(int condition);
 int WARN_ON_ONCE(int condition);`,
 	"linux/lockdep.h": `void lockdep_assert_held(void *lock);`,
+	"linux/rcupdate.h": `void rcu_read_lock(void);
+void rcu_read_unlock(void);
+void synchronize_rcu(void);
+void call_rcu(struct callback_head *head, rcu_callback_t func);
+void kvfree_call_rcu(struct callback_head *head, void *ptr);
+void rcu_barrier(void);`,
 	"linux/interrupt.h": `int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, const char *name, void *dev);
 const void *free_irq(unsigned int irq, void *dev_id);
 void tasklet_init(struct tasklet_struct *t, void (*func)(unsigned long), unsigned long data);
