@@ -166,6 +166,12 @@ unsigned long copy_from_user(void *to, const void __user *from, unsigned long n)
 	"linux/fs.h": `loff_t noop_llseek(struct file *file, loff_t offset, int whence);`,
 	"linux/miscdevice.h": `int misc_register(struct miscdevice *misc);
 void misc_deregister(struct miscdevice *misc);`,
+	"linux/rcupdate.h": `void rcu_read_lock(void);
+void rcu_read_unlock(void);
+void synchronize_rcu(void);
+void call_rcu(struct callback_head *head, rcu_callback_t func);
+void kvfree_call_rcu(struct callback_head *head, void *ptr);
+void rcu_barrier(void);`,
 	"linux/interrupt.h": `int request_irq(unsigned int irq, irq_handler_t handler, unsigned long flags, const char *name, void *dev);
 const void *free_irq(unsigned int irq, void *dev_id);
 void disable_irq(unsigned int irq);
