@@ -72,14 +72,14 @@ func (t *Task) hrArm(h *HRTimer) {
 	}
 	if h.line == nil {
 		k.wq.hrIRQ++
-		h.line = &IRQLine{k: k, n: 4095 + k.wq.hrIRQ, name: "hrtimer " + h.name, times: ArmBound, cpu: -1,
+		h.line = &IRQLine{k: k, n: 4095 + k.wq.hrIRQ, name: "hrtimer " + h.name, times: k.armBound(), cpu: -1,
 			counts: make([]int, k.cfg.CPUs), pending: make([]bool, k.cfg.CPUs),
 			handler: IRQHandler{Fn: func(c *Task) IRQReturn { h.expire(c); return IRQHandled }}}
 		k.irqs = append(k.irqs, h.line)
 	}
 	if h.line.fired >= h.line.times {
 		k.e.LimitReached(fmt.Sprintf("re-arm bound reached: hrtimer %s was armed more than %d times in one execution "+
-			"(a timer that re-arms itself); ksim lets it fire at most ksync.ArmBound = %d times, then never again", h.name, ArmBound, ArmBound))
+			"(a timer that re-arms itself); ksim lets it fire at most that many times, then never again; %s", h.name, k.armBound(), armBoundHint))
 	}
 	h.line.active = true
 	t.note("armed")

@@ -39,6 +39,10 @@ type Config struct {
 	// the loop goes round only once nothing else can run, and the exploration is
 	// not complete if that cut anything. 0: DefaultLoopBound.
 	LoopBound int
+	// ArmBound bounds how many times one work item may be queued, or one timer
+	// armed, in one execution: a work or timer that re-arms itself would make the
+	// search infinite. Past it the exploration is not complete. 0: DefaultArmBound.
+	ArmBound int
 }
 
 const defaultRelease = "6.12.0-ksim #1"

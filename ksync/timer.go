@@ -125,9 +125,9 @@ func (t *Task) armTimer(tm *Timer, expires uint64) {
 	k := t.k
 	k.e.RequireFullSearch(fullSearchIRQ)
 	tm.arms++
-	if tm.arms > ArmBound {
+	if tm.arms > k.armBound() {
 		k.e.LimitReached(fmt.Sprintf("re-arm bound reached: timer %s was armed more than %d times in one execution "+
-			"(a timer that re-arms itself); ksim lets it fire at most ksync.ArmBound = %d times, then never again", tm.name, ArmBound, ArmBound))
+			"(a timer that re-arms itself); ksim lets it fire at most that many times, then never again; %s", tm.name, k.armBound(), armBoundHint))
 		tm.armed = true // pending for good: it never fires again
 		tm.gen++
 		t.note("re-arm bound: it will not fire")

@@ -37,11 +37,23 @@ import (
 // of its own whose one step may come at any point: when the timer fires is
 // explored. Works re-queued and timers re-armed are bounded (ArmBound).
 
-// ArmBound is how many times one work item may be queued, or one timer armed, in
-// one execution. A work or timer that re-arms itself would otherwise make the
-// search infinite; past the bound the execution stops, and the exploration says
-// that it is not complete.
-const ArmBound = 2
+// DefaultArmBound is Config.ArmBound when it is 0: how many times one work item
+// may be queued, or one timer armed, in one execution. A work or timer that
+// re-arms itself would otherwise make the search infinite; past the bound the
+// execution stops, and the exploration says that it is not complete.
+const DefaultArmBound = 2
+
+// armBound is the execution's re-arm bound (Config.ArmBound).
+func (k *Kernel) armBound() int {
+	if k.cfg.ArmBound > 0 {
+		return k.cfg.ArmBound
+	}
+	return DefaultArmBound
+}
+
+// armBoundHint says how to raise the re-arm bound, for the reason of an
+// incomplete search.
+const armBoundHint = "raise it with `#pragma ksim arm bound N` (ksync.Config.ArmBound)"
 
 // wqState is the kernel's workqueue and timer state for one execution.
 type wqState struct {
@@ -305,11 +317,11 @@ func (t *Task) queueInst(q *Workqueue, w *Work, counted bool) {
 // (the work or timer re-arms itself without end).
 func (t *Task) armOK(n *int, what string) bool {
 	*n++
-	if *n <= ArmBound {
+	if *n <= t.k.armBound() {
 		return true
 	}
 	t.k.e.LimitReached(fmt.Sprintf("re-arm bound reached: work %s was queued or armed more than %d times in one execution "+
-		"(a work that re-queues itself); ksim explores at most ksync.ArmBound = %d", what, ArmBound, ArmBound))
+		"(a work that re-queues itself); %s", what, t.k.armBound(), armBoundHint))
 	return false
 }
 

@@ -18,7 +18,7 @@ const MaxCPUs = 64
 // MaxIRQ bounds the interrupt line numbers of `#pragma ksim irq`.
 const MaxIRQ = 1023
 
-const directiveList = "want cpus, threads, memory pressure, expect, lockdep off, irq, loop bound, process"
+const directiveList = "want cpus, threads, memory pressure, expect, lockdep off, irq, loop bound, arm bound, process"
 
 // MaxLoopBound bounds `#pragma ksim loop bound`: each further iteration multiplies
 // the interleavings.
@@ -87,6 +87,19 @@ func (s *Scenario) pragmas(list *cfront.ErrorList) {
 			}
 			if once("lockdep off") {
 				cfg.NoLockdep = true
+			}
+		case "arm": // `arm bound N`: works re-queued, timers re-armed (ksync.Config.ArmBound)
+			if len(w) != 3 || w[1] != "bound" {
+				c.errorf(p.Pos, "#pragma ksim arm bound wants one number: #pragma ksim arm bound 4")
+				continue
+			}
+			n, err := strconv.Atoi(w[2])
+			if err != nil || n < 1 || n > MaxLoopBound {
+				c.errorf(p.Pos, "invalid arm bound %q (want a number from 1 to %d)", w[2], MaxLoopBound)
+				continue
+			}
+			if once("arm bound") {
+				cfg.ArmBound = n
 			}
 		case "loop": // `loop bound N`: the wait family's loop bound (ksync.Config.LoopBound)
 			if len(w) != 3 || w[1] != "bound" {

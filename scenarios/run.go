@@ -15,7 +15,7 @@ import (
 // KernelConfig is the simulated kernel the scenario's pragmas ask for.
 func (s *Scenario) KernelConfig() ksync.Config {
 	cfg := ksync.Config{CPUs: s.Config.CPUs, MemoryPressure: s.Config.MemoryPressure, NoLockdep: s.Config.NoLockdep,
-		LoopBound: s.Config.LoopBound}
+		LoopBound: s.Config.LoopBound, ArmBound: s.Config.ArmBound}
 	for n, c := range s.Config.IRQ {
 		if cfg.IRQs == nil {
 			cfg.IRQs = map[int]ksync.IRQSetting{}

@@ -31,6 +31,7 @@ type Config struct {
 	NoLockdep      bool     // `lockdep off`
 	IRQ            map[int]IRQConfig
 	LoopBound      int            // `loop bound N`: ksync.Config.LoopBound (0: its default)
+	ArmBound       int            // `arm bound N`: ksync.Config.ArmBound (0: its default)
 	Processes      []kapi.Process // `process COMM [PATH] CALL...` (fops): nil for the default ones
 	// Pos records where each directive was written, keyed "cpus",
 	// "threads", "memory pressure", "expect", "lockdep off"; for interrupt

@@ -232,3 +232,26 @@ module_exit(e);
 		})
 	}
 }
+
+// TestArmBoundPragma: a work that requeues itself is cut by the re-arm bound, the
+// search says so and how to raise it, and `#pragma ksim arm bound N` raises it.
+func TestArmBoundPragma(t *testing.T) {
+	const src = `
+static void fn(struct work_struct *w);
+static DECLARE_WORK(wk, fn);
+static int n;
+static void fn(struct work_struct *w) { n++; schedule_work(&wk); }
+static int __init i(void) { schedule_work(&wk); return 0; }
+module_init(i);
+`
+	var steps []int
+	for _, pragma := range []string{"", "#pragma ksim arm bound 4\n"} {
+		res, _ := wqExplore(t, pragma+src)
+		require.NoError(t, res.Err)
+		assert.False(t, res.Complete, "the bound cut the search: never complete")
+		assert.Contains(t, res.Cut, "re-arm bound reached")
+		assert.Contains(t, res.Cut, "raise it with `#pragma ksim arm bound N`")
+		steps = append(steps, res.Stats.MaxSteps)
+	}
+	assert.Greater(t, steps[1], steps[0], "a higher bound lets the work run more times")
+}
