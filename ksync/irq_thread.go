@@ -285,10 +285,13 @@ func (t *Task) irqUnload() {
 }
 
 // irqAfterUnload gives a line the module left requested one more place to fire once
-// its module is gone: a step of rmmod after the unload. Its handler is then freed code.
+// its module is gone: a step of rmmod after the unload. What it runs of the module's
+// is then freed code: its handler, its thread function (behind a NULL primary
+// handler, whose Addr is 0), or a hard hrtimer's callback (a line of the kernel's
+// whose handler calls the module): any line that may fire gets the step.
 func (t *Task) irqAfterUnload() {
 	for _, l := range t.k.irqs {
-		if l.handler.Addr != 0 && l.mayFire() {
+		if l.mayFire() {
 			t.op("free_module done", 0, sched.None, nil)
 			return
 		}

@@ -53,10 +53,12 @@ func (t *Task) KthreadRun(comm string, fn func(*Task)) *Task {
 // module's exit function, run by rmmod after the module's threads are done. Kernel
 // threads that are not the module's (SetKernelOwned: kworkers, irq threads) are not
 // waited for, nor are threads that wait to be stopped: a kthread that has asked
-// kthread_should_stop() (it runs until kthread_stop, which belongs in module_exit),
-// or one kthread_create made and nobody woke. From then on rmmod may run at any
-// point of such a thread's run, as a user's rmmod can; a thread the exit does not
-// stop runs on into freed module code (KthreadShouldStop reports it).
+// kthread_should_stop() (it runs until kthread_stop, which belongs in module_exit).
+// A thread kthread_create made and nobody woke is waited for like any other. From
+// then on rmmod may run at any point of such a thread's run, as a user's rmmod can;
+// a thread the exit does not stop runs on into freed module code, which its next
+// kthread_should_stop() reports (a loop that never asks again is left to the step
+// limit: no check at each of its steps).
 func (k *Kernel) RunAfterAll(comm string, fn func(*Task)) *Task {
 	t := k.newTaskPID(comm, 1, 1000+k.nextPID) // rmmod runs long after the module's threads: a pid well above theirs
 	t.th = k.e.Spawn(t.Comm, func(th *sched.Thread) {

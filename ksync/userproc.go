@@ -34,6 +34,9 @@ type userProc struct {
 	onSignal func(*Task) // the kernel API's hook: sets the task_struct's pending bits
 	syscall  []string    // the kernel frames of the system call it is in, innermost first
 	guard    ctrlCGuard
+	// ctrlCWake: the last sleep ended by ksim's Ctrl-C, and no wait_event has
+	// looked at it yet (TakeCtrlCWake).
+	ctrlCWake bool
 }
 
 // userState is the execution's user-process state (the fops family).
@@ -220,6 +223,7 @@ func (t *Task) ctrlCWoke(o *sched.Op) {
 	// SIGINT with its default action is fatal: complete_signal turns it into a
 	// group kill (sig_fatal), and signal_wake_up(t, 1) ends killable sleeps too.
 	t.ws.sigPending, t.ws.fatalPending = true, true
+	t.user.ctrlCWake = true
 	// The Ctrl-C depends on every other context being unable to run: no access
 	// DPOR sees. Once it can bite, the search explores without reductions that
 	// rely on independence (as the CPU gate asks, kernel.go checkCoupling).
@@ -357,3 +361,27 @@ func (t *Task) signalsEnd() bool { return t.k.cfg.Signals || t.user != nil }
 // FilesRegistered reports whether anything has touched the device-file table yet:
 // a module that registers no file has no user processes, and costs no step.
 func (k *Kernel) FilesRegistered() bool { return k.user.filesOb != 0 }
+
+// TakeCtrlCWake reports whether the task's last sleep was ended by ksim's Ctrl-C
+// and nothing has looked at it since, and forgets it.
+func (t *Task) TakeCtrlCWake() bool {
+	if t.user == nil || !t.user.ctrlCWake {
+		return false
+	}
+	t.user.ctrlCWake = false
+	return true
+}
+
+// LostWakeup reports a wait_event* whose sleep only ksim's Ctrl-C ended although
+// its condition was already true: nothing else could run, so no wake_up was coming,
+// and the waker had forgotten it. The kernel prints nothing (the process sleeps in
+// state S until a signal comes); without the Ctrl-C the user's read(2) would hang.
+func (t *Task) LostWakeup() {
+	pos := t.where()
+	title := fmt.Sprintf("ksim: lost wake-up: %s slept in wait_event at %s though its condition was true", t.id(), pos)
+	text := fmt.Sprintf("%s\n"+
+		"ksim: nothing else could run and no wake_up came: the condition became true without a wake-up\n"+
+		"ksim: of the queue, and only the Ctrl-C ksim sends ended the sleep. The kernel prints nothing: the\n"+
+		"ksim: process sleeps in state S until a signal comes, and the user's system call hangs.\n", title)
+	t.report(sched.KindHang, "lost wake-up at "+pos, title, text)
+}

@@ -398,6 +398,7 @@ func fopsProcess(t *ksync.Task, w taskWorld, tg *fopsTarget, file uint64, p Proc
 			t.At(c.Pos)
 		}
 		r := fopsFileCall(t, w, tg, file, fop, c)
+		t.TakeCtrlCWake() // a Ctrl-C is a wait_event's to judge within the call that slept, not later
 		if t.State() == ksync.Dead {
 			return
 		}

@@ -39,6 +39,17 @@ func init() {
 			Impl: wqEntryOp(func(c *interp.Call, q *ksync.WaitQueue, e *ksync.WaitEntry) int64 {
 				return b2i(q.PrepareToWait(c.T, e, uint32(c.Args[2]), true))
 			})},
+		interp.Builtin{Name: "__ksim_wait_signalled", Header: hWait,
+			// ksim's: a wait_event* found a signal pending, its condition true
+			// (1) or not. When the signal was ksim's Ctrl-C ending the sleep and
+			// the condition is true, the wake-up was lost (ksync LostWakeup).
+			Decl: "void __ksim_wait_signalled(int cond);",
+			Impl: func(c *interp.Call) int64 {
+				if cur := c.T.Current(); cur.TakeCtrlCWake() && c.Args[0] != 0 {
+					cur.LostWakeup()
+				}
+				return 0
+			}},
 		interp.Builtin{Name: "prepare_to_wait_event", Header: hWait,
 			Decl: "long prepare_to_wait_event(struct wait_queue_head *wq_head, struct wait_queue_entry *wq_entry, int state);",
 			Impl: wqEntryOp(func(c *interp.Call, q *ksync.WaitQueue, e *ksync.WaitEntry) int64 {

@@ -99,9 +99,13 @@ typedef struct wait_queue_head wait_queue_head_t;
 	init_wait_entry(&__wq_entry, exclusive ? WQ_FLAG_EXCLUSIVE : 0); \
 	for (;;) { \
 		long __int = prepare_to_wait_event(&wq_head, &__wq_entry, state); \
-		if (condition) \
+		if (condition) { \
+			if (__int) \
+				__ksim_wait_signalled(1); \
 			break; \
+		} \
 		if (___wait_is_interruptible(state) && __int) { \
+			__ksim_wait_signalled(0); \
 			__ret = __int; \
 			__out = 1; \
 			break; \
