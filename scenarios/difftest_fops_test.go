@@ -16,7 +16,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 )
 
 // fopsGen writes one random module.
@@ -167,44 +166,10 @@ func TestDiffFops(t *testing.T) {
 	if *sdPrograms > 0 {
 		n = *sdPrograms
 	}
-	type outcome struct {
-		src        string
-		naive, dfs *sdResult
-		diffs      []string
-		skipped    bool
-		err        error
-	}
-	results := make([]outcome, n)
-	start := time.Now()
-	sdParallel(n, func(i int) {
-		src := fopsGenerate(*sdSeed + uint64(i))
-		naive, dfs, diffs, _, skipped, err := sdCompare(src, sdNaiveCap)
-		results[i] = outcome{src, naive, dfs, diffs, skipped, err}
-	})
-	compared, skipped, disagree, shown := 0, 0, 0, 0
-	for i, r := range results {
-		if r.err != nil {
-			t.Fatalf("module %d does not load: %v\n%s", i, r.err, sdNumbered(r.src))
-		}
-		if r.skipped {
-			skipped++
-			continue
-		}
-		compared++
-		if len(r.diffs) == 0 {
-			continue
-		}
-		disagree++
-		if shown < *sdShow {
-			shown++
-			t.Errorf("module %d (seed %d): %s", i, *sdSeed+uint64(i), sdReport(r.src, r.naive, r.dfs, r.diffs))
-		} else {
-			t.Fail()
-		}
-	}
+	tl := sdRunFamily(t, n, sdNaiveCap, fopsGenerate)
 	t.Logf("fops difftest: %d compared, %d skipped (naive search over %d executions), %d disagreements; %v",
-		compared, skipped, sdNaiveCap, disagree, time.Since(start).Round(time.Millisecond))
-	if compared < n/5 { // naive search finishes for about a quarter of them
-		t.Errorf("only %d of %d modules were small enough for naive search", compared, n)
+		tl.compared, tl.skipped, sdNaiveCap, tl.disagree, tl.elapsed)
+	if tl.compared < n/5 { // naive search finishes for about a quarter of them
+		t.Errorf("only %d of %d modules were small enough for naive search", tl.compared, n)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 )
 
 // rcuStmts are the statements a thread is made of; %d takes a small constant.
@@ -154,48 +153,10 @@ func TestDiffRCU(t *testing.T) {
 	if *sdPrograms > 0 {
 		n = *sdPrograms
 	}
-	type outcome struct {
-		src        string
-		naive, dfs *sdResult
-		diffs      []string
-		skipped    bool
-		loadErr    error
-	}
-	results := make([]outcome, n)
-	start := time.Now()
-	sdParallel(n, func(i int) {
-		src := rcuGenerate(*sdSeed + uint64(i))
-		naive, dfs, diffs, _, skipped, err := sdCompare(src, rcuNaiveCap)
-		results[i] = outcome{src, naive, dfs, diffs, skipped, err}
-	})
-	var compared, skipped, disagree, problems int
-	shown := 0
-	for i, r := range results {
-		if r.loadErr != nil {
-			t.Fatalf("scenario %d does not load: %v\n%s", i, r.loadErr, sdNumbered(r.src))
-		}
-		if r.skipped {
-			skipped++
-			continue
-		}
-		compared++
-		if len(r.naive.problems) > 0 {
-			problems++
-		}
-		if len(r.diffs) == 0 {
-			continue
-		}
-		disagree++
-		if shown < *sdShow {
-			shown++
-			t.Errorf("scenario %d (seed %d): %s", i, *sdSeed+uint64(i), sdReport(r.src, r.naive, r.dfs, r.diffs))
-		} else {
-			t.Fail()
-		}
-	}
+	tl := sdRunFamily(t, n, rcuNaiveCap, rcuGenerate)
 	t.Logf("rcu difftest: %d compared, %d disagreements, %d skipped (naive search over %d executions), %d with problems; %v",
-		compared, disagree, skipped, rcuNaiveCap, problems, time.Since(start).Round(time.Second))
-	if compared < n/3 {
-		t.Errorf("only %d of %d scenarios compared: the generator makes scenarios too big for naive search", compared, n)
+		tl.compared, tl.disagree, tl.skipped, rcuNaiveCap, tl.withProblems, tl.elapsed)
+	if tl.compared < n/3 {
+		t.Errorf("only %d of %d scenarios compared: the generator makes scenarios too big for naive search", tl.compared, n)
 	}
 }

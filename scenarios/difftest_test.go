@@ -1249,3 +1249,70 @@ func TestDiffRegressions(t *testing.T) {
 		})
 	}
 }
+
+// sdTally is what a family's differential run (sdRunFamily) found.
+type sdTally struct {
+	compared, skipped, disagree int
+	withProblems                int            // compared programs in which naive search found a problem
+	fullSearch                  int            // compared programs dfs explored as a full search
+	kinds                       map[string]int // problem kinds naive search found, "ok" for none, over the compared
+	elapsed                     time.Duration
+}
+
+// sdRunFamily compares DPOR with naive search (capped at naiveCap executions) on n
+// programs of a family's generator, seeded from -ksim.seed on: a program that does not
+// load fails the test, and each disagreement is an error (the first -ksim.show in
+// full). The family tests (TestDiffWait, TestDiffWorkqueue, TestDiffRCU, TestDiffFops)
+// share it and judge the tally themselves.
+func sdRunFamily(t *testing.T, n, naiveCap int, gen func(seed uint64) string) sdTally {
+	t.Helper()
+	type outcome struct {
+		src        string
+		naive, dfs *sdResult
+		diffs      []string
+		skipped    bool
+		err        error
+	}
+	results := make([]outcome, n)
+	start := time.Now()
+	sdParallel(n, func(i int) {
+		src := gen(*sdSeed + uint64(i))
+		naive, dfs, diffs, _, skipped, err := sdCompare(src, naiveCap)
+		results[i] = outcome{src, naive, dfs, diffs, skipped, err}
+	})
+	tl := sdTally{kinds: map[string]int{}}
+	shown := 0
+	for i, r := range results {
+		if r.err != nil {
+			t.Fatalf("program %d does not load: %v\n%s", i, r.err, sdNumbered(r.src))
+		}
+		if r.skipped {
+			tl.skipped++
+			continue
+		}
+		tl.compared++
+		if r.dfs.fullNote != "" {
+			tl.fullSearch++
+		}
+		if len(r.naive.problems) == 0 {
+			tl.kinds["ok"]++
+		} else {
+			tl.withProblems++
+		}
+		for k := range sdKinds(r.naive.problems) {
+			tl.kinds[k]++
+		}
+		if len(r.diffs) == 0 {
+			continue
+		}
+		tl.disagree++
+		if shown < *sdShow {
+			shown++
+			t.Errorf("program %d (seed %d): %s", i, *sdSeed+uint64(i), sdReport(r.src, r.naive, r.dfs, r.diffs))
+		} else {
+			t.Fail()
+		}
+	}
+	tl.elapsed = time.Since(start).Round(time.Millisecond)
+	return tl
+}

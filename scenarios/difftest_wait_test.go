@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The wait family's differential check: random modules whose kthreads wait on a wait
@@ -123,51 +122,10 @@ func TestDiffWait(t *testing.T) {
 	if *waitPrograms > 0 {
 		n = *waitPrograms
 	}
-	type outcome struct {
-		src        string
-		naive, dfs *sdResult
-		diffs      []string
-		skipped    bool
-		err        error
-	}
-	results := make([]outcome, n)
-	start := time.Now()
-	sdParallel(n, func(i int) {
-		src := waitGenerate(*sdSeed + uint64(i))
-		naive, dfs, diffs, _, skipped, err := sdCompare(src, waitNaiveCap)
-		results[i] = outcome{src, naive, dfs, diffs, skipped, err}
-	})
-	compared, skipped, disagree, shown := 0, 0, 0, 0
-	kinds := map[string]int{}
-	for i, r := range results {
-		if r.err != nil {
-			t.Fatalf("module %d does not load: %v\n%s", i, r.err, sdNumbered(r.src))
-		}
-		if r.skipped {
-			skipped++
-			continue
-		}
-		compared++
-		for k := range r.naive.problems {
-			kinds[strings.SplitN(k, "\x00", 2)[0]]++
-		}
-		if len(r.naive.problems) == 0 {
-			kinds["ok"]++
-		}
-		if len(r.diffs) == 0 {
-			continue
-		}
-		disagree++
-		if shown < *sdShow {
-			shown++
-			t.Errorf("module %d (seed %d): %s", i, *sdSeed+uint64(i), sdReport(r.src, r.naive, r.dfs, r.diffs))
-		} else {
-			t.Fail()
-		}
-	}
+	tl := sdRunFamily(t, n, waitNaiveCap, waitGenerate)
 	t.Logf("wait difftest: %d compared, %d skipped (naive over %d executions or cut by a bound), %d disagreements; outcomes %v; %v",
-		compared, skipped, waitNaiveCap, disagree, kinds, time.Since(start).Round(time.Millisecond))
-	if compared < n/3 {
-		t.Errorf("only %d of %d modules were small enough for naive search", compared, n)
+		tl.compared, tl.skipped, waitNaiveCap, tl.disagree, tl.kinds, tl.elapsed)
+	if tl.compared < n/3 {
+		t.Errorf("only %d of %d modules were small enough for naive search", tl.compared, n)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestDiffWorkqueue is the differential check of the workqueue and timer family:
@@ -306,54 +305,12 @@ func TestDiffWorkqueue(t *testing.T) {
 	if *wqDiffPrograms > 0 {
 		n = *wqDiffPrograms
 	}
-	type outcome struct {
-		src        string
-		naive, dfs *sdResult
-		diffs      []string
-		skipped    bool
-		loadErr    error
-	}
-	results := make([]outcome, n)
-	start := time.Now()
-	sdParallel(n, func(i int) {
-		src := wqGenerate(*sdSeed + uint64(i))
-		naive, dfs, diffs, _, skipped, err := sdCompare(src, sdNaiveCap)
-		results[i] = outcome{src, naive, dfs, diffs, skipped, err}
-	})
-	var compared, skipped, disagree, full int
-	kinds := map[string]int{}
-	shown := 0
-	for i, r := range results {
-		if r.loadErr != nil {
-			t.Fatalf("scenario %d does not load: %v\n%s", i, r.loadErr, sdNumbered(r.src))
-		}
-		if r.skipped {
-			skipped++
-			continue
-		}
-		compared++
-		if r.dfs.fullNote != "" {
-			full++
-		}
-		for k := range sdKinds(r.naive.problems) {
-			kinds[k]++
-		}
-		if len(r.diffs) == 0 {
-			continue
-		}
-		disagree++
-		if shown < *sdShow {
-			shown++
-			t.Errorf("scenario %d (seed %d): %s", i, *sdSeed+uint64(i), sdReport(r.src, r.naive, r.dfs, r.diffs))
-		} else {
-			t.Fail()
-		}
-	}
+	tl := sdRunFamily(t, n, sdNaiveCap, wqGenerate)
 	t.Logf("wq difftest: %d compared, %d skipped (naive search over %d executions), %d disagreements; "+
 		"%d explored as a full search; problem kinds %v; %v",
-		compared, skipped, sdNaiveCap, disagree, full, kinds, time.Since(start).Round(time.Millisecond))
-	if compared < n/3 {
-		t.Errorf("only %d of %d scenarios were small enough for naive search", compared, n)
+		tl.compared, tl.skipped, sdNaiveCap, tl.disagree, tl.fullSearch, tl.kinds, tl.elapsed)
+	if tl.compared < n/3 {
+		t.Errorf("only %d of %d scenarios were small enough for naive search", tl.compared, n)
 	}
 }
 
